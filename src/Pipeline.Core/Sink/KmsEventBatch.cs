@@ -1,0 +1,165 @@
+using System.Text;
+
+namespace Pipeline.Sink;
+
+/// <summary>
+/// Column-oriented rows of the <c>kms_events</c> dataset, as produced by the projection and consumed by the
+/// Parquet writer without an intermediate row object. Not thread-safe: one producer fills it, then it is handed
+/// over whole.
+/// </summary>
+internal sealed class KmsEventBatch
+{
+    private const int InitialCapacity = 256;
+    private readonly CharArena _arena = new();
+    private StringRef[][] _strings;
+    private DateTime[][] _timestamps;
+    private bool?[][] _booleans;
+    private int?[][] _int32s;
+    private int[] _eventDay;
+    private int _capacity;
+
+    public KmsEventBatch()
+    {
+        _capacity = InitialCapacity;
+        _strings = NewColumns<StringRef>(KmsSchema.StringCount, _capacity);
+        _timestamps = NewColumns<DateTime>(KmsSchema.TimestampCount, _capacity);
+        _booleans = NewColumns<bool?>(KmsSchema.BooleanCount, _capacity);
+        _int32s = NewColumns<int?>(KmsSchema.Int32Count, _capacity);
+        _eventDay = new int[_capacity];
+    }
+
+    public int Count { get; private set; }
+
+    /// <summary>Approximate managed memory held, for flush and spill decisions.</summary>
+    public long EstimatedBytes =>
+        (_arena.CapacityChars * sizeof(char)) + ((long)_capacity * ((KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + 32));
+
+    /// <summary>Starts a new row whose columns are all null; returns its index.</summary>
+    public int AddRow()
+    {
+        if (Count == _capacity)
+        {
+            Grow();
+        }
+
+        var row = Count++;
+        for (var c = 0; c < _strings.Length; c++)
+        {
+            _strings[c][row] = StringRef.Null;
+        }
+
+        for (var c = 0; c < _booleans.Length; c++)
+        {
+            _booleans[c][row] = null;
+        }
+
+        for (var c = 0; c < _int32s.Length; c++)
+        {
+            _int32s[c][row] = null;
+        }
+
+        return row;
+    }
+
+    /// <summary>Drops the last row (its text stays in the arena until the batch is released).</summary>
+    public void RemoveLastRow()
+    {
+        if (Count > 0)
+        {
+            Count--;
+        }
+    }
+
+    public void SetUtf8(int slot, int row, ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty)
+        {
+            _strings[slot][row] = StringRef.Empty;
+            return;
+        }
+
+        var span = _arena.Reserve(utf8.Length);
+        var written = Encoding.UTF8.GetChars(utf8, span);
+        _strings[slot][row] = _arena.Commit(written);
+    }
+
+    public void SetChars(int slot, int row, ReadOnlySpan<char> value) => _strings[slot][row] = _arena.Add(value);
+
+    /// <summary>Stores <paramref name="prefix"/> followed by the UTF-8 text <paramref name="utf8"/> as one value.</summary>
+    public void SetConcat(int slot, int row, ReadOnlySpan<char> prefix, ReadOnlySpan<byte> utf8)
+    {
+        var span = _arena.Reserve(prefix.Length + utf8.Length);
+        prefix.CopyTo(span);
+        var written = Encoding.UTF8.GetChars(utf8, span[prefix.Length..]);
+        _strings[slot][row] = _arena.Commit(prefix.Length + written);
+    }
+
+    /// <summary>Makes <paramref name="slot"/> share the value of <paramref name="fromSlot"/> in the same row.</summary>
+    public void CopyString(int slot, int fromSlot, int row) => _strings[slot][row] = _strings[fromSlot][row];
+
+    public void SetStringRef(int slot, int row, StringRef value) => _strings[slot][row] = value;
+
+    public StringRef GetStringRef(int slot, int row) => _strings[slot][row];
+
+    public bool IsNull(int slot, int row) => _strings[slot][row].IsNull;
+
+    public ReadOnlySpan<char> GetSpan(int slot, int row) => _arena.GetSpan(_strings[slot][row]);
+
+    public ReadOnlyMemory<char>? GetMemory(int slot, int row)
+    {
+        var r = _strings[slot][row];
+        return r.IsNull ? null : _arena.GetMemory(r);
+    }
+
+    public string? GetString(int slot, int row)
+    {
+        var r = _strings[slot][row];
+        return r.IsNull ? null : new string(_arena.GetSpan(r));
+    }
+
+    public void SetTimestamp(int slot, int row, DateTime utc) => _timestamps[slot][row] = utc;
+
+    public DateTime GetTimestamp(int slot, int row) => _timestamps[slot][row];
+
+    public void SetBoolean(int slot, int row, bool? value) => _booleans[slot][row] = value;
+
+    public bool? GetBoolean(int slot, int row) => _booleans[slot][row];
+
+    public void SetInt32(int slot, int row, int? value) => _int32s[slot][row] = value;
+
+    public int? GetInt32(int slot, int row) => _int32s[slot][row];
+
+    /// <summary>Partition of the row: days since 0001-01-01 of <c>event_time</c> in UTC (<see cref="DateOnly.DayNumber"/>).</summary>
+    public void SetEventDay(int row, int dayNumber) => _eventDay[row] = dayNumber;
+
+    public int GetEventDay(int row) => _eventDay[row];
+
+    private static T[][] NewColumns<T>(int columns, int capacity)
+    {
+        var result = new T[columns][];
+        for (var i = 0; i < columns; i++)
+        {
+            result[i] = new T[capacity];
+        }
+
+        return result;
+    }
+
+    private void Grow()
+    {
+        _capacity *= 2;
+        GrowAll(_strings, _capacity);
+        GrowAll(_timestamps, _capacity);
+        GrowAll(_booleans, _capacity);
+        GrowAll(_int32s, _capacity);
+        Array.Resize(ref _eventDay, _capacity);
+    }
+
+    private static void GrowAll<T>(T[][] columns, int capacity)
+    {
+        for (var i = 0; i < columns.Length; i++)
+        {
+            Array.Resize(ref columns[i], capacity);
+        }
+    }
+}
