@@ -11,6 +11,7 @@ internal sealed class KmsEventBatch
 {
     private const int InitialCapacity = 256;
     private readonly CharArena _arena = new();
+    private readonly Utf8Interner _interner = new();
     private StringRef[][] _strings;
     private DateTime[][] _timestamps;
     private bool?[][] _booleans;
@@ -83,6 +84,28 @@ internal sealed class KmsEventBatch
         _strings[slot][row] = _arena.Commit(written);
     }
 
+    /// <summary>
+    /// Like <see cref="SetUtf8"/> for values that repeat across rows (event names, regions, accounts, ARNs): a
+    /// repeated value is decoded and stored once per batch.
+    /// </summary>
+    public void SetUtf8Interned(int slot, int row, ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > Utf8Interner.MaxKeyBytes)
+        {
+            SetUtf8(slot, row, utf8);
+            return;
+        }
+
+        if (!_interner.TryGet(utf8, out var value, out var entry))
+        {
+            SetUtf8(slot, row, utf8);
+            value = _strings[slot][row];
+            _interner.Set(entry, utf8, value);
+        }
+
+        _strings[slot][row] = value;
+    }
+
     public void SetChars(int slot, int row, ReadOnlySpan<char> value) => _strings[slot][row] = _arena.Add(value);
 
     /// <summary>Stores <paramref name="prefix"/> followed by the UTF-8 text <paramref name="utf8"/> as one value.</summary>
@@ -96,6 +119,9 @@ internal sealed class KmsEventBatch
 
     /// <summary>Makes <paramref name="slot"/> share the value of <paramref name="fromSlot"/> in the same row.</summary>
     public void CopyString(int slot, int fromSlot, int row) => _strings[slot][row] = _strings[fromSlot][row];
+
+    /// <summary>Stores text once for reuse in many rows through <see cref="SetStringRef"/> (e.g. the source object's key).</summary>
+    public StringRef AddText(ReadOnlySpan<char> value) => _arena.Add(value);
 
     public void SetStringRef(int slot, int row, StringRef value) => _strings[slot][row] = value;
 

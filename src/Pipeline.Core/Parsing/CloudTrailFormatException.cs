@@ -1,0 +1,36 @@
+namespace Pipeline.Parsing;
+
+/// <summary>
+/// A CloudTrail object that cannot be read as a log file: names the object, the decompressed byte offset and, when
+/// known, the record index, so the operator can find the bad bytes. Never transient: retrying the same bytes fails
+/// the same way.
+/// </summary>
+internal sealed class CloudTrailFormatException : Exception
+{
+    public CloudTrailFormatException(string source, long byteOffset, long? recordIndex, string reason, Exception? inner = null)
+        : base(Format(source, byteOffset, recordIndex, reason), inner)
+    {
+        Source = source;
+        ByteOffset = byteOffset;
+        RecordIndex = recordIndex;
+        Reason = reason;
+    }
+
+    /// <summary>The object (S3 URI or file path).</summary>
+    public new string Source { get; }
+
+    /// <summary>Offset in the decompressed JSON where the problem was found.</summary>
+    public long ByteOffset { get; }
+
+    /// <summary>Index in <c>Records[]</c>, when the problem is inside a record.</summary>
+    public long? RecordIndex { get; }
+
+    public string Reason { get; }
+
+    public static bool IsTransient => false;
+
+    private static string Format(string source, long offset, long? record, string reason) =>
+        record is { } r
+            ? $"{source}: record {r} (decompressed byte {offset}): {reason}"
+            : $"{source}: decompressed byte {offset}: {reason}";
+}

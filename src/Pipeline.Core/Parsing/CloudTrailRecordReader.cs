@@ -1,0 +1,373 @@
+using System.Buffers;
+
+namespace Pipeline.Parsing;
+
+/// <summary>
+/// Streams a CloudTrail log document (<c>{"Records":[...]}</c>, keys in any order) and hands each record to an
+/// <see cref="IRecordHandler"/>. Memory is one pooled buffer that grows only to the largest single record, so a
+/// 1 GB object is read with the same memory as a 1 MB one. Asynchronous refills wrap a synchronous scan step, the
+/// pattern System.Text.Json uses for streams.
+/// </summary>
+internal sealed class CloudTrailRecordReader
+{
+    private readonly ReaderOptions _options;
+    private readonly string _source;
+    private readonly IRecordHandler _handler;
+
+    private Phase _phase = Phase.Start;
+    private int _pos;          // next byte to look at, relative to the buffer
+    private int _valueStart;   // first byte that must be kept (start of the record/key/value being scanned)
+    private bool _inValue;
+    private StructureScanState _scan;
+    private bool _isRecordsKey;
+    private bool _sawRecords;
+    private long _recordIndex;
+    private long _bufferBase;  // absolute decompressed offset of buffer[0]
+
+    public CloudTrailRecordReader(string source, IRecordHandler handler, ReaderOptions? options = null)
+    {
+        _source = source;
+        _handler = handler;
+        _options = options ?? ReaderOptions.Default;
+    }
+
+    private enum Phase
+    {
+        Start,
+        KeyOrEnd,
+        Colon,
+        RecordsArray,
+        RecordOrEnd,
+        InRecord,
+        AfterRecord,
+        SkipValue,
+        AfterValue,
+        Closed,
+    }
+
+    /// <summary>Reads <paramref name="json"/> (already decompressed) to its end.</summary>
+    public async ValueTask<ReadSummary> ReadAsync(Stream json, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.BufferBytes);
+        var end = 0;
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                if (buffer.Length - end < buffer.Length / 4)
+                {
+                    buffer = MakeRoom(buffer, ref end);
+                }
+
+                var n = await json.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+                var eof = n == 0;
+                end += n;
+                total += n;
+                if (total > _options.MaxDecompressedBytes)
+                {
+                    throw Error(total, $"decompressed size exceeds the limit of {_options.MaxDecompressedBytes} bytes (gzip bomb guard; raise MaxDecompressedBytes if the file is genuine)");
+                }
+
+                Process(buffer.AsSpan(0, end), eof);
+                await _handler.OnBufferProcessedAsync(cancellationToken).ConfigureAwait(false);
+                if (eof)
+                {
+                    Finish(_bufferBase + end);
+                    return new ReadSummary(_recordIndex, total);
+                }
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw Error(total, $"corrupt or truncated gzip data: {ex.Message}", ex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private byte[] MakeRoom(byte[] buffer, ref int end)
+    {
+        var keep = _inValue ? _valueStart : _pos;
+        if (keep > 0)
+        {
+            Buffer.BlockCopy(buffer, keep, buffer, 0, end - keep);
+            end -= keep;
+            _pos -= keep;
+            _valueStart -= keep;
+            _bufferBase += keep;
+        }
+
+        if (buffer.Length - end >= buffer.Length / 4)
+        {
+            return buffer;
+        }
+
+        if (buffer.Length >= _options.MaxRecordBytes)
+        {
+            throw Error(
+                _bufferBase,
+                $"a single record or value is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine");
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Math.Max(_options.MaxRecordBytes, buffer.Length)));
+        Buffer.BlockCopy(buffer, 0, bigger, 0, end);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
+    }
+
+    private void Process(ReadOnlySpan<byte> data, bool eof)
+    {
+        while (true)
+        {
+            if (_pos >= data.Length)
+            {
+                return;
+            }
+
+            if (_phase != Phase.InRecord && _phase != Phase.SkipValue)
+            {
+                _pos = JsonStructure.SkipWhitespace(data, _pos);
+                if (_pos >= data.Length)
+                {
+                    return;
+                }
+            }
+
+            var b = data[_pos];
+            switch (_phase)
+            {
+                case Phase.Start:
+                    if (b == 0xEF && _bufferBase + _pos == 0)
+                    {
+                        if (data.Length < 3 && !eof)
+                        {
+                            return; // wait for the whole byte-order mark
+                        }
+
+                        if (data.Length >= 3 && data[1] == 0xBB && data[2] == 0xBF)
+                        {
+                            _pos = 3; // UTF-8 byte-order mark
+                            continue;
+                        }
+                    }
+
+                    Expect(b, (byte)'{', "a JSON object '{' at the start of the document");
+                    _pos++;
+                    _phase = Phase.KeyOrEnd;
+                    break;
+
+                case Phase.KeyOrEnd:
+                    if (b == (byte)'}')
+                    {
+                        _pos++;
+                        _phase = Phase.Closed;
+                        break;
+                    }
+
+                    Expect(b, (byte)'"', "a property name");
+                    var keyEnd = JsonStructure.FindStringEnd(data, _pos, out var escaped);
+                    if (keyEnd < 0)
+                    {
+                        Hold(_pos);
+                        return;
+                    }
+
+                    _isRecordsKey = !escaped && data[(_pos + 1)..(keyEnd - 1)].SequenceEqual("Records"u8);
+                    _inValue = false;
+                    _pos = keyEnd;
+                    _phase = Phase.Colon;
+                    break;
+
+                case Phase.Colon:
+                    Expect(b, (byte)':', "':' after a property name");
+                    _pos++;
+                    _phase = _isRecordsKey ? Phase.RecordsArray : Phase.SkipValue;
+                    if (_isRecordsKey && _sawRecords)
+                    {
+                        throw Error(_bufferBase + _pos, "the document has two 'Records' properties");
+                    }
+
+                    break;
+
+                case Phase.RecordsArray:
+                    if (b != (byte)'[')
+                    {
+                        throw Error(_bufferBase + _pos, $"'Records' is not an array (it starts with '{(char)b}')");
+                    }
+
+                    _sawRecords = true;
+                    _pos++;
+                    _phase = Phase.RecordOrEnd;
+                    break;
+
+                case Phase.RecordOrEnd:
+                    if (b == (byte)']' && _recordIndex == 0)
+                    {
+                        _pos++;
+                        _phase = Phase.AfterValue;
+                        break;
+                    }
+
+                    if (b != (byte)'{')
+                    {
+                        throw Error(_bufferBase + _pos, $"Records[{_recordIndex}] is not a JSON object (it starts with '{(char)b}')", record: _recordIndex);
+                    }
+
+                    Hold(_pos);
+                    _scan = new StructureScanState { Depth = 1 };
+                    _pos++;
+                    _phase = Phase.InRecord;
+                    break;
+
+                case Phase.InRecord:
+                    if (!JsonStructure.TryFindContainerEnd(data, ref _pos, ref _scan))
+                    {
+                        return;
+                    }
+
+                    _handler.OnRecord(data[_valueStart.._pos], _recordIndex, _bufferBase + _valueStart, _scan.SawBackslash);
+                    _recordIndex++;
+                    _inValue = false;
+                    _phase = Phase.AfterRecord;
+                    break;
+
+                case Phase.AfterRecord:
+                    if (b == (byte)',')
+                    {
+                        _pos++;
+                        _phase = Phase.RecordOrEnd;
+                        break;
+                    }
+
+                    Expect(b, (byte)']', "',' or ']' after a record");
+                    _pos++;
+                    _phase = Phase.AfterValue;
+                    break;
+
+                case Phase.SkipValue:
+                    if (!SkipValue(data))
+                    {
+                        return;
+                    }
+
+                    _phase = Phase.AfterValue;
+                    break;
+
+                case Phase.AfterValue:
+                    if (b == (byte)',')
+                    {
+                        _pos++;
+                        _phase = Phase.KeyOrEnd;
+                        break;
+                    }
+
+                    Expect(b, (byte)'}', "',' or '}' after a top-level value");
+                    _pos++;
+                    _phase = Phase.Closed;
+                    break;
+
+                case Phase.Closed:
+                    throw Error(_bufferBase + _pos, $"unexpected data after the end of the JSON document ('{(char)b}')");
+            }
+        }
+    }
+
+    private bool SkipValue(ReadOnlySpan<byte> data)
+    {
+        if (!_inValue)
+        {
+            _pos = JsonStructure.SkipWhitespace(data, _pos);
+            if (_pos >= data.Length)
+            {
+                return false;
+            }
+
+            Hold(_pos);
+            var first = data[_pos];
+            if (first is (byte)'{' or (byte)'[')
+            {
+                _scan = new StructureScanState { Depth = 1 };
+                _pos++;
+            }
+            else
+            {
+                _scan = default;
+            }
+        }
+
+        var start = _valueStart;
+        switch (data[start])
+        {
+            case (byte)'{':
+            case (byte)'[':
+                if (!JsonStructure.TryFindContainerEnd(data, ref _pos, ref _scan))
+                {
+                    return false;
+                }
+
+                break;
+            case (byte)'"':
+                var s = JsonStructure.FindStringEnd(data, start, out _);
+                if (s < 0)
+                {
+                    return false;
+                }
+
+                _pos = s;
+                break;
+            default:
+                var e = JsonStructure.FindScalarEnd(data, start);
+                if (e < 0)
+                {
+                    return false;
+                }
+
+                _pos = e;
+                break;
+        }
+
+        _inValue = false;
+        return true;
+    }
+
+    private void Hold(int start)
+    {
+        _inValue = true;
+        _valueStart = start;
+    }
+
+    private void Finish(long endOffset)
+    {
+        if (_phase == Phase.Start)
+        {
+            throw Error(endOffset, "the object is empty; expected a CloudTrail log document {\"Records\":[...]}");
+        }
+
+        if (_phase != Phase.Closed)
+        {
+            var where = _phase is Phase.InRecord or Phase.RecordOrEnd or Phase.AfterRecord ? $" inside Records[{_recordIndex}]" : string.Empty;
+            throw Error(endOffset, $"unexpected end of data{where}: the file is truncated or not complete JSON", record: _phase == Phase.InRecord ? _recordIndex : null);
+        }
+
+        if (!_sawRecords)
+        {
+            throw Error(endOffset, "the document has no 'Records' array: not a CloudTrail log file (a digest or another kind of file?)");
+        }
+    }
+
+    private void Expect(byte actual, byte expected, string what)
+    {
+        if (actual != expected)
+        {
+            throw Error(_bufferBase + _pos, $"expected {what}, found '{Printable(actual)}'");
+        }
+    }
+
+    private static string Printable(byte b) => b is >= 0x20 and < 0x7f ? ((char)b).ToString() : $"0x{b:x2}";
+
+    private CloudTrailFormatException Error(long offset, string reason, Exception? inner = null, long? record = null) =>
+        new(_source, offset, record, reason, inner);
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Unicode;
+using Pipeline.Sink;
+
+namespace Pipeline.Parsing;
+
+/// <summary>
+/// Keeps the KMS records of one object as <c>kms_events</c> rows. Records that cannot be KMS are rejected on their
+/// raw bytes: a record without the text <c>kms.amazonaws.com</c> and without any escape sequence cannot have that
+/// <c>eventSource</c>. Only the rest are parsed, and the parse, not the text search, decides.
+/// </summary>
+internal sealed class KmsRecordCollector : IRecordHandler
+{
+    private readonly SourceContext _source;
+    private readonly ReaderOptions _options;
+    private readonly Func<KmsEventBatch, CancellationToken, ValueTask>? _spill;
+    private readonly long _spillBytes;
+    private readonly KmsRecordParser _parser = new();
+    private readonly KmsRowProjector _projector = new();
+    private KmsRecordFields _fields;
+
+    /// <param name="source">The object being read.</param>
+    /// <param name="options">Reader limits.</param>
+    /// <param name="spill">Called with a full batch when it passes <paramref name="spillBytes"/>; a fresh batch follows. Null keeps everything.</param>
+    /// <param name="spillBytes">Batch size that triggers <paramref name="spill"/>.</param>
+    public KmsRecordCollector(SourceContext source, ReaderOptions? options = null, Func<KmsEventBatch, CancellationToken, ValueTask>? spill = null, long spillBytes = long.MaxValue)
+    {
+        _source = source;
+        _options = options ?? ReaderOptions.Default;
+        _spill = spill;
+        _spillBytes = spillBytes;
+    }
+
+    /// <summary>Rows not yet handed to the spill callback.</summary>
+    public KmsEventBatch Batch { get; private set; } = new();
+
+    /// <summary>KMS records kept so far (including spilled ones).</summary>
+    public long KmsRecords { get; private set; }
+
+    /// <summary>Records that were parsed because their bytes could be KMS.</summary>
+    public long CandidatesParsed { get; private set; }
+
+    public void OnRecord(ReadOnlySpan<byte> record, long recordIndex, long byteOffset, bool hasBackslash)
+    {
+        if (!hasBackslash && record.IndexOf("kms.amazonaws.com"u8) < 0)
+        {
+            return;
+        }
+
+        CandidatesParsed++;
+        try
+        {
+            _parser.Parse(record, ref _fields, _options.MaxDepth);
+        }
+        catch (JsonException ex)
+        {
+            throw new CloudTrailFormatException(_source.Display, byteOffset + (ex.BytePositionInLine ?? 0), recordIndex, $"invalid JSON: {ex.Message}", ex);
+        }
+
+        if (!_parser.Get(record, _fields.EventSource).SequenceEqual("kms.amazonaws.com"u8))
+        {
+            return;
+        }
+
+        if (!Utf8.IsValid(record))
+        {
+            throw new CloudTrailFormatException(_source.Display, byteOffset, recordIndex, "KMS record contains invalid UTF-8");
+        }
+
+        if (_parser.TypeError is { } typeError)
+        {
+            throw new CloudTrailFormatException(_source.Display, byteOffset, recordIndex, typeError);
+        }
+
+        _projector.Project(record, _parser, ref _fields, Batch, _source, recordIndex, byteOffset);
+        KmsRecords++;
+    }
+
+    public async ValueTask OnBufferProcessedAsync(CancellationToken cancellationToken)
+    {
+        if (_spill is not null && Batch.Count > 0 && Batch.EstimatedBytes >= _spillBytes)
+        {
+            var full = Batch;
+            Batch = new KmsEventBatch();
+            await _spill(full, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

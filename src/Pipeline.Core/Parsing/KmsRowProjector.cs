@@ -1,0 +1,366 @@
+using System.Text;
+using System.Text.Json;
+using Pipeline.Sink;
+using S = Pipeline.Sink.KmsSchema;
+
+namespace Pipeline.Parsing;
+
+/// <summary>
+/// Turns the parsed fields of a KMS record into one <c>kms_events</c> row: copies the CloudTrail values and derives
+/// the normalised principal, the key identity and the cross-account flag as DOMAIN.md specifies.
+/// </summary>
+internal sealed class KmsRowProjector
+{
+    private byte[] _work = new byte[1024];
+    private byte[] _minified = new byte[4096];
+    private KmsEventBatch? _lineageBatch;
+    private SourceContext? _lineageSource;
+    private StringRef _bucketRef;
+    private StringRef _keyRef;
+
+    /// <summary>Appends the row; throws <see cref="CloudTrailFormatException"/> when a required field is missing or malformed.</summary>
+    public void Project(ReadOnlySpan<byte> record, KmsRecordParser p, ref KmsRecordFields f, KmsEventBatch batch, SourceContext source, long recordIndex, long offset)
+    {
+        if (!f.EventId.HasValue || p.Get(record, f.EventId).IsEmpty)
+        {
+            throw new CloudTrailFormatException(source.Display, offset, recordIndex, "KMS record has no eventID");
+        }
+
+        if (!f.EventName.HasValue)
+        {
+            throw new CloudTrailFormatException(source.Display, offset, recordIndex, "KMS record has no eventName");
+        }
+
+        if (!f.EventTime.HasValue || !CloudTrailTimestamp.TryParse(p.Get(record, f.EventTime), out var eventTime))
+        {
+            var text = f.EventTime.HasValue ? Encoding.UTF8.GetString(p.Get(record, f.EventTime)) : "(missing)";
+            throw new CloudTrailFormatException(source.Display, offset, recordIndex, $"KMS record has an invalid eventTime '{Truncate(text)}'; expected ISO-8601 such as 2026-01-15T10:05:12Z");
+        }
+
+        var row = batch.AddRow();
+        batch.SetEventDay(row, DateOnly.FromDateTime(eventTime).DayNumber);
+        batch.SetTimestamp(S.EventTime, row, eventTime);
+        batch.SetTimestamp(S.IngestTime, row, source.IngestTime);
+        Plain(batch, S.EventId, row, record, p, f.EventId);
+        Interned(batch, S.EventName, row, record, p, f.EventName);
+        Interned(batch, S.EventType, row, record, p, f.EventType);
+        Interned(batch, S.EventVersion, row, record, p, f.EventVersion);
+        Interned(batch, S.EventCategory, row, record, p, f.EventCategory);
+        Interned(batch, S.AwsRegion, row, record, p, f.AwsRegion);
+        Interned(batch, S.SourceIpAddress, row, record, p, f.SourceIpAddress);
+        Interned(batch, S.UserAgent, row, record, p, f.UserAgent);
+        Interned(batch, S.ErrorCode, row, record, p, f.ErrorCode);
+        Plain(batch, S.ErrorMessage, row, record, p, f.ErrorMessage);
+        Plain(batch, S.RequestId, row, record, p, f.RequestId);
+        Interned(batch, S.RecipientAccountId, row, record, p, f.RecipientAccountId);
+        Plain(batch, S.SharedEventId, row, record, p, f.SharedEventId);
+        batch.CopyString(S.DedupeKey, f.SharedEventId.HasValue ? S.SharedEventId : S.EventId, row);
+        Interned(batch, S.VpcEndpointId, row, record, p, f.VpcEndpointId);
+        batch.SetBoolean(S.ReadOnly, row, f.ReadOnly);
+        batch.SetBoolean(S.ManagementEvent, row, f.ManagementEvent);
+
+        Interned(batch, S.IdentityType, row, record, p, f.IdentityType);
+        Interned(batch, S.IdentityArn, row, record, p, f.IdentityArn);
+        Plain(batch, S.IdentityPrincipalId, row, record, p, f.IdentityPrincipalId);
+        Interned(batch, S.IdentityUserName, row, record, p, f.IdentityUserName);
+        Plain(batch, S.AccessKeyId, row, record, p, f.AccessKeyId);
+        Interned(batch, S.CallerAccountId, row, record, p, f.IdentityAccountId);
+        Interned(batch, S.InvokedBy, row, record, p, f.InvokedBy);
+        Interned(batch, S.SessionIssuerArn, row, record, p, f.IssuerArn);
+        ProjectPrincipal(record, p, ref f, batch, row);
+
+        var keyAccount = ProjectKey(record, p, ref f, batch, row);
+        var caller = p.Get(record, f.IdentityAccountId);
+        batch.SetBoolean(S.IsCrossAccount, row, !caller.IsEmpty && !keyAccount.IsEmpty && !caller.SequenceEqual(keyAccount));
+        batch.SetBoolean(S.IsAwsServiceCall, row, f.InvokedBy.HasValue || p.Get(record, f.IdentityType).SequenceEqual("AWSService"u8));
+
+        Interned(batch, S.EncryptionAlgorithm, row, record, p, f.EncryptionAlgorithm);
+        Interned(batch, S.KeySpec, row, record, p, f.KeySpec);
+        Json(batch, S.EncryptionContextJson, row, record, p, f.EncryptionContext);
+        Interned(batch, S.GranteePrincipal, row, record, p, f.GranteePrincipal);
+        if (f.Operations.HasValue)
+        {
+            batch.SetChars(S.GrantOperations, row, JoinOperations(p.Get(record, f.Operations)));
+        }
+
+        if (f.Policy.HasValue)
+        {
+            SetPolicy(batch, row, p.Get(record, f.Policy));
+        }
+
+        batch.SetInt32(S.PendingWindowDays, row, f.PendingWindowDays);
+        batch.SetBoolean(S.BypassPolicyLockoutSafetyCheck, row, f.BypassLockoutCheck);
+        Json(batch, S.RequestParametersJson, row, record, p, f.RequestParameters);
+        Json(batch, S.ResponseElementsJson, row, record, p, f.ResponseElements);
+        Json(batch, S.AdditionalEventDataJson, row, record, p, f.AdditionalEventData);
+        Json(batch, S.ResourcesJson, row, record, p, f.Resources);
+
+        SetLineage(batch, row, source, recordIndex);
+    }
+
+    private void SetLineage(KmsEventBatch batch, int row, SourceContext source, long recordIndex)
+    {
+        if (!ReferenceEquals(batch, _lineageBatch) || !ReferenceEquals(source, _lineageSource))
+        {
+            _lineageBatch = batch;
+            _lineageSource = source;
+            _bucketRef = source.Bucket is null ? StringRef.Null : batch.AddText(source.Bucket);
+            _keyRef = batch.AddText(source.Key);
+        }
+
+        batch.SetStringRef(S.SrcBucket, row, _bucketRef);
+        batch.SetStringRef(S.SrcKey, row, _keyRef);
+        batch.SetInt32(S.SrcRecordIndex, row, (int)Math.Min(recordIndex, int.MaxValue));
+    }
+
+    private void ProjectPrincipal(ReadOnlySpan<byte> record, KmsRecordParser p, ref KmsRecordFields f, KmsEventBatch batch, int row)
+    {
+        var type = p.Get(record, f.IdentityType);
+        var arn = p.Get(record, f.IdentityArn);
+        var principalId = p.Get(record, f.IdentityPrincipalId);
+        var account = p.Get(record, f.IdentityAccountId);
+        ReadOnlySpan<byte> kind;
+        ReadOnlySpan<byte> principal;
+
+        if (type.SequenceEqual("AssumedRole"u8))
+        {
+            kind = "role"u8;
+            principal = f.IssuerArn.HasValue ? p.Get(record, f.IssuerArn) : RoleFromSessionArn(arn);
+            if (principal.IsEmpty)
+            {
+                principal = arn.IsEmpty ? principalId : arn;
+            }
+
+            var session = SessionName(arn);
+            if (session.IsEmpty)
+            {
+                var colon = principalId.IndexOf((byte)':');
+                session = colon >= 0 ? principalId[(colon + 1)..] : [];
+            }
+
+            if (!session.IsEmpty)
+            {
+                batch.SetUtf8(S.SessionName, row, session);
+            }
+        }
+        else if (type.SequenceEqual("IAMUser"u8))
+        {
+            kind = "user"u8;
+            principal = arn.IsEmpty ? principalId : arn;
+        }
+        else if (type.SequenceEqual("Root"u8))
+        {
+            kind = "root"u8;
+            principal = !arn.IsEmpty ? arn : account.IsEmpty ? [] : AccountRoot(p.Get(record, f.AwsRegion), account);
+        }
+        else if (type.SequenceEqual("AWSService"u8))
+        {
+            kind = "service"u8;
+            var service = f.InvokedBy.HasValue ? p.Get(record, f.InvokedBy) : "unknown"u8;
+            principal = Concat("service:"u8, service);
+        }
+        else if (type.SequenceEqual("AWSAccount"u8))
+        {
+            kind = "account"u8;
+            principal = account.IsEmpty ? principalId : AccountRoot(p.Get(record, f.AwsRegion), account);
+        }
+        else if (type.SequenceEqual("FederatedUser"u8))
+        {
+            kind = "federated"u8;
+            principal = f.IssuerArn.HasValue ? p.Get(record, f.IssuerArn) : arn;
+        }
+        else if (type.SequenceEqual("IdentityCenterUser"u8))
+        {
+            kind = "identity_center"u8;
+            principal = arn.IsEmpty ? principalId : arn;
+        }
+        else if (type.SequenceEqual("WebIdentityUser"u8) || type.SequenceEqual("SAMLUser"u8))
+        {
+            kind = "web_identity"u8;
+            principal = arn.IsEmpty ? principalId : arn;
+        }
+        else
+        {
+            kind = "unknown"u8;
+            principal = arn.IsEmpty ? principalId : arn;
+        }
+
+        batch.SetUtf8Interned(S.PrincipalKind, row, kind);
+        if (!principal.IsEmpty)
+        {
+            batch.SetUtf8Interned(S.PrincipalArn, row, principal);
+        }
+    }
+
+    /// <summary>Key identity: resources[] first, then the response, then the request; a key ARN is never made up from an alias.</summary>
+    /// <returns>The key's account, or empty when unknown.</returns>
+    private static ReadOnlySpan<byte> ProjectKey(ReadOnlySpan<byte> record, KmsRecordParser p, scoped ref KmsRecordFields f, KmsEventBatch batch, int row)
+    {
+        var requested = p.Get(record, f.RequestKeyId);
+        ReadOnlySpan<byte> keyArn = [];
+        foreach (var candidate in (ReadOnlySpan<Utf8Slice>)[f.ResourceKeyArn, f.ResponseKeyArn, f.ResponseKeyId, f.RequestKeyId])
+        {
+            var value = p.Get(record, candidate);
+            if (Arn.IsKeyArn(value))
+            {
+                keyArn = value;
+                break;
+            }
+        }
+
+        if (f.RequestKeyId.HasValue)
+        {
+            batch.SetUtf8Interned(S.KeyRef, row, requested);
+        }
+
+        if (!keyArn.IsEmpty)
+        {
+            var account = Arn.Field(keyArn, 4);
+            batch.SetUtf8Interned(S.KeyArn, row, keyArn);
+            batch.SetUtf8Interned(S.KeyId, row, Arn.KeyId(keyArn));
+            batch.SetUtf8Interned(S.KeyAccountId, row, account);
+            batch.SetUtf8Interned(S.KeyRegion, row, Arn.Field(keyArn, 3));
+            return account;
+        }
+
+        var responseKey = p.Get(record, f.ResponseKeyId);
+        var bareId = Arn.IsBareKeyId(requested) ? requested : Arn.IsBareKeyId(responseKey) ? responseKey : [];
+        if (!bareId.IsEmpty)
+        {
+            batch.SetUtf8Interned(S.KeyId, row, bareId);
+        }
+
+        return [];
+    }
+
+    private ReadOnlySpan<byte> AccountRoot(ReadOnlySpan<byte> region, ReadOnlySpan<byte> account)
+    {
+        var partition = Arn.PartitionOfRegion(region);
+        var len = Encoding.ASCII.GetBytes($"arn:{partition}:iam::", _work);
+        return ConcatAt(len, account, ":root"u8);
+    }
+
+    /// <summary><c>arn:p:sts::acct:assumed-role/Role/session</c> → <c>arn:p:iam::acct:role/Role</c> (a role path is not in the session ARN).</summary>
+    private ReadOnlySpan<byte> RoleFromSessionArn(ReadOnlySpan<byte> arn)
+    {
+        var resource = Arn.Field(arn, 5);
+        if (!Arn.Field(arn, 2).SequenceEqual("sts"u8) || !resource.StartsWith("assumed-role/"u8))
+        {
+            return [];
+        }
+
+        var roleAndSession = resource["assumed-role/".Length..];
+        var slash = roleAndSession.IndexOf((byte)'/');
+        var role = slash < 0 ? roleAndSession : roleAndSession[..slash];
+        var len = 0;
+        len = Append(len, "arn:"u8);
+        len = Append(len, Arn.Field(arn, 1));
+        len = Append(len, ":iam::"u8);
+        len = Append(len, Arn.Field(arn, 4));
+        len = Append(len, ":role/"u8);
+        len = Append(len, role);
+        return _work.AsSpan(0, len);
+    }
+
+    private static ReadOnlySpan<byte> SessionName(ReadOnlySpan<byte> arn)
+    {
+        var resource = Arn.Field(arn, 5);
+        if (!resource.StartsWith("assumed-role/"u8))
+        {
+            return [];
+        }
+
+        var roleAndSession = resource["assumed-role/".Length..];
+        var slash = roleAndSession.IndexOf((byte)'/');
+        return slash < 0 ? [] : roleAndSession[(slash + 1)..];
+    }
+
+    private ReadOnlySpan<byte> Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => ConcatAt(Append(0, a), b, []);
+
+    private ReadOnlySpan<byte> ConcatAt(int len, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c)
+    {
+        len = Append(len, b);
+        len = Append(len, c);
+        return _work.AsSpan(0, len);
+    }
+
+    private int Append(int len, ReadOnlySpan<byte> value)
+    {
+        if (_work.Length < len + value.Length)
+        {
+            Array.Resize(ref _work, Math.Max(_work.Length * 2, len + value.Length));
+        }
+
+        value.CopyTo(_work.AsSpan(len));
+        return len + value.Length;
+    }
+
+    private static string JoinOperations(ReadOnlySpan<byte> jsonArray)
+    {
+        var sb = new StringBuilder();
+        var r = new Utf8JsonReader(jsonArray);
+        while (r.Read())
+        {
+            if (r.TokenType == JsonTokenType.String)
+            {
+                if (sb.Length > 0)
+                {
+                    sb.Append(',');
+                }
+
+                sb.Append(r.GetString());
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private void SetPolicy(KmsEventBatch batch, int row, ReadOnlySpan<byte> policyText)
+    {
+        // The policy is a JSON document carried as a string; store it minified when it parses, verbatim otherwise.
+        batch.SetUtf8(S.PolicyJson, row, IsValidJson(policyText) ? JsonMinifier.Minify(policyText, ref _minified) : policyText);
+    }
+
+    private static bool IsValidJson(ReadOnlySpan<byte> text)
+    {
+        try
+        {
+            var r = new Utf8JsonReader(text);
+            while (r.Read())
+            {
+            }
+
+            return r.BytesConsumed > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private void Json(KmsEventBatch batch, int slot, int row, ReadOnlySpan<byte> record, KmsRecordParser p, Utf8Slice s)
+    {
+        if (s.HasValue)
+        {
+            batch.SetUtf8(slot, row, JsonMinifier.Minify(p.Get(record, s), ref _minified));
+        }
+    }
+
+    private static void Plain(KmsEventBatch batch, int slot, int row, ReadOnlySpan<byte> record, KmsRecordParser p, Utf8Slice s)
+    {
+        if (s.HasValue)
+        {
+            batch.SetUtf8(slot, row, p.Get(record, s));
+        }
+    }
+
+    private static void Interned(KmsEventBatch batch, int slot, int row, ReadOnlySpan<byte> record, KmsRecordParser p, Utf8Slice s)
+    {
+        if (s.HasValue)
+        {
+            batch.SetUtf8Interned(slot, row, p.Get(record, s));
+        }
+    }
+
+    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
+}

@@ -1,0 +1,49 @@
+using System.IO.Compression;
+
+namespace Pipeline.Parsing;
+
+/// <summary>
+/// Turns an object's body into its JSON bytes: gzip is recognised by its magic bytes (<c>1f 8b</c>), never by the
+/// name or Content-Type, because S3 clients and proxies sometimes hand over an already-decompressed body. Any other
+/// first byte must look like JSON text.
+/// </summary>
+internal static class PayloadDecoder
+{
+    /// <summary>Wraps <paramref name="body"/> so that reading yields decompressed JSON bytes.</summary>
+    /// <returns>The JSON stream, or an empty stream for an empty body.</returns>
+    public static async ValueTask<Stream> OpenAsync(Stream body, string source, CancellationToken cancellationToken)
+    {
+        var head = new byte[2];
+        var got = 0;
+        while (got < head.Length)
+        {
+            var n = await body.ReadAsync(head.AsMemory(got), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            got += n;
+        }
+
+        var replay = new PrefixedStream(head, got, body);
+        if (got == 2 && head[0] == 0x1f && head[1] == 0x8b)
+        {
+            return new GZipStream(replay, CompressionMode.Decompress, leaveOpen: false);
+        }
+
+        if (got > 0 && !LooksLikeJsonStart(head[0]))
+        {
+            throw new CloudTrailFormatException(
+                source,
+                0,
+                null,
+                $"not gzip and not JSON (first byte 0x{head[0]:x2}); expected a CloudTrail .json.gz log file");
+        }
+
+        return replay;
+    }
+
+    // JSON text starts with '{' after optional whitespace or a UTF-8 byte-order mark.
+    private static bool LooksLikeJsonStart(byte b) => b is (byte)'{' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF;
+}

@@ -1,0 +1,44 @@
+namespace Pipeline.Sink;
+
+/// <summary>
+/// A small direct-mapped cache from UTF-8 bytes to a value already stored in a batch's arena. A miss or a collision
+/// just stores the value again, so it needs no eviction policy and costs one hash and one compare per lookup.
+/// </summary>
+internal sealed class Utf8Interner
+{
+    public const int MaxKeyBytes = 256;
+    private const int Size = 4096;
+    private readonly byte[]?[] _keys = new byte[Size][];
+    private readonly int[] _lengths = new int[Size];
+    private readonly StringRef[] _values = new StringRef[Size];
+
+    public bool TryGet(ReadOnlySpan<byte> utf8, out StringRef value, out int entry)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(utf8);
+        entry = hash.ToHashCode() & (Size - 1);
+        var key = _keys[entry];
+        if (key is not null && _lengths[entry] == utf8.Length && key.AsSpan(0, utf8.Length).SequenceEqual(utf8))
+        {
+            value = _values[entry];
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+
+    public void Set(int entry, ReadOnlySpan<byte> utf8, StringRef value)
+    {
+        var key = _keys[entry];
+        if (key is null || key.Length < utf8.Length)
+        {
+            key = new byte[Math.Max(32, utf8.Length)];
+            _keys[entry] = key;
+        }
+
+        utf8.CopyTo(key);
+        _lengths[entry] = utf8.Length;
+        _values[entry] = value;
+    }
+}

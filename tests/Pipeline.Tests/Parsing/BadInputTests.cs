@@ -1,0 +1,209 @@
+using System.IO.Compression;
+using System.Text;
+using Pipeline.Parsing;
+using Pipeline.Tests.Support;
+using static Pipeline.Tests.Support.CloudTrailRecords;
+
+namespace Pipeline.Tests.Parsing;
+
+public sealed class BadInputTests
+{
+    [Fact]
+    public async Task Truncated_gzip_is_reported_with_the_object_name()
+    {
+        var gz = Gzip(Document(AssumedRoleDecrypt(), AssumedRoleDecrypt("e2")));
+        var ex = await ReaderHarness.FailsAsync(gz[..(gz.Length / 2)]);
+        Assert.Contains("test.json.gz", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Reason.Contains("truncated", StringComparison.Ordinal) || ex.Reason.Contains("gzip", StringComparison.Ordinal), ex.Reason);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_neither_gzip_nor_json_is_refused_at_byte_zero()
+    {
+        var ex = await ReaderHarness.FailsAsync(Encoding.UTF8.GetBytes("PK\u0003\u0004 this is a zip"));
+        Assert.Equal(0, ex.ByteOffset);
+        Assert.Contains("not gzip and not JSON", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gzip_of_text_that_is_not_json_is_refused()
+    {
+        var ex = await ReaderHarness.FailsAsync(Gzip("hello world, not json"));
+        Assert.Contains("expected a JSON object", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_json_inside_a_kms_record_names_the_record()
+    {
+        var broken = AssumedRoleDecrypt().Replace("\"readOnly\":true", "\"readOnly\":tru", StringComparison.Ordinal);
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(Ec2Record(), broken)));
+        Assert.Equal(1, ex.RecordIndex);
+        Assert.Contains("invalid JSON", ex.Reason, StringComparison.Ordinal);
+        Assert.True(ex.ByteOffset > 0);
+    }
+
+    [Fact]
+    public async Task A_document_without_records_is_reported_as_not_a_log_file()
+    {
+        const string digest = """{"awsAccountId":"111122223333","digestStartTime":"2026-01-15T10:00:00Z","logFiles":[{"s3Object":"x"}]}""";
+        var ex = await ReaderHarness.FailsAsync(Gzip(digest));
+        Assert.Contains("no 'Records' array", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"Records":{"a":1}}""")]
+    [InlineData("""{"Records":null}""")]
+    [InlineData("""{"Records":"x"}""")]
+    public async Task Records_that_is_not_an_array_is_refused(string json)
+    {
+        var ex = await ReaderHarness.FailsAsync(Gzip(json));
+        Assert.Contains("'Records' is not an array", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_record_that_is_not_an_object_is_refused_with_its_index()
+    {
+        var ex = await ReaderHarness.FailsAsync(Gzip("{\"Records\":[" + Ec2Record() + ",42]}"));
+        Assert.Equal(1, ex.RecordIndex);
+    }
+
+    [Theory]
+    [InlineData("\"eventName\":\"Decrypt\"", "\"eventName\":5", "eventName")]
+    [InlineData("\"readOnly\":true", "\"readOnly\":[1]", "readOnly")]
+    [InlineData("\"awsRegion\":\"us-east-1\"", "\"awsRegion\":{\"a\":1}", "awsRegion")]
+    [InlineData("\"type\":\"AssumedRole\"", "\"type\":false", "userIdentity.type")]
+    [InlineData("\"eventTime\":\"2026-01-15T10:05:12Z\"", "\"eventTime\":\"yesterday\"", "eventTime")]
+    [InlineData("\"eventID\":\"11111111-2222-3333-4444-555555555555\"", "\"eventID\":null", "eventID")]
+    public async Task A_kms_record_with_a_wrong_type_names_the_record_and_the_field(string from, string to, string field)
+    {
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(Ec2Record(), AssumedRoleDecrypt().Replace(from, to, StringComparison.Ordinal))));
+        Assert.Equal(1, ex.RecordIndex);
+        Assert.Contains(field, ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wrong_type_in_a_record_that_is_not_kms_does_not_fail_the_file()
+    {
+        var odd = S3RecordMentioningKms().Replace("\"readOnly\":true", "\"readOnly\":{}", StringComparison.Ordinal);
+        var (result, rows) = await ReaderHarness.ReadGzipAsync(Document(odd, AssumedRoleDecrypt()));
+        Assert.Single(rows);
+        Assert.Equal(2, result.Records);
+    }
+
+    [Theory]
+    [InlineData("2026-01-15T10:05:12.123456Z", 1234560)]
+    [InlineData("2026-01-15T10:05:12+00:00", 0)]
+    [InlineData("2026-01-15T12:05:12+02:00", 0)]
+    public async Task Timestamps_in_other_iso_forms_are_converted_to_utc(string time, long extraTicks)
+    {
+        var (_, rows) = await ReaderHarness.ReadGzipAsync(Document(AssumedRoleDecrypt(time: time)));
+        Assert.Equal(new DateTime(2026, 1, 15, 10, 5, 12, DateTimeKind.Utc).AddTicks(extraTicks), Assert.Single(rows)["event_time"]);
+    }
+
+    [Fact]
+    public async Task An_empty_object_is_reported_as_empty()
+    {
+        var ex = await ReaderHarness.FailsAsync([]);
+        Assert.Contains("empty", ex.Reason, StringComparison.Ordinal);
+        Assert.Contains("empty", (await ReaderHarness.FailsAsync(Gzip(string.Empty))).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_records_array_is_a_valid_file_with_no_rows()
+    {
+        var (result, rows) = await ReaderHarness.ReadGzipAsync("{\"Records\":[]}");
+        Assert.Empty(rows);
+        Assert.Equal(0, result.Records);
+    }
+
+    [Fact]
+    public async Task A_gzip_bomb_stops_at_the_decompressed_size_cap()
+    {
+        var json = Document(Enumerable.Range(0, 2000).Select(i => Ec2Record($"id-{i}")).ToArray());
+        var ex = await ReaderHarness.FailsAsync(Gzip(json), new ReaderOptions { MaxDecompressedBytes = 100_000, BufferBytes = 16 * 1024 });
+        Assert.Contains("gzip bomb", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_record_larger_than_the_record_cap_is_refused()
+    {
+        var huge = AssumedRoleDecrypt().Replace("aws-sdk-go/1.44", new string('x', 200_000), StringComparison.Ordinal);
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(huge)), new ReaderOptions { MaxRecordBytes = 64 * 1024, BufferBytes = 16 * 1024 });
+        Assert.Contains("MaxRecordBytes", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deeply_nested_json_in_a_kms_record_is_refused_not_crashing()
+    {
+        var nested = new string('[', 5000) + new string(']', 5000);
+        var record = AssumedRoleDecrypt().Replace("\"responseElements\":null", "\"responseElements\":" + nested, StringComparison.Ordinal);
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(record)));
+        Assert.Contains("invalid JSON", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Concatenated_gzip_members_are_read_as_one_stream()
+    {
+        var doc = Encoding.UTF8.GetBytes(Document(AssumedRoleDecrypt("a"), AssumedRoleDecrypt("b")));
+        var half = doc.Length / 2;
+        var body = Gzip(doc[..half]).Concat(Gzip(doc[half..])).ToArray();
+        var (_, rows) = await ReaderHarness.ReadAsync(body);
+        Assert.Equal(2, rows.Count);
+    }
+
+    [Fact]
+    public async Task Plain_json_without_gzip_and_with_a_byte_order_mark_is_accepted()
+    {
+        var body = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(Document(AssumedRoleDecrypt()))).ToArray();
+        Assert.Single((await ReaderHarness.ReadAsync(body)).Rows);
+    }
+
+    [Fact]
+    public async Task Trailing_garbage_after_the_document_is_refused()
+    {
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(AssumedRoleDecrypt()) + "{}"));
+        Assert.Contains("after the end", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Duplicate_keys_take_the_last_value_like_other_json_readers()
+    {
+        var record = AssumedRoleDecrypt().Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"Encrypt\",\"eventName\":\"Decrypt\"", StringComparison.Ordinal);
+        Assert.Equal("Decrypt", Assert.Single((await ReaderHarness.ReadGzipAsync(Document(record))).Rows)["event_name"]);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_in_a_kms_record_is_refused()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Document(AssumedRoleDecrypt())).ToList();
+        var at = Encoding.UTF8.GetBytes(Document(AssumedRoleDecrypt())).AsSpan().IndexOf("aws-sdk-go"u8);
+        bytes[at] = 0xFF;
+        var ex = await ReaderHarness.FailsAsync(Gzip(bytes.ToArray()));
+        Assert.Equal(0, ex.RecordIndex);
+    }
+
+    [Fact]
+    public async Task Records_split_across_many_small_reads_are_reassembled()
+    {
+        var records = Enumerable.Range(0, 300).Select(i => i % 3 == 0 ? AssumedRoleDecrypt($"id-{i}") : Ec2Record($"x-{i}")).ToArray();
+        var body = Gzip(Document(records));
+        var source = SourceContext.ForFile("slow.json.gz", ReaderHarness.IngestTime);
+        var collector = new KmsRecordCollector(source, new ReaderOptions { BufferBytes = 4096 });
+        await using var trickle = new TrickleStream(body, 7);
+        var result = await CloudTrailObjectReader.ReadAsync(trickle, collector, source, new ReaderOptions { BufferBytes = 4096 }, CancellationToken.None);
+        Assert.Equal(300, result.Records);
+        Assert.Equal(100, result.KmsRecords);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"id-{i * 3}"), BatchRows.Read(collector.Batch).Select(r => (string?)r["event_id"]));
+    }
+
+    /// <summary>Returns at most N bytes per read, like a slow network body.</summary>
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
+    }
+}

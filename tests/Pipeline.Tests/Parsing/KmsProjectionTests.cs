@@ -1,0 +1,275 @@
+using Pipeline.Tests.Support;
+using static Pipeline.Tests.Support.CloudTrailRecords;
+
+namespace Pipeline.Tests.Parsing;
+
+public sealed class KmsProjectionTests
+{
+    private static async Task<Dictionary<string, object?>> OneRowAsync(string record)
+    {
+        var (_, rows) = await ReaderHarness.ReadGzipAsync(Document(record));
+        return Assert.Single(rows);
+    }
+
+    [Fact]
+    public async Task Assumed_role_decrypt_is_projected_column_by_column()
+    {
+        var row = await OneRowAsync(AssumedRoleDecrypt());
+
+        Assert.Equal("11111111-2222-3333-4444-555555555555", row["event_id"]);
+        Assert.Equal(new DateTime(2026, 1, 15, 10, 5, 12, DateTimeKind.Utc), row["event_time"]);
+        Assert.Equal(new DateOnly(2026, 1, 15), row["event_date"]);
+        Assert.Equal("Decrypt", row["event_name"]);
+        Assert.Equal("AwsApiCall", row["event_type"]);
+        Assert.Equal("1.08", row["event_version"]);
+        Assert.Equal("Management", row["event_category"]);
+        Assert.Equal("us-east-1", row["aws_region"]);
+        Assert.Equal("203.0.113.10", row["source_ip_address"]);
+        Assert.Equal("aws-sdk-go/1.44", row["user_agent"]);
+        Assert.Null(row["error_code"]);
+        Assert.Null(row["error_message"]);
+        Assert.Equal(true, row["read_only"]);
+        Assert.Equal(true, row["management_event"]);
+        Assert.Equal("req-1", row["request_id"]);
+        Assert.Equal("111122223333", row["recipient_account_id"]);
+        Assert.Null(row["shared_event_id"]);
+        Assert.Equal("11111111-2222-3333-4444-555555555555", row["dedupe_key"]);
+        Assert.Equal("AssumedRole", row["identity_type"]);
+        Assert.Equal("arn:aws:sts::111122223333:assumed-role/app-role/my-function", row["identity_arn"]);
+        Assert.Equal("AROAEXAMPLEID:my-function", row["identity_principal_id"]);
+        Assert.Equal("ASIAEXAMPLEKEY", row["access_key_id"]);
+        Assert.Equal("111122223333", row["caller_account_id"]);
+        Assert.Null(row["invoked_by"]);
+        Assert.Equal("arn:aws:iam::111122223333:role/service-role/app-role", row["principal_arn"]);
+        Assert.Equal("role", row["principal_kind"]);
+        Assert.Equal("my-function", row["session_name"]);
+        Assert.Equal("arn:aws:iam::111122223333:role/service-role/app-role", row["session_issuer_arn"]);
+        Assert.Equal(KeyArn, row["key_arn"]);
+        Assert.Equal("1234abcd-12ab-34cd-56ef-1234567890ab", row["key_id"]);
+        Assert.Equal("111122223333", row["key_account_id"]);
+        Assert.Equal("us-east-1", row["key_region"]);
+        Assert.Null(row["key_ref"]);
+        Assert.Equal(false, row["is_cross_account"]);
+        Assert.Equal(false, row["is_aws_service_call"]);
+        Assert.Equal("SYMMETRIC_DEFAULT", row["encryption_algorithm"]);
+        Assert.Equal("""{"aws:lambda:FunctionArn":"arn:aws:lambda:us-east-1:111122223333:function:my-function"}""", row["encryption_context_json"]);
+        Assert.Null(row["policy_json"]);
+        Assert.Null(row["response_elements_json"]);
+        Assert.Equal("""{"keyMaterialId":"aa11"}""", row["additional_event_data_json"]);
+        Assert.Equal($$"""[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{KeyArn}}"}]""", row["resources_json"]);
+        Assert.StartsWith("""{"encryptionContext":""", (string?)row["request_parameters_json"]);
+        Assert.Equal("trail-bucket", row["src_bucket"]);
+        Assert.Equal("test.json.gz", row["src_key"]);
+        Assert.Equal(0, row["src_record_index"]);
+        Assert.Equal(ReaderHarness.IngestTime, row["ingest_time"]);
+    }
+
+    [Fact]
+    public async Task Assumed_role_without_session_issuer_falls_back_to_the_role_arn_from_the_session_arn()
+    {
+        var record = AssumedRoleDecrypt().Replace(
+            "\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROAEXAMPLEID\",\"arn\":\"arn:aws:iam::111122223333:role/service-role/app-role\",\"accountId\":\"111122223333\",\"userName\":\"app-role\"},",
+            "\"sessionContext\":{",
+            StringComparison.Ordinal);
+        var row = await OneRowAsync(record);
+        Assert.Equal("arn:aws:iam::111122223333:role/app-role", row["principal_arn"]);
+        Assert.Equal("my-function", row["session_name"]);
+        Assert.Null(row["session_issuer_arn"]);
+    }
+
+    [Fact]
+    public async Task Sessions_of_one_role_become_one_principal()
+    {
+        var (_, rows) = await ReaderHarness.ReadGzipAsync(Document(
+            AssumedRoleDecrypt("e1", "session-a"), AssumedRoleDecrypt("e2", "i-0123456789abcdef0"), AssumedRoleDecrypt("e3", "bob@example.com")));
+        Assert.Single(rows.Select(r => r["principal_arn"]).Distinct());
+        Assert.Equal(["session-a", "i-0123456789abcdef0", "bob@example.com"], rows.Select(r => (string?)r["session_name"]));
+    }
+
+    [Fact]
+    public async Task Aws_service_caller_becomes_a_service_principal()
+    {
+        const string record = """
+            {"eventVersion":"1.08","userIdentity":{"type":"AWSService","invokedBy":"cloudtrail.amazonaws.com"},"eventTime":"2026-01-15T10:00:00Z","eventSource":"kms.amazonaws.com","eventName":"GenerateDataKey","awsRegion":"us-east-1","sourceIPAddress":"cloudtrail.amazonaws.com","userAgent":"cloudtrail.amazonaws.com","requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","keySpec":"AES_256","encryptionContext":{"aws:cloudtrail:arn":"arn:aws:cloudtrail:us-east-1:111122223333:trail/org"}},"responseElements":null,"requestID":"r","eventID":"svc-1","readOnly":true,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","sharedEventID":"shared-9","eventCategory":"Management"}
+            """;
+        var row = await OneRowAsync(record);
+        Assert.Equal("service:cloudtrail.amazonaws.com", row["principal_arn"]);
+        Assert.Equal("service", row["principal_kind"]);
+        Assert.Equal(true, row["is_aws_service_call"]);
+        Assert.Equal(false, row["is_cross_account"]);
+        Assert.Null(row["caller_account_id"]);
+        Assert.Equal("AES_256", row["key_spec"]);
+        Assert.Equal(KeyArn, row["key_ref"]);
+        Assert.Equal("shared-9", row["dedupe_key"]);
+    }
+
+    [Fact]
+    public async Task Role_acting_through_a_service_keeps_the_role_and_is_marked_as_a_service_call()
+    {
+        var record = AssumedRoleDecrypt().Replace("\"accountId\":\"111122223333\",\"accessKeyId\"", "\"accountId\":\"111122223333\",\"invokedBy\":\"s3.amazonaws.com\",\"accessKeyId\"", StringComparison.Ordinal);
+        var row = await OneRowAsync(record);
+        Assert.Equal("s3.amazonaws.com", row["invoked_by"]);
+        Assert.Equal("arn:aws:iam::111122223333:role/service-role/app-role", row["principal_arn"]);
+        Assert.Equal(true, row["is_aws_service_call"]);
+    }
+
+    [Fact]
+    public async Task Caller_from_another_account_is_cross_account_and_the_key_account_comes_from_the_key_arn()
+    {
+        var record = AssumedRoleDecrypt().Replace(KeyArn, OtherAccountKeyArn, StringComparison.Ordinal)
+            .Replace("\"recipientAccountId\":\"111122223333\"", "\"recipientAccountId\":\"444455556666\",\"sharedEventID\":\"shared-1\"", StringComparison.Ordinal);
+        var row = await OneRowAsync(record);
+        Assert.Equal("444455556666", row["key_account_id"]);
+        Assert.Equal("111122223333", row["caller_account_id"]);
+        Assert.Equal("444455556666", row["recipient_account_id"]);
+        Assert.Equal(true, row["is_cross_account"]);
+        Assert.Equal("shared-1", row["dedupe_key"]);
+    }
+
+    [Fact]
+    public async Task Hidden_caller_from_another_account_becomes_that_account()
+    {
+        var record = AssumedRoleDecrypt().Replace(
+            AssumedRoleDecrypt()[(AssumedRoleDecrypt().IndexOf("{\"type\":\"AssumedRole\"", StringComparison.Ordinal))..(AssumedRoleDecrypt().IndexOf(",\"eventTime\"", StringComparison.Ordinal))],
+            "{\"type\":\"AWSAccount\",\"principalId\":\"AIDAOTHER\",\"accountId\":\"444455556666\"}",
+            StringComparison.Ordinal);
+        var row = await OneRowAsync(record);
+        Assert.Equal("arn:aws:iam::444455556666:root", row["principal_arn"]);
+        Assert.Equal("account", row["principal_kind"]);
+        Assert.Equal(true, row["is_cross_account"]);
+    }
+
+    [Theory]
+    [InlineData("alias/app-key", null, null)]
+    [InlineData("arn:aws:kms:us-east-1:111122223333:alias/app-key", null, null)]
+    [InlineData("1234abcd-12ab-34cd-56ef-1234567890ab", null, "1234abcd-12ab-34cd-56ef-1234567890ab")]
+    [InlineData("mrk-1234abcd12ab34cd56ef1234567890ab", null, "mrk-1234abcd12ab34cd56ef1234567890ab")]
+    [InlineData(MrkKeyArn, MrkKeyArn, "mrk-1234abcd12ab34cd56ef1234567890ab")]
+    public async Task Key_reference_without_resources_never_invents_a_key_arn(string keyRef, string? expectedArn, string? expectedId)
+    {
+        var record = $$"""
+            {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"},"eventTime":"2026-01-15T10:00:00.123Z","eventSource":"kms.amazonaws.com","eventName":"GenerateDataKey","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"cli","errorCode":"AccessDenied","errorMessage":"User is not authorized to perform: kms:GenerateDataKey","requestParameters":{"keyId":"{{keyRef}}","keySpec":"AES_256"},"responseElements":null,"requestID":"r","eventID":"k-1","readOnly":true,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}
+            """;
+        var row = await OneRowAsync(record);
+        Assert.Equal(keyRef, row["key_ref"]);
+        Assert.Equal(expectedArn, row["key_arn"]);
+        Assert.Equal(expectedId, row["key_id"]);
+        Assert.Equal("AccessDenied", row["error_code"]);
+        Assert.Equal("user", row["principal_kind"]);
+        Assert.Equal("arn:aws:iam::111122223333:user/alice", row["principal_arn"]);
+        Assert.Equal(new DateTime(2026, 1, 15, 10, 0, 0, 123, DateTimeKind.Utc), row["event_time"]);
+        Assert.Equal(expectedArn is null ? null : "111122223333", row["key_account_id"]);
+    }
+
+    [Theory]
+    [InlineData("\"resources\":null,")]
+    [InlineData("\"resources\":[],")]
+    [InlineData("")]
+    public async Task Missing_or_null_resources_leave_the_key_unknown(string resources)
+    {
+        var record = AssumedRoleDecrypt().Replace($$"""
+            "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{KeyArn}}"}],
+            """.Trim(), resources, StringComparison.Ordinal);
+        var row = await OneRowAsync(record);
+        Assert.Null(row["key_arn"]);
+        Assert.Null(row["key_account_id"]);
+        Assert.Equal(false, row["is_cross_account"]);
+    }
+
+    [Fact]
+    public async Task Resource_arn_in_lower_case_and_without_type_is_recognised()
+    {
+        var record = AssumedRoleDecrypt().Replace($$"""{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{KeyArn}}"}""",
+            $$"""{"accountId":"111122223333","arn":"{{KeyArn}}"}""", StringComparison.Ordinal);
+        Assert.Equal(KeyArn, (await OneRowAsync(record))["key_arn"]);
+    }
+
+    [Fact]
+    public async Task Put_key_policy_stores_the_policy_string_as_minified_json()
+    {
+        const string record = """
+            {"eventVersion":"1.08","userIdentity":{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"},"eventTime":"2026-01-15T11:00:00Z","eventSource":"kms.amazonaws.com","eventName":"PutKeyPolicy","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"console","requestParameters":{"keyId":"1234abcd-12ab-34cd-56ef-1234567890ab","policyName":"default","policy":"{\n  \"Version\" : \"2012-10-17\",\n  \"Statement\" : [ {\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":\"kms:*\",\"Resource\":\"*\"} ]\n}","bypassPolicyLockoutSafetyCheck":true},"responseElements":null,"requestID":"r","eventID":"pol-1","readOnly":false,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
+            """;
+        var row = await OneRowAsync(record);
+        Assert.Equal("""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*"}]}""", row["policy_json"]);
+        Assert.Equal(true, row["bypass_policy_lockout_safety_check"]);
+        Assert.Equal("root", row["principal_kind"]);
+        Assert.Equal(false, row["read_only"]);
+    }
+
+    [Fact]
+    public async Task Create_grant_and_schedule_key_deletion_fields_get_their_own_columns()
+    {
+        const string grant = """
+            {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"eventTime":"2026-01-15T12:00:00Z","eventSource":"kms.amazonaws.com","eventName":"CreateGrant","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"cli","requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","granteePrincipal":"arn:aws:iam::999988887777:role/outsider","operations":["Decrypt","GenerateDataKey"]},"responseElements":{"grantId":"g1"},"requestID":"r","eventID":"grant-1","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}
+            """;
+        const string deletion = """
+            {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"eventTime":"2026-01-15T12:01:00Z","eventSource":"kms.amazonaws.com","eventName":"ScheduleKeyDeletion","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"cli","requestParameters":{"keyId":"1234abcd-12ab-34cd-56ef-1234567890ab"},"responseElements":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","deletionDate":"Jan 22, 2026, 12:01:00 PM","keyState":"PendingDeletion","pendingWindowInDays":7},"requestID":"r","eventID":"del-1","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}
+            """;
+        var (_, rows) = await ReaderHarness.ReadGzipAsync(Document(grant, deletion));
+        Assert.Equal("arn:aws:iam::999988887777:role/outsider", rows[0]["grantee_principal"]);
+        Assert.Equal("Decrypt,GenerateDataKey", rows[0]["grant_operations"]);
+        Assert.Equal(KeyArn, rows[0]["key_arn"]);
+        Assert.Equal(7, rows[1]["pending_window_days"]);
+        Assert.Equal(KeyArn, rows[1]["key_arn"]);
+        Assert.Equal("1234abcd-12ab-34cd-56ef-1234567890ab", rows[1]["key_ref"]);
+        Assert.Equal(1, rows[1]["src_record_index"]);
+    }
+
+    [Fact]
+    public async Task Create_key_takes_the_key_arn_from_the_response_metadata()
+    {
+        const string record = """
+            {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"eventTime":"2026-01-15T12:00:00Z","eventSource":"kms.amazonaws.com","eventName":"CreateKey","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"cli","requestParameters":{"keySpec":"SYMMETRIC_DEFAULT","policy":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"},"responseElements":{"keyMetadata":{"AWSAccountId":"111122223333","keyId":"1234abcd-12ab-34cd-56ef-1234567890ab","arn":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","keyState":"Enabled"}},"requestID":"r","eventID":"ck-1","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}
+            """;
+        var row = await OneRowAsync(record);
+        Assert.Equal(KeyArn, row["key_arn"]);
+        Assert.Equal("""{"Version":"2012-10-17","Statement":[]}""", row["policy_json"]);
+    }
+
+    [Fact]
+    public async Task Keys_in_any_order_pretty_printed_and_with_unknown_fields_give_the_same_row()
+    {
+        var compact = await OneRowAsync(AssumedRoleDecrypt());
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(AssumedRoleDecrypt())!.AsObject();
+        var reordered = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (k, v) in doc.Reverse().ToList())
+        {
+            doc.Remove(k);
+            reordered[k] = v;
+        }
+
+        reordered["someFutureField"] = new System.Text.Json.Nodes.JsonObject { ["eventSource"] = "s3.amazonaws.com" };
+        var pretty = reordered.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var (_, rows) = await ReaderHarness.ReadJsonAsync("  {\n \"Other\": [1, {\"a\": \"]}\"}],\n \"Records\" : [\n" + pretty + "\n ] , \"x\": null }\n");
+        var row = Assert.Single(rows);
+        foreach (var (column, value) in compact)
+        {
+            Assert.True(Equals(value, row[column]), $"column {column}: '{value}' vs '{row[column]}'");
+        }
+    }
+
+    [Fact]
+    public async Task Only_records_whose_event_source_is_kms_are_kept()
+    {
+        var (result, rows) = await ReaderHarness.ReadGzipAsync(Document(Ec2Record(), S3RecordMentioningKms(), AssumedRoleDecrypt()));
+        Assert.Equal(3, result.Records);
+        Assert.Equal(1, result.KmsRecords);
+        Assert.Equal("Decrypt", Assert.Single(rows)["event_name"]);
+        Assert.Equal(2, Assert.Single(rows)["src_record_index"]);
+    }
+
+    [Fact]
+    public async Task Escaped_event_source_is_still_recognised_as_kms()
+    {
+        var record = AssumedRoleDecrypt().Replace("\"eventSource\":\"kms.amazonaws.com\"", "\"eventSource\":\"kms\\u002eamazonaws\\u002ecom\"", StringComparison.Ordinal);
+        Assert.Single((await ReaderHarness.ReadJsonAsync(Document(record))).Rows);
+    }
+
+    [Fact]
+    public async Task Escaped_strings_are_unescaped_in_columns()
+    {
+        var record = AssumedRoleDecrypt().Replace("aws-sdk-go/1.44", "agent \\\"quoted\\\" \\u00e9", StringComparison.Ordinal);
+        Assert.Equal("agent \"quoted\" é", (await OneRowAsync(record))["user_agent"]);
+    }
+}

@@ -1,0 +1,31 @@
+using Pipeline.Sink;
+
+namespace Pipeline.Tests.Support;
+
+/// <summary>Reads a <see cref="KmsEventBatch"/> back as one dictionary per row keyed by column name, for assertions.</summary>
+internal static class BatchRows
+{
+    public static List<Dictionary<string, object?>> Read(KmsEventBatch batch)
+    {
+        var rows = new List<Dictionary<string, object?>>();
+        for (var row = 0; row < batch.Count; row++)
+        {
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var c in KmsSchema.Columns)
+            {
+                values[c.Name] = c.Kind switch
+                {
+                    ColumnKind.String => batch.GetString(c.Slot, row),
+                    ColumnKind.Timestamp => batch.GetTimestamp(c.Slot, row),
+                    ColumnKind.Boolean => batch.GetBoolean(c.Slot, row),
+                    _ => batch.GetInt32(c.Slot, row),
+                };
+            }
+
+            values["event_date"] = DateOnly.FromDayNumber(batch.GetEventDay(row));
+            rows.Add(values);
+        }
+
+        return rows;
+    }
+}
