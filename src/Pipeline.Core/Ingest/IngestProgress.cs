@@ -1,0 +1,60 @@
+namespace Pipeline.Ingest;
+
+/// <summary>Live counters of an ingestion run; updated from many threads, read by the progress display.</summary>
+internal sealed class IngestProgress
+{
+    private long _filesDone;
+    private long _filesFailed;
+    private long _filesSkipped;
+    private long _records;
+    private long _kmsRows;
+    private long _bytesIn;
+    private long _bytesDecompressed;
+
+    public IngestProgress(int totalFiles, long totalBytes)
+    {
+        TotalFiles = totalFiles;
+        TotalBytes = totalBytes;
+    }
+
+    public int TotalFiles { get; }
+
+    public long TotalBytes { get; }
+
+    public long FilesDone => Interlocked.Read(ref _filesDone);
+
+    public long FilesFailed => Interlocked.Read(ref _filesFailed);
+
+    public long FilesSkipped => Interlocked.Read(ref _filesSkipped);
+
+    public long Records => Interlocked.Read(ref _records);
+
+    public long KmsRows => Interlocked.Read(ref _kmsRows);
+
+    public long BytesIn => Interlocked.Read(ref _bytesIn);
+
+    public long BytesDecompressed => Interlocked.Read(ref _bytesDecompressed);
+
+    public void FileRead(long records, long kmsRows, long bytesIn, long bytesDecompressed)
+    {
+        Interlocked.Increment(ref _filesDone);
+        Interlocked.Add(ref _records, records);
+        Interlocked.Add(ref _kmsRows, kmsRows);
+        Interlocked.Add(ref _bytesIn, bytesIn);
+        Interlocked.Add(ref _bytesDecompressed, bytesDecompressed);
+    }
+
+    public void FileFailed(long bytesIn)
+    {
+        Interlocked.Increment(ref _filesDone);
+        Interlocked.Increment(ref _filesFailed);
+        Interlocked.Add(ref _bytesIn, bytesIn);
+    }
+
+    public void FileSkipped(long bytesIn)
+    {
+        Interlocked.Increment(ref _filesDone);
+        Interlocked.Increment(ref _filesSkipped);
+        Interlocked.Add(ref _bytesIn, bytesIn);
+    }
+}

@@ -1,0 +1,248 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Pipeline.Diagnostics;
+
+namespace Pipeline.Sink;
+
+/// <summary>
+/// Gathers the rows of many source objects and publishes them as few, large, sorted Parquet files per partition day,
+/// on whichever comes first of a row, byte or age threshold (the Serilog <c>BatchingSink</c> model: a bounded
+/// channel, one writer loop, flush on request and on dispose). A source is reported published only when every file
+/// holding its rows has been renamed into place, which is when a queue message may be deleted.
+/// </summary>
+internal sealed partial class DatasetSink : IAsyncDisposable
+{
+    private readonly SinkOptions _options;
+    private readonly IPartitionFileWriter _writer;
+    private readonly Func<PublishedSource, CancellationToken, Task>? _onPublished;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<object> _channel;
+    private readonly Task _loop;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<PendingSource> _pending = [];
+    private long _pendingBytes;
+    private long _pendingRows;
+    private long _oldestTicks;
+
+    public DatasetSink(SinkOptions options, IPartitionFileWriter writer, Func<PublishedSource, CancellationToken, Task>? onPublished, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _writer = writer;
+        _onPublished = onPublished;
+        _time = time;
+        _logger = logger;
+        _channel = Channel.CreateBounded<object>(new BoundedChannelOptions(2) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Files published so far.</summary>
+    public long FilesPublished { get; private set; }
+
+    /// <summary>Rows published so far.</summary>
+    public long RowsPublished { get; private set; }
+
+    /// <summary>Number of sources whose rows wait in memory for the next flush.</summary>
+    public int PendingSources => Volatile.Read(ref _pendingCount);
+
+    private int _pendingCount;
+
+    /// <summary>
+    /// Hands over a source that was read completely: its remaining in-memory rows and the staged files it spilled.
+    /// Waits only for room in the channel (back-pressure); the returned task completes when the rows are published.
+    /// </summary>
+    public async Task<Task<PublishedSource>> AddAsync(object identity, KmsEventBatch rows, IReadOnlyList<IStagedPartitionFile> staged, CancellationToken cancellationToken)
+    {
+        var pending = new PendingSource(identity, rows, staged);
+        await _channel.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        return pending.Completion.Task;
+    }
+
+    /// <summary>Publishes everything buffered now.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var request = new FlushRequest();
+        await _channel.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        await request.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        finally
+        {
+            _stop.Dispose();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _channel.Reader;
+        while (true)
+        {
+            var wait = reader.WaitToReadAsync(_stop.Token).AsTask();
+            if (_pending.Count > 0 && !wait.IsCompleted)
+            {
+                var due = TimeSpan.FromTicks(Math.Max(0, _oldestTicks + _options.FlushAge.Ticks - _time.GetUtcNow().UtcTicks));
+                using var delayCts = new CancellationTokenSource();
+                var delay = Task.Delay(due, _time, delayCts.Token);
+                if (await Task.WhenAny(wait, delay).ConfigureAwait(false) == delay)
+                {
+                    await FlushPendingAsync("age").ConfigureAwait(false);
+                    continue;
+                }
+
+                await delayCts.CancelAsync().ConfigureAwait(false);
+            }
+
+            if (!await wait.ConfigureAwait(false))
+            {
+                await FlushPendingAsync("shutdown").ConfigureAwait(false);
+                return;
+            }
+
+            while (reader.TryRead(out var item))
+            {
+                if (item is FlushRequest flush)
+                {
+                    await FlushPendingAsync("request").ConfigureAwait(false);
+                    flush.Done.TrySetResult();
+                    continue;
+                }
+
+                var source = (PendingSource)item;
+                if (_pending.Count == 0)
+                {
+                    _oldestTicks = _time.GetUtcNow().UtcTicks;
+                }
+
+                _pending.Add(source);
+                Volatile.Write(ref _pendingCount, _pending.Count);
+                _pendingBytes += source.Rows.EstimatedBytes;
+                _pendingRows += source.Rows.Count;
+                if (_pendingBytes >= _options.FlushBytes || _pendingRows >= _options.FlushRows)
+                {
+                    await FlushPendingAsync("size").ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task FlushPendingAsync(string reason)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        var sources = _pending.ToArray();
+        _pending.Clear();
+        Volatile.Write(ref _pendingCount, 0);
+        _pendingBytes = 0;
+        _pendingRows = 0;
+        var started = _time.GetTimestamp();
+        try
+        {
+            var byDay = new SortedDictionary<int, List<RowRef>>();
+            foreach (var s in sources)
+            {
+                for (var row = 0; row < s.Rows.Count; row++)
+                {
+                    var day = s.Rows.GetEventDay(row);
+                    if (!byDay.TryGetValue(day, out var list))
+                    {
+                        list = [];
+                        byDay[day] = list;
+                    }
+
+                    list.Add(new RowRef(s.Rows, row));
+                }
+            }
+
+            // Which published files hold each source's rows.
+            var filesOf = new Dictionary<KmsEventBatch, HashSet<string>>(ReferenceEqualityComparer.Instance);
+            long rows = 0;
+            foreach (var (day, refs) in byDay)
+            {
+                var staged = await _writer.WriteStagedAsync(day, refs, CancellationToken.None).ConfigureAwait(false);
+                await staged.PublishAsync(CancellationToken.None).ConfigureAwait(false);
+                FilesPublished++;
+                rows += staged.Rows;
+                foreach (var r in refs)
+                {
+                    if (!filesOf.TryGetValue(r.Batch, out var set))
+                    {
+                        set = [];
+                        filesOf[r.Batch] = set;
+                    }
+
+                    set.Add(staged.FinalPath);
+                }
+            }
+
+            foreach (var s in sources)
+            {
+                var files = filesOf.TryGetValue(s.Rows, out var set) ? set.ToList() : [];
+                long spilledRows = 0;
+                foreach (var staged in s.Staged)
+                {
+                    await staged.PublishAsync(CancellationToken.None).ConfigureAwait(false);
+                    FilesPublished++;
+                    spilledRows += staged.Rows;
+                    files.Add(staged.FinalPath);
+                }
+
+                rows += spilledRows;
+                var published = new PublishedSource(s.Identity, s.Rows.Count + spilledRows, files);
+                if (_onPublished is not null)
+                {
+                    await _onPublished(published, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                s.Completion.TrySetResult(published);
+            }
+
+            RowsPublished += rows;
+            LogFlushed(_logger, reason, sources.Length, rows, byDay.Count, _time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            LogFlushFailed(_logger, ex, sources.Length);
+            foreach (var s in sources)
+            {
+                foreach (var staged in s.Staged)
+                {
+                    await staged.DiscardAsync().ConfigureAwait(false);
+                }
+
+                s.Completion.TrySetException(ex);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = EventIds.Sink + 1, Level = LogLevel.Debug, Message = "Flushed ({Reason}): {Sources} sources, {Rows} rows, {Days} partition days in {ElapsedMs:F0} ms")]
+    private static partial void LogFlushed(ILogger logger, string reason, int sources, long rows, int days, double elapsedMs);
+
+    [LoggerMessage(EventId = EventIds.Sink + 2, Level = LogLevel.Error, Message = "Writing Parquet failed; the rows of {Sources} sources were not published and will be read again on retry")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception, int sources);
+
+    private sealed class PendingSource(object identity, KmsEventBatch rows, IReadOnlyList<IStagedPartitionFile> staged)
+    {
+        public object Identity { get; } = identity;
+
+        public KmsEventBatch Rows { get; } = rows;
+
+        public IReadOnlyList<IStagedPartitionFile> Staged { get; } = staged;
+
+        public TaskCompletionSource<PublishedSource> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class FlushRequest
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
