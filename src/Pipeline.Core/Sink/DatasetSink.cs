@@ -39,6 +39,9 @@ internal sealed partial class DatasetSink : IAsyncDisposable
     /// <summary>Files published so far.</summary>
     public long FilesPublished { get; private set; }
 
+    /// <summary>Bytes of Parquet published so far.</summary>
+    public long BytesPublished { get; private set; }
+
     /// <summary>Rows published so far.</summary>
     public long RowsPublished { get; private set; }
 
@@ -171,6 +174,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 var staged = await _writer.WriteStagedAsync(day, refs, CancellationToken.None).ConfigureAwait(false);
                 await staged.PublishAsync(CancellationToken.None).ConfigureAwait(false);
                 FilesPublished++;
+                BytesPublished += staged.Bytes;
                 rows += staged.Rows;
                 foreach (var r in refs)
                 {
@@ -192,6 +196,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 {
                     await staged.PublishAsync(CancellationToken.None).ConfigureAwait(false);
                     FilesPublished++;
+                    BytesPublished += staged.Bytes;
                     spilledRows += staged.Rows;
                     files.Add(staged.FinalPath);
                 }

@@ -8,6 +8,9 @@ internal interface IStagedPartitionFile
 
     long Rows { get; }
 
+    /// <summary>Size of the file in bytes.</summary>
+    long Bytes { get; }
+
     /// <summary>Makes the file visible under its final name (atomic rename).</summary>
     Task PublishAsync(CancellationToken cancellationToken);
 

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Pipeline.Ingest;
+using Pipeline.Parsing;
+using Pipeline.Sink;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary><c>pipeline ingest</c>: local CloudTrail files or folders into the Parquet dataset.</summary>
+internal static class IngestCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "CloudTrail log files or folders (walked recursively; digest and Insight files are skipped)", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "Dataset folder (created if missing); rows go to <out>/kms_events/event_date=YYYY-MM-DD/", Required = true };
+        var parallel = new Option<int>("--parallel") { Description = "Files read at once", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var force = new Option<bool>("--force") { Description = "Read files again even if the ledger says they were ingested" };
+        var maxBytes = new Option<long>("--max-decompressed-mb") { Description = "Refuse objects that decompress to more than this (gzip-bomb guard)", DefaultValueFactory = _ => 8192 };
+        var verbose = new Option<bool>("--verbose") { Description = "Log every file" };
+        var command = new Command("ingest", "Read CloudTrail log files (.json.gz or .json) and write their KMS events to Hive-partitioned Parquet.")
+        {
+            inputs, output, parallel, force, maxBytes, verbose,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var errors = new List<string>();
+            var paths = result.GetValue(inputs) ?? [];
+            var outDir = result.GetValue(output)!;
+            var parallelism = result.GetValue(parallel);
+            if (parallelism is < 1 or > 256)
+            {
+                errors.Add($"--parallel must be between 1 and 256 (got {parallelism})");
+            }
+
+            var cap = result.GetValue(maxBytes);
+            if (cap < 1)
+            {
+                errors.Add($"--max-decompressed-mb must be at least 1 (got {cap})");
+            }
+
+            var walk = LocalArchiveWalker.Walk(paths);
+            errors.AddRange(walk.Missing.Select(m => $"input '{m}' does not exist"));
+            if (errors.Count > 0)
+            {
+                foreach (var e in errors)
+                {
+                    await Console.Error.WriteLineAsync("error: " + e).ConfigureAwait(false);
+                }
+
+                return ExitCodes.DatasetNotFound;
+            }
+
+            LocalDatasetStore store;
+            try
+            {
+                Directory.CreateDirectory(outDir);
+                store = new LocalDatasetStore(outDir);
+                store.CleanupStaleTempFiles(TimeSpan.FromHours(1));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"error: cannot use '{outDir}' as the dataset folder: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.DatasetNotFound;
+            }
+
+            using var loggers = CliLogging.Create(result.GetValue(verbose));
+            var runner = new LocalIngestRunner(
+                new IngestOptions { Parallelism = parallelism, Force = result.GetValue(force), WriterId = WriterId() },
+                new ReaderOptions { MaxDecompressedBytes = cap * 1024 * 1024 },
+                new SinkOptions(),
+                store,
+                TimeProvider.System,
+                loggers);
+
+            IngestSummary summary;
+            var display = new ProgressDisplay(() => Describe(runner.Progress));
+            await using (display.ConfigureAwait(false))
+            {
+                summary = await runner.RunAsync(walk, ct).ConfigureAwait(false);
+            }
+
+            await Console.Out.WriteAsync(Format(summary, outDir)).ConfigureAwait(false);
+            foreach (var e in summary.Errors)
+            {
+                await Console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            }
+
+            return summary.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    internal static string WriterId()
+    {
+        var host = new string(Environment.MachineName.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
+        return host.Length == 0 ? "local" : host;
+    }
+
+    private static (double, string) Describe(IngestProgress? p)
+    {
+        if (p is null || p.TotalFiles == 0)
+        {
+            return (0, "starting");
+        }
+
+        return ((double)p.BytesIn / Math.Max(1, p.TotalBytes), string.Create(
+            CultureInfo.InvariantCulture,
+            $"{p.FilesDone}/{p.TotalFiles} files, {p.BytesDecompressed / 1e6:F0} MB read, {p.KmsRows:N0} KMS rows, {p.FilesFailed} failed"));
+    }
+
+    internal static string Format(IngestSummary s, string outDir)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        w.WriteLine($"Ingested into {outDir}");
+        w.WriteLine(string.Create(c, $"  files          {s.Files:N0} log files ({s.FilesSkippedAlreadyIngested:N0} already ingested, {s.Errors.Count:N0} failed); skipped {s.DigestFilesSkipped:N0} digest, {s.InsightFilesSkipped:N0} Insight, {s.OtherFilesSkipped:N0} other files"));
+        w.WriteLine(string.Create(c, $"  records        {s.Records:N0} read, {s.KmsRows:N0} KMS"));
+        w.WriteLine(string.Create(c, $"  written        {s.RowsWritten:N0} rows in {s.ParquetFiles:N0} Parquet files"));
+        w.WriteLine(string.Create(c, $"  bytes          {s.BytesIn / 1e6:F1} MB in (compressed), {s.BytesDecompressed / 1e6:F1} MB decompressed, {s.BytesOut / 1e6:F1} MB Parquet out"));
+        w.WriteLine(string.Create(c, $"  time           {s.Elapsed.TotalSeconds:F2} s wall, {s.CpuTime.TotalSeconds:F2} s CPU"));
+        w.WriteLine(string.Create(c, $"  throughput     {s.DecompressedMbPerSecond:F1} MB/s wall, {s.DecompressedMbPerCpuSecond:F1} MB per CPU-second (decompressed)"));
+        w.WriteLine(string.Create(c, $"  errors         {s.Errors.Count:N0}"));
+        return w.ToString();
+    }
+}

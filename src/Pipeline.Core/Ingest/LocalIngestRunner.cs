@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Pipeline.Diagnostics;
+using Pipeline.Parsing;
+using Pipeline.Sink;
+
+namespace Pipeline.Ingest;
+
+/// <summary>
+/// Ingests local CloudTrail files into a dataset: reads several files at once, hands each completed file to the
+/// shared <see cref="DatasetSink"/>, and records files in the ledger once their rows are published. A file that
+/// fails contributes no rows at all; the others go on.
+/// </summary>
+internal sealed partial class LocalIngestRunner
+{
+    private readonly IngestOptions _options;
+    private readonly ReaderOptions _readerOptions;
+    private readonly SinkOptions _sinkOptions;
+    private readonly IDatasetStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+
+    public LocalIngestRunner(IngestOptions options, ReaderOptions readerOptions, SinkOptions sinkOptions, IDatasetStore store, TimeProvider time, ILoggerFactory loggers)
+    {
+        _options = options;
+        _readerOptions = readerOptions;
+        _sinkOptions = sinkOptions;
+        _store = store;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<LocalIngestRunner>();
+    }
+
+    /// <summary>Progress of the current run, for a progress display; null before <see cref="RunAsync"/>.</summary>
+    public IngestProgress? Progress { get; private set; }
+
+    public async Task<IngestSummary> RunAsync(WalkResult walk, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var progress = new IngestProgress(walk.Files.Count, walk.Files.Sum(f => f.Length));
+        Progress = progress;
+        var errors = new ConcurrentBag<IngestError>();
+        var ledger = new ProcessedObjectLedger(_store, _time, _loggers.CreateLogger<ProcessedObjectLedger>());
+        var writer = new ParquetPartitionWriter(_store, new ParquetPartitionWriterOptions { WriterId = _options.WriterId, RowGroupSize = _sinkOptions.RowGroupRows }, _time, _loggers.CreateLogger<ParquetPartitionWriter>());
+        var skipped = 0;
+        long bytesOut;
+        long filesOut;
+        long rowsOut;
+
+        var sink = new DatasetSink(
+            _sinkOptions,
+            writer,
+            (published, ct) => ledger.MarkProcessedAsync((SourceIdentity)published.Identity, published.Rows, published.Files, ct),
+            _time,
+            _loggers.CreateLogger<DatasetSink>());
+        var completions = new ConcurrentBag<(LocalSource File, Task<PublishedSource> Published)>();
+        await using (sink.ConfigureAwait(false))
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(walk.Files, parallel, async (file, ct) =>
+            {
+                var identity = SourceIdentity.ForLocalFile(file.Path, file.Length, file.LastWriteUtc.Ticks);
+                if (!_options.Force && await ledger.IsProcessedAsync(identity, ct).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref skipped);
+                    progress.FileSkipped(file.Length);
+                    LogAlreadyIngested(_logger, file.Path);
+                    return;
+                }
+
+                var completion = await ReadFileAsync(file, identity, writer, sink, progress, errors, ct).ConfigureAwait(false);
+                if (completion is not null)
+                {
+                    completions.Add((file, completion));
+                }
+            }).ConfigureAwait(false);
+
+            await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+            filesOut = sink.FilesPublished;
+            rowsOut = sink.RowsPublished;
+            bytesOut = sink.BytesPublished;
+        }
+
+        foreach (var (file, published) in completions)
+        {
+            if (published.IsFaulted)
+            {
+                errors.Add(new IngestError(file.Path, "writing its rows failed: " + published.Exception!.GetBaseException().Message, null, null));
+            }
+        }
+
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+        return new IngestSummary(
+            walk.Files.Count,
+            skipped,
+            walk.Digests,
+            walk.Insights,
+            walk.Others,
+            progress.Records,
+            progress.KmsRows,
+            rowsOut,
+            filesOut,
+            progress.BytesIn,
+            progress.BytesDecompressed,
+            bytesOut,
+            _time.GetElapsedTime(started),
+            cpu,
+            errors.OrderBy(e => e.Source, StringComparer.Ordinal).ToList());
+    }
+
+    private async Task<Task<PublishedSource>?> ReadFileAsync(
+        LocalSource file, SourceIdentity identity, IPartitionFileWriter writer, DatasetSink sink, IngestProgress progress, ConcurrentBag<IngestError> errors, CancellationToken ct)
+    {
+        var source = SourceContext.ForFile(file.Path, _time.GetUtcNow().UtcDateTime);
+        var spill = new SpillingSource(writer);
+        var collector = new KmsRecordCollector(source, _readerOptions, spill.SpillAsync, _sinkOptions.SpillBytes);
+        long compressed = 0;
+        try
+        {
+            var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+            await using (stream.ConfigureAwait(false))
+            {
+                var result = await CloudTrailObjectReader.ReadAsync(stream, collector, source, _readerOptions, ct).ConfigureAwait(false);
+                compressed = result.CompressedBytes;
+                var published = await sink.AddAsync(identity, collector.Batch, spill.Staged, ct).ConfigureAwait(false);
+                progress.FileRead(result.Records, result.KmsRecords, result.CompressedBytes, result.DecompressedBytes);
+                LogFileRead(_logger, file.Path, result.Records, result.KmsRecords);
+                return published;
+            }
+        }
+        catch (CloudTrailFormatException ex)
+        {
+            await spill.DiscardAsync().ConfigureAwait(false);
+            errors.Add(new IngestError(file.Path, ex.Message, ex.ByteOffset, ex.RecordIndex));
+            progress.FileFailed(compressed);
+            LogFileRejected(_logger, file.Path, ex.Message);
+            return null;
+        }
+        catch (IOException ex)
+        {
+            await spill.DiscardAsync().ConfigureAwait(false);
+            errors.Add(new IngestError(file.Path, $"{file.Path}: cannot be read: {ex.Message}", null, null));
+            progress.FileFailed(compressed);
+            LogFileRejected(_logger, file.Path, ex.Message);
+            return null;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            await spill.DiscardAsync().ConfigureAwait(false);
+            errors.Add(new IngestError(file.Path, $"{file.Path}: permission denied: {ex.Message}", null, null));
+            progress.FileFailed(compressed);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            await spill.DiscardAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    [LoggerMessage(EventId = EventIds.Ingest + 1, Level = LogLevel.Debug, Message = "Read {Path}: {Records} records, {KmsRecords} KMS")]
+    private static partial void LogFileRead(ILogger logger, string path, long records, long kmsRecords);
+
+    [LoggerMessage(EventId = EventIds.Ingest + 2, Level = LogLevel.Error, Message = "Rejected {Path}: {Reason}. None of its rows were kept; fix or remove the file and run again")]
+    private static partial void LogFileRejected(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = EventIds.Ingest + 3, Level = LogLevel.Debug, Message = "Skipped {Path}: already ingested (ledger); use --force to read it again")]
+    private static partial void LogAlreadyIngested(ILogger logger, string path);
+}
