@@ -132,7 +132,15 @@ internal sealed class ParquetPartitionWriter
                 var strings = buffers.Strings;
                 for (var i = 0; i < n; i++)
                 {
-                    strings[i] = rows[i].Batch.GetMemory(column.Slot, rows[i].Row) ?? (column.Nullable ? null : ThrowNull<ReadOnlyMemory<char>>(column, rows[i]));
+                    // Not written with '??': null converts implicitly to an empty ReadOnlyMemory<char> and would
+                    // turn NULL into ''.
+                    var value = rows[i].Batch.GetMemory(column.Slot, rows[i].Row);
+                    if (value is null && !column.Nullable)
+                    {
+                        ThrowNull<bool>(column, rows[i]);
+                    }
+
+                    strings[i] = value;
                 }
 
                 return rowGroup.WriteAsync<ReadOnlyMemory<char>>(field, strings.AsMemory(0, n), null, null, cancellationToken);
