@@ -80,6 +80,32 @@ public sealed class CompactorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_crash_between_publish_and_delete_leaves_duplicates_that_the_view_hides_and_a_rerun_removes()
+    {
+        await _dataset.WriteAsync(new TestEvent("a", TestBatch.Utc(2024, 5, 1)), new TestEvent("b", TestBatch.Utc(2024, 5, 1)));
+        await _dataset.WriteAsync(new TestEvent("c", TestBatch.Utc(2024, 5, 1)));
+        var saved = _dataset.ParquetFiles().ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(_dataset.Root, f)));
+        await new Compactor(_dataset.Store).CompactAsync(null, CancellationToken.None);
+
+        // Simulate the crash: the inputs come back next to the published output.
+        foreach (var (path, bytes) in saved)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(_dataset.Root, path), bytes);
+        }
+
+        using (var query = DatasetQuery.Open(_dataset.Root))
+        {
+            Assert.Equal(6L, await query.QueryScalarAsync("SELECT count(*) FROM kms_events_all", CancellationToken.None));
+            Assert.Equal(3L, await query.QueryScalarAsync("SELECT count(*) FROM kms_events", CancellationToken.None));
+        }
+
+        var rerun = Assert.Single(await new Compactor(_dataset.Store).CompactAsync(null, CancellationToken.None));
+
+        Assert.Equal((3, 1, 6L, 3L), (rerun.FilesBefore, rerun.FilesAfter, rerun.RowsBefore, rerun.RowsAfter));
+        Assert.Single(_dataset.ParquetFiles());
+    }
+
+    [Fact]
     public async Task Compact_of_a_missing_dataset_exits_2_and_needs_date_or_all()
     {
         Assert.Equal(2, (await CliRunner.RunAsync("compact", "--data", Path.Combine(_dataset.Root, "missing"), "--all")).ExitCode);
