@@ -134,7 +134,9 @@ internal sealed class KmsEventBatch
     public ReadOnlyMemory<char>? GetMemory(int slot, int row)
     {
         var r = _strings[slot][row];
-        return r.IsNull ? null : _arena.GetMemory(r);
+        // The cast matters: a bare 'null' here converts to an empty ReadOnlyMemory<char> (via the implicit
+        // conversion from char[]), which would turn NULL into ''.
+        return r.IsNull ? (ReadOnlyMemory<char>?)null : _arena.GetMemory(r);
     }
 
     public string? GetString(int slot, int row)

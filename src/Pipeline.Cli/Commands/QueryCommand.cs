@@ -1,0 +1,42 @@
+using System.CommandLine;
+using DuckDB.NET.Data;
+using Pipeline.Query;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary><c>pipeline query &lt;sql-file-or-text&gt; --data &lt;dir&gt; [--format table|csv|json]</c>.</summary>
+internal static class QueryCommand
+{
+    public static Command Create()
+    {
+        var sql = new Argument<string>("sql") { Description = "A .sql file (several statements separated by ';' allowed) or SQL text" };
+        var data = new Option<string>("--data") { Description = "Dataset directory (holds kms_events/)", Required = true };
+        var format = new Option<QueryOutputFormat>("--format") { Description = "Output format", DefaultValueFactory = _ => QueryOutputFormat.Table };
+        var command = new Command("query", "Run SQL against the dataset; views kms_events (deduplicated) and kms_events_all.") { sql, data, format };
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            var argument = result.GetValue(sql)!;
+            string? file = File.Exists(argument) ? argument : null;
+            try
+            {
+                var text = file is null ? argument : await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+                using var query = DatasetQuery.Open(result.GetValue(data)!);
+                await QueryRunner.RunScriptAsync(query, text, output, result.GetValue(format), cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+            catch (DatasetNotFoundException e)
+            {
+                await error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+                return ExitCodes.DatasetNotFound;
+            }
+            catch (Exception e) when (e is DuckDBException or ArgumentException or IOException)
+            {
+                await error.WriteLineAsync("error: " + (file is null ? string.Empty : file + ": ") + e.Message).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Data.Common;
+using System.Text;
+using DuckDB.NET.Data;
+using Pipeline.Sink;
+
+namespace Pipeline.Query;
+
+/// <summary>
+/// An in-memory DuckDB session over a dataset root with two views: <c>kms_events_all</c> (every stored row) and
+/// <c>kms_events</c> (one row per event_id, the earliest ingested copy). File access is confined to the
+/// dataset directory and the configuration is locked, so SQL text given by a user cannot read other files.
+/// </summary>
+internal sealed class DatasetQuery : IDisposable
+{
+    private readonly DuckDBConnection _connection;
+
+    private DatasetQuery(string root, DuckDBConnection connection)
+    {
+        Root = root;
+        _connection = connection;
+    }
+
+    public string Root { get; }
+
+    /// <summary>The open connection, for callers that need ADO.NET directly (e.g. compaction).</summary>
+    public DuckDBConnection Connection => _connection;
+
+    /// <summary>Opens a session over <paramref name="datasetRoot"/>; throws <see cref="DatasetNotFoundException"/> when it does not exist.</summary>
+    public static DatasetQuery Open(string datasetRoot)
+    {
+        var root = Path.GetFullPath(datasetRoot);
+        if (!Directory.Exists(root))
+        {
+            throw new DatasetNotFoundException(root);
+        }
+
+        var connection = new DuckDBConnection("DataSource=:memory:");
+        try
+        {
+            connection.Open();
+            var query = new DatasetQuery(root, connection);
+            query.Configure();
+            return query;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>SQL literal of the Parquet glob of the dataset; exposed for EXPLAIN tests and documentation.</summary>
+    public string ParquetGlob => Path.Combine(Root, DatasetLayout.TableDirectory, "*", "*" + DatasetLayout.ParquetSuffix);
+
+    private void Configure()
+    {
+        // TimeZone first: TIMESTAMPTZ values are rendered and truncated in UTC whatever the host's zone is.
+        Execute("SET TimeZone = 'UTC'");
+        Execute("CREATE VIEW kms_events_all AS " + (HasParquetFiles() ? ScanSql() : EmptySql()));
+
+        // Partitioning the window by event_date too lets DuckDB push an event_date filter below the window into
+        // the Parquet scan (partition pruning); event_id alone would force a scan of every partition. Copies of one
+        // event never span days because event_date derives from event_time, which is part of the event.
+        Execute("""
+            CREATE VIEW kms_events AS
+            SELECT * EXCLUDE (dedupe_rn) FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY event_date, event_id ORDER BY ingest_time, src_key, src_record_index) AS dedupe_rn
+                FROM kms_events_all)
+            WHERE dedupe_rn = 1
+            """);
+
+        // Reads stay possible inside the dataset only; lock_configuration stops SQL text from undoing this.
+        Execute("SET allowed_directories = [" + Literal(Root + Path.DirectorySeparatorChar) + "]");
+        Execute("SET enable_external_access = false");
+        Execute("SET autoinstall_known_extensions = false");
+        Execute("SET autoload_known_extensions = false");
+        Execute("SET lock_configuration = true");
+    }
+
+    private bool HasParquetFiles()
+    {
+        var table = Path.Combine(Root, DatasetLayout.TableDirectory);
+        return Directory.Exists(table) && Directory.EnumerateDirectories(table)
+            .Any(d => Directory.EnumerateFiles(d, "*" + DatasetLayout.ParquetSuffix).Any(f => !LocalDatasetStore.IsTemp(Path.GetFileName(f))));
+    }
+
+    private string ScanSql() =>
+        "SELECT * FROM read_parquet(" + Literal(ParquetGlob)
+        + ", hive_partitioning = true, union_by_name = true, hive_types = {'event_date': DATE}, hive_types_autocast = false)";
+
+    /// <summary>A typed, empty relation with the columns the scan would have, so queries bind before the first file exists.</summary>
+    private static string EmptySql()
+    {
+        var sb = new StringBuilder("SELECT ");
+        foreach (var column in KmsSchema.Columns)
+        {
+            sb.Append("CAST(NULL AS ").Append(DuckDbType(column.Kind)).Append(") AS ").Append(column.Name).Append(", ");
+        }
+
+        return sb.Append("CAST(NULL AS DATE) AS event_date WHERE false").ToString();
+    }
+
+    /// <summary>DuckDB type that a Parquet column of <paramref name="kind"/> reads back as.</summary>
+    public static string DuckDbType(ColumnKind kind) => kind switch
+    {
+        ColumnKind.String => "VARCHAR",
+        ColumnKind.Timestamp => "TIMESTAMP WITH TIME ZONE",
+        ColumnKind.Boolean => "BOOLEAN",
+        ColumnKind.Int32 => "INTEGER",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>A single-quoted SQL string literal.</summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>Runs a statement that returns no rows we need.</summary>
+    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using var command = CreateCommand(sql, []);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a query and returns all rows; <paramref name="parameters"/> bind to <c>$1</c>, <c>$2</c>, ... (or <c>?</c>).</summary>
+    public async Task<IReadOnlyList<object?[]>> QueryRowsAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
+    {
+        using var command = CreateCommand(sql, parameters);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Runs a query and returns the first column of the first row, or null.</summary>
+    public async Task<object?> QueryScalarAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
+    {
+        using var command = CreateCommand(sql, parameters);
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is DBNull ? null : value;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> and streams its result to <paramref name="output"/>; returns the row count.</summary>
+    public async Task<long> WriteResultAsync(string sql, TextWriter output, QueryOutputFormat format, CancellationToken cancellationToken)
+    {
+        using var command = CreateCommand(sql, []);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return format switch
+        {
+            QueryOutputFormat.Table => await TableResultWriter.WriteAsync(reader, output, cancellationToken).ConfigureAwait(false),
+            QueryOutputFormat.Csv => await CsvResultWriter.WriteAsync(reader, output, cancellationToken).ConfigureAwait(false),
+            QueryOutputFormat.Json => await JsonResultWriter.WriteAsync(reader, output, cancellationToken).ConfigureAwait(false),
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private void Execute(string sql)
+    {
+        using var command = CreateCommand(sql, []);
+        command.ExecuteNonQuery();
+    }
+
+    private DbCommand CreateCommand(string sql, object?[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new DuckDBParameter(value ?? DBNull.Value));
+        }
+
+        return command;
+    }
+}

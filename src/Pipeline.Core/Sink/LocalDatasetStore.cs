@@ -1,0 +1,170 @@
+using System.Text;
+
+namespace Pipeline.Sink;
+
+/// <summary>
+/// <see cref="IDatasetStore"/> over a local directory. Publishing is fsync(file), rename without overwrite,
+/// fsync(directory): a reader or a crash sees either no file or the complete file, never a prefix.
+/// </summary>
+internal sealed class LocalDatasetStore : IDatasetStore
+{
+    private readonly string _root;
+
+    public LocalDatasetStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        _root = Path.GetFullPath(root);
+    }
+
+    public string Location => _root;
+
+    public string RootDirectory => _root;
+
+    /// <summary>Maps a relative dataset path to a full path; refuses paths that would leave the root.</summary>
+    public string GetFullPath(string relativePath)
+    {
+        var full = Path.GetFullPath(Path.Combine(_root, relativePath));
+        if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && full != _root)
+        {
+            throw new ArgumentException($"Path '{relativePath}' is outside the dataset root '{_root}'.", nameof(relativePath));
+        }
+
+        return full;
+    }
+
+    public Task<IStagedFile> CreateStagedFileAsync(string relativeDirectory, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var directory = GetFullPath(relativeDirectory);
+        Directory.CreateDirectory(directory);
+        var tempPath = Path.Combine(directory, DatasetLayout.NewTempName());
+        var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        return Task.FromResult<IStagedFile>(new LocalStagedFile(this, relativeDirectory, tempPath, stream));
+    }
+
+    /// <summary>
+    /// Publishes a complete file that is already inside the root (written by another tool, e.g. DuckDB) under
+    /// <paramref name="finalRelativePath"/>, with the same durability as a staged file.
+    /// </summary>
+    public void PublishLocalFile(string tempFullPath, string finalRelativePath)
+    {
+        using (var handle = File.OpenHandle(tempFullPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        var finalPath = GetFullPath(finalRelativePath);
+        File.Move(tempFullPath, finalPath, overwrite: false);
+        DirectorySync.TryFlush(Path.GetDirectoryName(finalPath)!);
+    }
+
+    public Task<IReadOnlyList<DatasetFile>> ListFilesAsync(string relativeDirectory, string suffix, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var directory = new DirectoryInfo(GetFullPath(relativeDirectory));
+        if (!directory.Exists)
+        {
+            return Task.FromResult<IReadOnlyList<DatasetFile>>([]);
+        }
+
+        var prefix = relativeDirectory.TrimEnd('/');
+        var files = directory.EnumerateFiles()
+            .Where(f => f.Name.EndsWith(suffix, StringComparison.Ordinal) && !IsTemp(f.Name))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => new DatasetFile(prefix.Length == 0 ? f.Name : prefix + "/" + f.Name, f.Length, f.LastWriteTimeUtc))
+            .ToArray();
+        return Task.FromResult<IReadOnlyList<DatasetFile>>(files);
+    }
+
+    public Task<IReadOnlyList<string>> ListDirectoriesAsync(string relativeDirectory, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var directory = new DirectoryInfo(GetFullPath(relativeDirectory));
+        IReadOnlyList<string> names = directory.Exists
+            ? directory.EnumerateDirectories().Select(d => d.Name).Where(n => !IsTemp(n)).OrderBy(n => n, StringComparer.Ordinal).ToArray()
+            : [];
+        return Task.FromResult(names);
+    }
+
+    public Task<bool> ExistsAsync(string relativePath, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(File.Exists(GetFullPath(relativePath)));
+    }
+
+    public Task DeleteAsync(string relativePath, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        File.Delete(GetFullPath(relativePath));
+        return Task.CompletedTask;
+    }
+
+    public async Task<string?> ReadTextAsync(string relativePath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(GetFullPath(relativePath), Encoding.UTF8, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken)
+    {
+        var slash = relativePath.LastIndexOf('/');
+        var directory = slash < 0 ? string.Empty : relativePath[..slash];
+        var staged = await CreateStagedFileAsync(directory, cancellationToken).ConfigureAwait(false);
+        await using (staged.ConfigureAwait(false))
+        {
+            var bytes = Encoding.UTF8.GetBytes(content);
+            await staged.Stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            var localStaged = (LocalStagedFile)staged;
+
+            // Small files such as ledger markers are replaced as a whole: rename over the old one is atomic on POSIX
+            // and on NTFS, so a reader never sees a mix.
+            await localStaged.PublishAsync(relativePath[(slash + 1)..], overwrite: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public int CleanupStaleTempFiles(TimeSpan olderThan)
+    {
+        if (!Directory.Exists(_root))
+        {
+            return 0;
+        }
+
+        var cutoff = DateTime.UtcNow - olderThan;
+        var removed = 0;
+        foreach (var entry in new DirectoryInfo(_root).EnumerateFileSystemInfos(DatasetLayout.TempPrefix + "*", SearchOption.AllDirectories).ToArray())
+        {
+            if (entry.LastWriteTimeUtc >= cutoff)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (entry is DirectoryInfo directory)
+                {
+                    directory.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another process may be finishing or removing it; the next cleanup will try again.
+            }
+        }
+
+        return removed;
+    }
+
+    internal static bool IsTemp(string name) => name.StartsWith(DatasetLayout.TempPrefix, StringComparison.Ordinal);
+}

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Query;
+
+public sealed class QueryCommandTests : IDisposable
+{
+    private readonly TempDataset _dataset = new();
+
+    public QueryCommandTests() =>
+        _dataset.WriteAsync(
+            new TestEvent("e1", TestBatch.Utc(2024, 5, 1, 10, 0, 0, 123_456)) { KeyArn = "arn:aws:kms:us-east-1:1:key/a", UserAgent = "evil\u001b[2Jagent, \"quoted\"" },
+            new TestEvent("e2", TestBatch.Utc(2024, 5, 2, 11)) { PendingWindowDays = 7, ReadOnly = null }).GetAwaiter().GetResult();
+
+    public void Dispose() => _dataset.Dispose();
+
+    [Fact]
+    public async Task Table_format_aligns_columns_counts_rows_and_escapes_control_characters()
+    {
+        var (exit, output, _) = await CliRunner.RunAsync("query", "SELECT event_id, user_agent FROM kms_events ORDER BY event_id", "--data", _dataset.Root);
+
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("event_id | user_agent", lines[0], StringComparison.Ordinal);
+        Assert.Contains("e1       | evil\\x1b[2Jagent", lines[2], StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', output);
+        Assert.Equal("e2       | NULL", lines[3]);
+        Assert.Equal("(2 rows)", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Csv_format_quotes_fields_as_rfc_4180()
+    {
+        var (exit, output, _) = await CliRunner.RunAsync(
+            "query", "SELECT event_id, user_agent, event_time FROM kms_events ORDER BY event_id", "--data", _dataset.Root, "--format", "csv");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(
+            "event_id,user_agent,event_time\r\ne1,\"evil\u001b[2Jagent, \"\"quoted\"\"\",2024-05-01T10:00:00.123456Z\r\ne2,,2024-05-02T11:00:00.000000Z\r\n",
+            output);
+    }
+
+    [Fact]
+    public async Task Json_format_keeps_numbers_booleans_nulls_and_utc_timestamps()
+    {
+        var (exit, output, _) = await CliRunner.RunAsync(
+            "query", "SELECT event_id, event_time, event_date, read_only, pending_window_days, count(*) OVER () AS n FROM kms_events ORDER BY event_id",
+            "--data", _dataset.Root, "--format", "json");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        var rows = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(2, rows.Length);
+        Assert.Equal("2024-05-01T10:00:00.123456Z", rows[0].GetProperty("event_time").GetString());
+        Assert.Equal("2024-05-01", rows[0].GetProperty("event_date").GetString());
+        Assert.Equal(JsonValueKind.True, rows[0].GetProperty("read_only").ValueKind);
+        Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("read_only").ValueKind);
+        Assert.Equal(7, rows[1].GetProperty("pending_window_days").GetInt32());
+        Assert.Equal(2, rows[0].GetProperty("n").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_sql_file_with_several_statements_prints_the_last_query()
+    {
+        var file = Path.Combine(_dataset.Root, "q.sql");
+        await File.WriteAllTextAsync(file, """
+            -- a comment; with a semicolon
+            CREATE TEMP VIEW days AS SELECT event_date, count(*) AS n FROM kms_events GROUP BY ALL;
+            SELECT 'not; a separator' AS s;
+            SELECT n FROM days WHERE event_date = DATE '2024-05-02';
+            """);
+
+        var (exit, output, error) = await CliRunner.RunAsync("query", file, "--data", _dataset.Root, "--format", "csv");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal("n\r\n1\r\n", output);
+    }
+
+    [Fact]
+    public async Task A_sql_error_prints_the_duckdb_message_and_the_file_and_exits_1()
+    {
+        var file = Path.Combine(_dataset.Root, "bad.sql");
+        await File.WriteAllTextAsync(file, "SELECT no_such_column FROM kms_events");
+
+        var (exit, _, error) = await CliRunner.RunAsync("query", file, "--data", _dataset.Root);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("bad.sql", error, StringComparison.Ordinal);
+        Assert.Contains("no_such_column", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_dataset_directory_exits_2_naming_the_path()
+    {
+        var missing = Path.Combine(_dataset.Root, "missing");
+
+        var (exit, _, error) = await CliRunner.RunAsync("query", "SELECT 1", "--data", missing);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(missing, error, StringComparison.Ordinal);
+    }
+}
