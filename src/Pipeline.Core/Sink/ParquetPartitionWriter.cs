@@ -11,7 +11,7 @@ namespace Pipeline.Sink;
 /// the file is staged under a temporary name and only renamed to <c>part-*.parquet</c> once complete, so a
 /// failure or crash never leaves a partial file where queries look.
 /// </summary>
-internal sealed class ParquetPartitionWriter
+internal sealed class ParquetPartitionWriter : IPartitionFileWriter
 {
     private readonly IDatasetStore _store;
     private readonly ParquetPartitionWriterOptions _options;
@@ -58,6 +58,25 @@ internal sealed class ParquetPartitionWriter
     /// </summary>
     public async Task<PublishedFile> WritePartitionAsync(int dayNumber, IReadOnlyList<RowRef> rows, CancellationToken cancellationToken)
     {
+        var staged = await WriteStagedAsync(dayNumber, rows, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await staged.PublishAsync(cancellationToken).ConfigureAwait(false);
+            return new PublishedFile(staged.FinalPath, DateOnly.FromDayNumber(dayNumber), staged.Rows, staged.Bytes);
+        }
+        catch
+        {
+            await staged.DiscardAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes the rows of one partition day to a complete file under a temporary name; it becomes visible only when
+    /// the caller publishes it, so rows of a source that later fails can be thrown away.
+    /// </summary>
+    public async Task<IStagedPartitionFile> WriteStagedAsync(int dayNumber, IReadOnlyList<RowRef> rows, CancellationToken cancellationToken)
+    {
         ArgumentOutOfRangeException.ThrowIfZero(rows.Count, nameof(rows));
         var sorted = new RowRef[rows.Count];
         for (var i = 0; i < sorted.Length; i++)
@@ -74,23 +93,19 @@ internal sealed class ParquetPartitionWriter
         Array.Sort(sorted, RowRefComparer.Instance);
         var eventDate = DateOnly.FromDayNumber(dayNumber);
         var now = _time.GetUtcNow();
-        var staged = await _store.CreateStagedFileAsync(DatasetLayout.PartitionDirectory(dayNumber), cancellationToken).ConfigureAwait(false);
-        await using (staged.ConfigureAwait(false))
+        var directory = DatasetLayout.PartitionDirectory(dayNumber);
+        var staged = await _store.CreateStagedFileAsync(directory, cancellationToken).ConfigureAwait(false);
+        try
         {
-            try
-            {
-                await WriteFileAsync(staged.Stream, sorted, now, cancellationToken).ConfigureAwait(false);
-                var bytes = staged.Stream.Length;
-                var path = await staged.PublishAsync(DatasetLayout.NewPartFileName(_options.WriterId, now), cancellationToken).ConfigureAwait(false);
-                SinkLog.FilePublished(_logger, path, sorted.Length, bytes);
-                return new PublishedFile(path, eventDate, sorted.Length, bytes);
-            }
-            catch (Exception e)
-            {
-                // Disposing the staged file deletes the temporary data; nothing was published.
-                SinkLog.WriteFailed(_logger, eventDate, e);
-                throw;
-            }
+            await WriteFileAsync(staged.Stream, sorted, now, cancellationToken).ConfigureAwait(false);
+            return new StagedPartitionFile(staged, directory, DatasetLayout.NewPartFileName(_options.WriterId, now), sorted.Length, staged.Stream.Length, _logger);
+        }
+        catch (Exception e)
+        {
+            // Disposing the staged file deletes the temporary data; nothing was published.
+            await staged.DisposeAsync().ConfigureAwait(false);
+            SinkLog.WriteFailed(_logger, eventDate, e);
+            throw;
         }
     }
 
