@@ -24,6 +24,8 @@ internal static class IngestCommand
         };
         command.SetAction(async (result, ct) =>
         {
+            var stdout = result.InvocationConfiguration.Output;
+            var stderr = result.InvocationConfiguration.Error;
             var errors = new List<string>();
             var paths = result.GetValue(inputs) ?? [];
             var outDir = result.GetValue(output)!;
@@ -45,7 +47,7 @@ internal static class IngestCommand
             {
                 foreach (var e in errors)
                 {
-                    await Console.Error.WriteLineAsync("error: " + e).ConfigureAwait(false);
+                    await stderr.WriteLineAsync("error: " + e).ConfigureAwait(false);
                 }
 
                 return ExitCodes.DatasetNotFound;
@@ -60,7 +62,7 @@ internal static class IngestCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                await Console.Error.WriteLineAsync($"error: cannot use '{outDir}' as the dataset folder: {ex.Message}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"error: cannot use '{outDir}' as the dataset folder: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.DatasetNotFound;
             }
 
@@ -74,16 +76,16 @@ internal static class IngestCommand
                 loggers);
 
             IngestSummary summary;
-            var display = new ProgressDisplay(() => Describe(runner.Progress));
+            var display = new ProgressDisplay(() => Describe(runner.Progress), stderr, ReferenceEquals(stderr, Console.Error) ? null : false);
             await using (display.ConfigureAwait(false))
             {
                 summary = await runner.RunAsync(walk, ct).ConfigureAwait(false);
             }
 
-            await Console.Out.WriteAsync(Format(summary, outDir)).ConfigureAwait(false);
+            await stdout.WriteAsync(Format(summary, outDir)).ConfigureAwait(false);
             foreach (var e in summary.Errors)
             {
-                await Console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+                await stderr.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
             }
 
             return summary.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;

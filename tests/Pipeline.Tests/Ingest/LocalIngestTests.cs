@@ -1,0 +1,143 @@
+using Pipeline.Ingest;
+using Pipeline.Parsing;
+using Pipeline.Query;
+using Pipeline.Sink;
+using Pipeline.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using static Pipeline.Tests.Support.CloudTrailRecords;
+
+namespace Pipeline.Tests.Ingest;
+
+public sealed class LocalIngestTests : IDisposable
+{
+    private readonly TrailFolder _trail = new();
+    private readonly TempDataset _data = new();
+
+    public void Dispose()
+    {
+        _trail.Dispose();
+        _data.Dispose();
+    }
+
+    private static string Decrypts(string prefix, int count) =>
+        Document(Enumerable.Range(0, count).SelectMany(i => new[] { AssumedRoleDecrypt($"{prefix}-{i}"), Ec2Record($"{prefix}-x-{i}") }).ToArray());
+
+    private async Task<long> CountAsync(string view = "kms_events")
+    {
+        using var q = DatasetQuery.Open(_data.Root);
+        return Convert.ToInt64(await q.QueryScalarAsync($"select count(*) from {view}", CancellationToken.None), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Ingest_writes_one_row_per_kms_event_and_prints_a_summary()
+    {
+        _trail.AddLogFile(Decrypts("a", 20));
+        _trail.AddLogFile(Decrypts("b", 30));
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("100 read, 50 KMS", output, StringComparison.Ordinal);
+        Assert.Contains("50 rows", output, StringComparison.Ordinal);
+        Assert.Equal(50, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Digest_insight_and_unrelated_files_are_skipped_without_reading_them()
+    {
+        _trail.AddLogFile(Decrypts("a", 3));
+        _trail.AddFile("AWSLogs/o-abcdef1234/111122223333/CloudTrail-Digest/us-east-1/2026/01/15/111122223333_CloudTrail-Digest_us-east-1_org_us-east-1_20260115T110000Z.json.gz", Gzip("{\"digest\":true}"));
+        _trail.AddFile("AWSLogs/o-abcdef1234/111122223333/CloudTrail-Insight/us-east-1/2026/01/15/111122223333_CloudTrail-Insight_us-east-1_20260115T1100Z_abc.json.gz", Gzip("not json"));
+        _trail.AddFile("notes/readme.txt", "hello"u8.ToArray());
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("skipped 1 digest, 1 Insight, 1 other files", output, StringComparison.Ordinal);
+        Assert.Equal(3, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Re_ingesting_the_same_files_is_skipped_by_the_ledger()
+    {
+        _trail.AddLogFile(Decrypts("a", 5));
+        Assert.Equal(0, (await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root)).ExitCode);
+
+        var (exit, output, _) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("(1 already ingested", output, StringComparison.Ordinal);
+        Assert.Equal(5, await CountAsync("kms_events_all"));
+    }
+
+    [Fact]
+    public async Task Forced_re_ingest_stores_copies_that_the_kms_events_view_shows_once()
+    {
+        _trail.AddLogFile(Decrypts("a", 5));
+        await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root, "--force");
+
+        Assert.Equal(10, await CountAsync("kms_events_all"));
+        Assert.Equal(5, await CountAsync());
+    }
+
+    [Fact]
+    public async Task A_bad_file_is_reported_and_the_other_files_are_still_ingested()
+    {
+        _trail.AddLogFile(Decrypts("good", 4));
+        var bad = _trail.AddLogFile(Decrypts("bad", 4)[..200]);
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(bad, error, StringComparison.Ordinal);
+        Assert.Contains("1 failed", output, StringComparison.Ordinal);
+        Assert.Equal(4, await CountAsync());
+    }
+
+    [Fact]
+    public async Task A_missing_input_is_a_usage_error()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Path.Combine(_trail.Root, "nope"), "--out", _data.Root);
+        Assert.Equal(2, exit);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_large_file_is_spilled_while_reading_and_published_whole()
+    {
+        var path = _trail.AddLogFile(Decrypts("big", 3000));
+        var summary = await RunAsync(spillBytes: 1024 * 1024, path);
+
+        Assert.Empty(summary.Errors);
+        Assert.Equal(3000, summary.RowsWritten);
+        Assert.True(summary.ParquetFiles > 1, "expected the rows to be spilled to several files");
+        Assert.Equal(3000, await CountAsync());
+        Assert.DoesNotContain(_data.AllFiles(), f => f.Contains(".tmp-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_large_file_that_fails_after_spilling_leaves_no_rows_and_no_temporary_files()
+    {
+        var json = Decrypts("big", 3000);
+        var path = _trail.AddLogFile(json[..(json.Length - 10)]);
+        var summary = await RunAsync(spillBytes: 1024 * 1024, path);
+
+        Assert.Single(summary.Errors);
+        Assert.Equal(0, summary.RowsWritten);
+        Assert.Empty(_data.ParquetFiles());
+        Assert.DoesNotContain(_data.AllFiles(), f => f.Contains(".tmp-", StringComparison.Ordinal));
+    }
+
+    private async Task<IngestSummary> RunAsync(long spillBytes, params string[] inputs)
+    {
+        var runner = new LocalIngestRunner(
+            new IngestOptions { Parallelism = 2, WriterId = "t" },
+            new ReaderOptions(),
+            new SinkOptions { SpillBytes = spillBytes },
+            _data.Store,
+            TimeProvider.System,
+            NullLoggerFactory.Instance);
+        return await runner.RunAsync(LocalArchiveWalker.Walk(inputs), CancellationToken.None);
+    }
+}
