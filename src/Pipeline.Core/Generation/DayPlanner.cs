@@ -25,9 +25,6 @@ internal sealed class DayPlanner
     /// <summary>Weekday/weekend seasonality of all traffic: weekends are quieter.</summary>
     public static double Season(DateOnly day) => day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.55 : 1.0;
 
-    /// <summary>Administrators act at human pace whatever the archive size, so their rate is not scaled.</summary>
-    public static bool IsScaled(Principal p) => p.Profile is not (UsageProfile.Administrator);
-
     public static DateTime SlotTime(DateOnly day, int slot) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddTicks(slot * SlotTicks);
 
     public List<PlannedEvent> Plan(long seed, int region, DateOnly day)
@@ -45,7 +42,8 @@ internal sealed class DayPlanner
                 continue;
             }
 
-            var rate = p.KmsDailyRate * season * (IsScaled(p) ? _scale : 1.0);
+            // Every rate scales with the size target so that size is linear in the scale (see SizeCalibrator).
+            var rate = p.KmsDailyRate * season * _scale;
             kmsRate += rate;
             var count = rng.Poisson(rate);
             var keys = p.KeysByRegion[region];
