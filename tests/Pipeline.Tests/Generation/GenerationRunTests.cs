@@ -29,7 +29,7 @@ public sealed class GenerationRunTests : IDisposable
 
     [Theory]
     [InlineData(2.0)]
-    [InlineData(6.0)]
+    [InlineData(4.0)]
     public async Task Size_target_is_honoured_within_a_quarter(double sizeMb)
     {
         var dir = Path.Combine(_root, "size" + sizeMb);
