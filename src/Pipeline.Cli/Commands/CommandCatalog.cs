@@ -10,5 +10,6 @@ internal static class CommandCatalog
         yield return IngestCommand.Create();
         yield return QueryCommand.Create();
         yield return CompactCommand.Create();
+        yield return GenerateCommand.Create();
     }
 }

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Pipeline.Generation;
+
+/// <summary>
+/// Writes a synthetic organization-trail archive (log files, digests, manifest.json) that looks like AWS's record by
+/// record. Work items are (region, delivery day); each has its own RNG derived from the seed and its identity, so
+/// the output is byte-identical for the same options however the items are scheduled.
+/// </summary>
+internal static class ArchiveGenerator
+{
+    public const string ManifestFileName = "manifest.json";
+
+    public static async Task<GenerationManifest> GenerateAsync(GeneratorOptions options, IProgress<GenerationProgress>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Days < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "Days must be at least 1.");
+        }
+
+        if (options.TargetUncompressedBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "The size target must be positive.");
+        }
+
+        Directory.CreateDirectory(options.OutputDirectory);
+        var pop = Population.Build(options.Seed);
+        var scale = SizeCalibrator.Scale(pop, options);
+        var planner = new DayPlanner(pop, scale);
+        var items = (from d in Enumerable.Range(0, options.Days) from r in Enumerable.Range(0, pop.Regions.Count) select (Region: r, Day: options.StartDate.AddDays(d))).ToArray();
+        var tallies = new ManifestTally[items.Length];
+        var files = new List<LogFileInfo>[items.Length];
+        var state = new ProgressState(options.TargetUncompressedBytes, progress);
+
+        if (options.SingleFile)
+        {
+            var tally = new ManifestTally();
+            files[0] = [WriteSingleFile(options, pop, planner, items, tally, state, ct)];
+            tallies[0] = tally;
+        }
+        else
+        {
+            var parallel = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount };
+            await Parallel.ForEachAsync(Enumerable.Range(0, items.Length), parallel, (i, token) =>
+            {
+                var tally = new ManifestTally();
+                files[i] = WriteDay(options, pop, planner, items[i].Region, items[i].Day, tally, state, token);
+                tallies[i] = tally;
+                return ValueTask.CompletedTask;
+            }).ConfigureAwait(false);
+        }
+
+        var manifest = new GenerationManifest
+        {
+            Seed = options.Seed,
+            Days = options.Days,
+            EndDate = options.EndDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            OrganizationId = pop.OrganizationId,
+            Accounts = pop.Accounts.Select(a => a.Id).ToArray(),
+            Regions = pop.Regions,
+        };
+        foreach (var t in tallies.Where(t => t is not null))
+        {
+            t.MergeInto(manifest);
+        }
+
+        manifest.DigestFiles = WriteDigests(options, pop, files.Where(f => f is not null).SelectMany(f => f), ct);
+        await using (var stream = File.Create(Path.Combine(options.OutputDirectory, ManifestFileName)))
+        {
+            await JsonSerializer.SerializeAsync(stream, manifest, new JsonSerializerOptions { WriteIndented = true }, ct).ConfigureAwait(false);
+        }
+
+        return manifest;
+    }
+
+    private static List<LogFileInfo> WriteDay(GeneratorOptions options, Population pop, DayPlanner planner, int region, DateOnly day,
+        ManifestTally tally, ProgressState state, CancellationToken ct)
+    {
+        var events = planner.Plan(options.Seed, region, day);
+        var writer = new RecordWriter(pop);
+        var result = new List<LogFileInfo>();
+        var i = 0;
+        while (i < events.Count)
+        {
+            ct.ThrowIfCancellationRequested();
+            var account = events[i].Recipient;
+            var slot = events[i].Slot;
+            // Each (account, region) delivers at its own minute within the 5-minute period.
+            var offset = (int)(GenRandom.Mix(options.Seed, [account, region]) % 5);
+            var delivered = DayPlanner.SlotTime(day, slot).AddMinutes(offset);
+            var unique = GenRandom.Derive(options.Seed, 3, account, region, delivered.Ticks).AlnumString(16);
+            var key = ArchiveLayout.LogKey(pop, account, region, delivered, unique);
+            using var file = new LogFileWriter(ArchiveLayout.FullPath(options.OutputDirectory, key));
+            for (; i < events.Count && events[i].Recipient == account && events[i].Slot == slot; i++)
+            {
+                var e = events[i];
+                file.Write(writer, e, region);
+                tally.Count(e, pop.Principals[e.Principal], writer.ResourceKeyArn, account);
+            }
+
+            var (uncompressed, compressed, hash, oldest, newest) = file.Finish();
+            tally.Files++;
+            tally.Uncompressed += uncompressed;
+            tally.Compressed += compressed;
+            result.Add(new LogFileInfo(account, region, delivered, key, hash, oldest, newest));
+            state.Add(uncompressed, 1);
+        }
+
+        return result;
+    }
+
+    private static LogFileInfo WriteSingleFile(GeneratorOptions options, Population pop, DayPlanner planner, (int Region, DateOnly Day)[] items,
+        ManifestTally tally, ProgressState state, CancellationToken ct)
+    {
+        var delivered = DayPlanner.SlotTime(options.EndDate, DayPlanner.SlotsPerDay - 1);
+        var unique = GenRandom.Derive(options.Seed, 3, 0, 0, delivered.Ticks).AlnumString(16);
+        var key = ArchiveLayout.LogKey(pop, 0, 0, delivered, unique);
+        var writer = new RecordWriter(pop);
+        using var file = new LogFileWriter(ArchiveLayout.FullPath(options.OutputDirectory, key));
+        long reported = 0;
+        foreach (var (region, day) in items)
+        {
+            ct.ThrowIfCancellationRequested();
+            // Planned one day at a time, so memory stays flat however large the file grows.
+            foreach (var e in planner.Plan(options.Seed, region, day))
+            {
+                file.Write(writer, e, region);
+                tally.Count(e, pop.Principals[e.Principal], writer.ResourceKeyArn, e.Recipient);
+            }
+
+            state.Add(file.UncompressedBytes - reported, 0);
+            reported = file.UncompressedBytes;
+        }
+
+        var (uncompressed, compressed, hash, oldest, newest) = file.Finish();
+        tally.Files = 1;
+        tally.Uncompressed = uncompressed;
+        tally.Compressed = compressed;
+        state.Add(uncompressed - reported, 1);
+        return new LogFileInfo(0, 0, delivered, key, hash, oldest, newest);
+    }
+
+    private static int WriteDigests(GeneratorOptions options, Population pop, IEnumerable<LogFileInfo> files, CancellationToken ct)
+    {
+        var byChain = files.GroupBy(f => (f.Account, f.Region)).ToDictionary(g => g.Key, g => g.OrderBy(f => f.Delivered).ThenBy(f => f.Key, StringComparer.Ordinal).ToList());
+        var chains = (from a in Enumerable.Range(0, pop.Accounts.Count) from r in Enumerable.Range(0, pop.Regions.Count) select (a, r)).ToArray();
+        var total = 0;
+        Parallel.ForEach(chains, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, chain =>
+        {
+            var list = byChain.TryGetValue(chain, out var l) ? l : [];
+            var n = DigestWriter.WriteChain(options.OutputDirectory, pop, options.Seed, chain.a, chain.r, options.StartDate, options.Days, list);
+            Interlocked.Add(ref total, n);
+        });
+        return total;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Pipeline.Generation;
+
+/// <summary>Inputs of <see cref="ArchiveGenerator"/>; the same options always produce byte-identical output.</summary>
+internal sealed record GeneratorOptions
+{
+    public required string OutputDirectory { get; init; }
+
+    public int Days { get; init; } = 30;
+
+    /// <summary>Last delivery day (UTC), inclusive.</summary>
+    public required DateOnly EndDate { get; init; }
+
+    public long Seed { get; init; } = 42;
+
+    /// <summary>Target total decompressed size of the log files, in bytes.</summary>
+    public long TargetUncompressedBytes { get; init; } = 20L * 1024 * 1024;
+
+    /// <summary>Write every record into one log file (memory tests on a very large file).</summary>
+    public bool SingleFile { get; init; }
+
+    public DateOnly StartDate => EndDate.AddDays(1 - Days);
+}
