@@ -12,7 +12,7 @@ namespace Pipeline.Parsing;
 internal sealed class KmsRecordParser
 {
     private readonly byte[] _nameBuffer = new byte[64];
-    private byte[] _scratch = new byte[16 * 1024];
+    private byte[] _scratch = new byte[1024];
     private int _scratchUsed;
     private string? _typeError;
 

@@ -7,7 +7,8 @@ namespace Pipeline.Sink;
 /// </summary>
 internal sealed class CharArena
 {
-    private const int ChunkChars = 512 * 1024;
+    private const int FirstChunkChars = 4 * 1024;
+    private const int MaxChunkChars = 512 * 1024;
     private readonly List<char[]> _chunks = [];
     private char[] _current = [];
     private int _position;
@@ -20,7 +21,8 @@ internal sealed class CharArena
     {
         if (_current.Length - _position < maxChars)
         {
-            var size = Math.Max(ChunkChars, maxChars);
+            // Chunks grow with use, so the many batches holding a handful of rows stay small.
+            var size = Math.Max(Math.Min(MaxChunkChars, Math.Max(FirstChunkChars, _current.Length * 2)), maxChars);
             _current = GC.AllocateUninitializedArray<char>(size);
             _chunks.Add(_current);
             _position = 0;

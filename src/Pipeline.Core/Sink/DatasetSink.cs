@@ -188,6 +188,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 }
             }
 
+            var notified = new List<Task>(sources.Length);
             foreach (var s in sources)
             {
                 var files = filesOf.TryGetValue(s.Rows, out var set) ? set.ToList() : [];
@@ -202,15 +203,11 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 }
 
                 rows += spilledRows;
-                var published = new PublishedSource(s.Identity, s.Rows.Count + spilledRows, files);
-                if (_onPublished is not null)
-                {
-                    await _onPublished(published, CancellationToken.None).ConfigureAwait(false);
-                }
-
-                s.Completion.TrySetResult(published);
+                notified.Add(NotifyAsync(s, new PublishedSource(s.Identity, s.Rows.Count + spilledRows, files)));
             }
 
+            // Ledger markers of many small sources are independent small writes: issue them together.
+            await Task.WhenAll(notified).ConfigureAwait(false);
             RowsPublished += rows;
             LogFlushed(_logger, reason, sources.Length, rows, byDay.Count, _time.GetElapsedTime(started).TotalMilliseconds);
         }
@@ -226,6 +223,24 @@ internal sealed partial class DatasetSink : IAsyncDisposable
 
                 s.Completion.TrySetException(ex);
             }
+        }
+    }
+
+    private async Task NotifyAsync(PendingSource source, PublishedSource published)
+    {
+        try
+        {
+            if (_onPublished is not null)
+            {
+                await _onPublished(published, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            source.Completion.TrySetResult(published);
+        }
+        catch (Exception ex)
+        {
+            // The rows are visible; only the bookkeeping failed. Report it so the source is not acknowledged.
+            source.Completion.TrySetException(ex);
         }
     }
 

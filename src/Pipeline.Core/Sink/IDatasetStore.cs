@@ -29,8 +29,12 @@ internal interface IDatasetStore
     /// <summary>Reads a small UTF-8 text file; null when it does not exist.</summary>
     Task<string?> ReadTextAsync(string relativePath, CancellationToken cancellationToken);
 
-    /// <summary>Writes a small UTF-8 text file so that readers see either the old content or the whole new one.</summary>
-    Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes a small UTF-8 text file so that readers see either the old content or the whole new one. With
+    /// <paramref name="durable"/> false the data is not forced to disk (cheaper; for hints such as ledger markers that
+    /// may be lost in a power failure without harm).
+    /// </summary>
+    Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken, bool durable = true);
 
     /// <summary>Removes temporary files and directories older than <paramref name="olderThan"/> left by crashed writers; returns how many.</summary>
     int CleanupStaleTempFiles(TimeSpan olderThan);

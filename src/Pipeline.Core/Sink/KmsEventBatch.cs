@@ -9,9 +9,9 @@ namespace Pipeline.Sink;
 /// </summary>
 internal sealed class KmsEventBatch
 {
-    private const int InitialCapacity = 256;
+    private const int InitialCapacity = 8;
     private readonly CharArena _arena = new();
-    private readonly Utf8Interner _interner = new();
+    private Utf8Interner? _interner;
     private StringRef[][] _strings;
     private DateTime[][] _timestamps;
     private bool?[][] _booleans;
@@ -96,6 +96,7 @@ internal sealed class KmsEventBatch
             return;
         }
 
+        _interner ??= new Utf8Interner();
         if (!_interner.TryGet(utf8, out var value, out var entry))
         {
             SetUtf8(slot, row, utf8);

@@ -111,7 +111,7 @@ internal sealed class LocalDatasetStore : IDatasetStore
         }
     }
 
-    public async Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken)
+    public async Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken, bool durable = true)
     {
         var slash = relativePath.LastIndexOf('/');
         var directory = slash < 0 ? string.Empty : relativePath[..slash];
@@ -124,7 +124,7 @@ internal sealed class LocalDatasetStore : IDatasetStore
 
             // Small files such as ledger markers are replaced as a whole: rename over the old one is atomic on POSIX
             // and on NTFS, so a reader never sees a mix.
-            await localStaged.PublishAsync(relativePath[(slash + 1)..], overwrite: true, cancellationToken).ConfigureAwait(false);
+            await localStaged.PublishAsync(relativePath[(slash + 1)..], overwrite: true, durable, cancellationToken).ConfigureAwait(false);
         }
     }
 

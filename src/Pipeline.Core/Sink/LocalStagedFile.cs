@@ -22,9 +22,9 @@ internal sealed class LocalStagedFile : IStagedFile
     public string TempPath => _tempPath;
 
     public Task<string> PublishAsync(string fileName, CancellationToken cancellationToken) =>
-        PublishAsync(fileName, overwrite: false, cancellationToken);
+        PublishAsync(fileName, overwrite: false, durable: true, cancellationToken);
 
-    public async Task<string> PublishAsync(string fileName, bool overwrite, CancellationToken cancellationToken)
+    public async Task<string> PublishAsync(string fileName, bool overwrite, bool durable, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_published, this);
         if (fileName.Length == 0 || fileName.Contains('/', StringComparison.Ordinal) || fileName.Contains('\\', StringComparison.Ordinal)
@@ -35,7 +35,11 @@ internal sealed class LocalStagedFile : IStagedFile
 
         cancellationToken.ThrowIfCancellationRequested();
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _stream.Flush(flushToDisk: true);
+        if (durable)
+        {
+            _stream.Flush(flushToDisk: true);
+        }
+
         await _stream.DisposeAsync().ConfigureAwait(false);
 
         var relativePath = _relativeDirectory.Length == 0 ? fileName : _relativeDirectory + "/" + fileName;
@@ -45,7 +49,10 @@ internal sealed class LocalStagedFile : IStagedFile
         // so a publish can never replace data written by someone else.
         File.Move(_tempPath, finalPath, overwrite);
         _published = true;
-        DirectorySync.TryFlush(Path.GetDirectoryName(finalPath)!);
+        if (durable)
+        {
+            DirectorySync.TryFlush(Path.GetDirectoryName(finalPath)!);
+        }
         return relativePath;
     }
 

@@ -77,6 +77,7 @@ internal sealed class ProcessedObjectLedger
     {
         var marker = new LedgerMarker(identity.Kind, identity.Location, identity.Version, rows, files, _time.GetUtcNow());
         var json = JsonSerializer.Serialize(marker, LedgerJsonContext.Default.LedgerMarker);
-        return _store.WriteTextAsync(MarkerPath(identity), json, cancellationToken);
+        // Markers are hints (event-level dedupe in kms_events is the guarantee), so they are not forced to disk.
+        return _store.WriteTextAsync(MarkerPath(identity), json, cancellationToken, durable: false);
     }
 }

@@ -7,7 +7,7 @@ namespace Pipeline.Sink;
 internal sealed class Utf8Interner
 {
     public const int MaxKeyBytes = 256;
-    private const int Size = 4096;
+    private const int Size = 1024;
     private readonly byte[]?[] _keys = new byte[Size][];
     private readonly int[] _lengths = new int[Size];
     private readonly StringRef[] _values = new StringRef[Size];

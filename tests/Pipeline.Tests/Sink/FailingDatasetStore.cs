@@ -22,8 +22,8 @@ internal sealed class FailingDatasetStore(IDatasetStore inner, long failAfterByt
 
     public Task<string?> ReadTextAsync(string relativePath, CancellationToken cancellationToken) => inner.ReadTextAsync(relativePath, cancellationToken);
 
-    public Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken) =>
-        inner.WriteTextAsync(relativePath, content, cancellationToken);
+    public Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken, bool durable = true) =>
+        inner.WriteTextAsync(relativePath, content, cancellationToken, durable);
 
     public int CleanupStaleTempFiles(TimeSpan olderThan) => inner.CleanupStaleTempFiles(olderThan);
 
