@@ -7,6 +7,7 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return DemoCommand.Create();
         yield return IngestCommand.Create();
         yield return QueryCommand.Create();
         yield return CompactCommand.Create();

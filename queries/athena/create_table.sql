@@ -1,0 +1,30 @@
+-- athena/create_table.sql  (Amazon Athena / Trino DDL, not DuckDB)
+-- Creates an external table over the same dataset on S3 with partition projection on event_date, so Athena
+-- queries need no MSCK REPAIR. Replace s3://YOUR-BUCKET/YOUR-PREFIX with the worker's output location.
+-- Rows are stored once per event_id except after a forced re-ingest; for exact counts use
+--   count(DISTINCT dedupe_key) as the queries in this folder do.
+CREATE EXTERNAL TABLE IF NOT EXISTS kms_events (
+    event_id string, event_time timestamp, event_name string, event_type string, event_version string,
+    event_category string, aws_region string, source_ip_address string, user_agent string, error_code string,
+    error_message string, read_only boolean, management_event boolean, request_id string,
+    recipient_account_id string, shared_event_id string, dedupe_key string, vpc_endpoint_id string,
+    identity_type string, identity_arn string, identity_principal_id string, identity_user_name string,
+    access_key_id string, caller_account_id string, invoked_by string, principal_arn string,
+    principal_kind string, session_name string, session_issuer_arn string, key_arn string, key_id string,
+    key_account_id string, key_region string, key_ref string, encryption_algorithm string, key_spec string,
+    encryption_context_json string, grantee_principal string, grant_operations string, policy_json string,
+    pending_window_days int, bypass_policy_lockout_safety_check boolean, is_cross_account boolean,
+    is_aws_service_call boolean, request_parameters_json string, response_elements_json string,
+    additional_event_data_json string, resources_json string, src_bucket string, src_key string,
+    src_record_index int, ingest_time timestamp)
+PARTITIONED BY (event_date date)
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/YOUR-PREFIX/kms_events/'
+TBLPROPERTIES (
+    'projection.enabled' = 'true',
+    'projection.event_date.type' = 'date',
+    'projection.event_date.format' = 'yyyy-MM-dd',
+    'projection.event_date.range' = '2020-01-01,NOW',
+    'projection.event_date.interval' = '1',
+    'projection.event_date.interval.unit' = 'DAYS',
+    'storage.location.template' = 's3://YOUR-BUCKET/YOUR-PREFIX/kms_events/event_date=${event_date}/');

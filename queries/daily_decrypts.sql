@@ -1,0 +1,15 @@
+-- daily_decrypts.sql
+-- Returns: Decrypt and GenerateDataKey* calls per UTC day across the dataset, with distinct principals and keys:
+--   the shape of normal usage, and the first chart to look at when a report flags a day.
+-- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive).
+SELECT
+    event_date,
+    count(DISTINCT dedupe_key) FILTER (WHERE event_name = 'Decrypt')                 AS decrypt_calls,
+    count(DISTINCT dedupe_key) FILTER (WHERE event_name LIKE 'GenerateDataKey%')     AS generate_data_key_calls,
+    count(DISTINCT principal_arn)                                                   AS principals,
+    count(DISTINCT key_arn)                                                         AS keys
+FROM kms_events
+WHERE event_date BETWEEN coalesce(getvariable('start_date'), DATE '0001-01-01')
+                     AND coalesce(getvariable('end_date'), DATE '9999-12-31')
+GROUP BY event_date
+ORDER BY event_date;

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Generation;
+using Pipeline.Ingest;
+using Pipeline.Parsing;
+using Pipeline.Query;
+using Pipeline.Sink;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// <c>pipeline demo</c>: the whole local path with no AWS account: generate a small organization-trail archive,
+/// ingest it into Parquet, and show the first statistics with the embedded DuckDB.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var outDir = new Option<string>("--out") { Description = "Working folder for the demo archive and dataset", DefaultValueFactory = _ => "pipeline-demo" };
+        var days = new Option<int>("--days") { Description = "Days of CloudTrail to generate", DefaultValueFactory = _ => 14 };
+        var command = new Command("demo", "Generate a small CloudTrail archive, ingest it, and print Decrypt statistics (local files and embedded DuckDB only; no AWS).")
+        {
+            outDir, days,
+        };
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var o = r.InvocationConfiguration.Output;
+            var root = Path.GetFullPath(r.GetValue(outDir)!);
+            var archive = Path.Combine(root, "archive");
+            var data = Path.Combine(root, "data");
+            var dayCount = r.GetValue(days);
+            if (dayCount is < 1 or > 90)
+            {
+                await r.InvocationConfiguration.Error.WriteLineAsync($"error: --days must be between 1 and 90 (got {dayCount})").ConfigureAwait(false);
+                return ExitCodes.DatasetNotFound;
+            }
+
+            var endDate = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
+            await o.WriteLineAsync($"1/3 Generating {dayCount} days of synthetic organization-trail CloudTrail into {archive}").ConfigureAwait(false);
+            var manifest = await ArchiveGenerator.GenerateAsync(
+                new GeneratorOptions { OutputDirectory = archive, Days = dayCount, EndDate = endDate, Seed = 42, TargetUncompressedBytes = 6L * 1024 * 1024 },
+                null,
+                ct).ConfigureAwait(false);
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"    {manifest.Files:N0} log files, {manifest.Records:N0} records, {manifest.KmsRecords:N0} of them KMS")).ConfigureAwait(false);
+
+            await o.WriteLineAsync($"2/3 Ingesting into {data}").ConfigureAwait(false);
+            Directory.CreateDirectory(data);
+            var runner = new LocalIngestRunner(
+                new IngestOptions { WriterId = "demo" },
+                new ReaderOptions(),
+                new SinkOptions(),
+                new LocalDatasetStore(data),
+                TimeProvider.System,
+                NullLoggerFactory.Instance);
+            var summary = await runner.RunAsync(LocalArchiveWalker.Walk([archive]), ct).ConfigureAwait(false);
+            await o.WriteAsync(IngestCommand.Format(summary, data)).ConfigureAwait(false);
+            if (summary.Errors.Count > 0)
+            {
+                return ExitCodes.Failure;
+            }
+
+            await o.WriteLineAsync("3/3 First statistics (embedded DuckDB over the Parquet dataset)").ConfigureAwait(false);
+            using var query = DatasetQuery.Open(data);
+            await o.WriteLineAsync().ConfigureAwait(false);
+            await o.WriteLineAsync("Decrypt calls per principal (queries/decrypt_by_principal.sql, top 10):").ConfigureAwait(false);
+            await query.WriteResultAsync(BundledQueries.Top(BundledQueries.Read("decrypt_by_principal.sql"), 10), o, QueryOutputFormat.Table, ct).ConfigureAwait(false);
+            await o.WriteLineAsync().ConfigureAwait(false);
+            await o.WriteLineAsync("Decrypt calls per key (queries/decrypt_by_key.sql, top 10):").ConfigureAwait(false);
+            await query.WriteResultAsync(BundledQueries.Top(BundledQueries.Read("decrypt_by_key.sql"), 10), o, QueryOutputFormat.Table, ct).ConfigureAwait(false);
+            await o.WriteLineAsync().ConfigureAwait(false);
+            await o.WriteLineAsync("Next:").ConfigureAwait(false);
+            await o.WriteLineAsync($"  pipeline query queries/high_priority_events.sql --data {data}").ConfigureAwait(false);
+            await o.WriteLineAsync($"  pipeline query \"select event_name, count(*) from kms_events group by 1 order by 2 desc\" --data {data}").ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
