@@ -1,0 +1,39 @@
+using Pipeline.Sink;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Docs;
+
+public sealed class ReadmeTests
+{
+    private static readonly string Readme = File.ReadAllText(Path.Combine(RepoRoot.Path, "README.md"));
+
+    [Fact]
+    public void Readme_documents_every_dataset_column_with_its_nullability()
+    {
+        foreach (var column in KmsSchema.Columns)
+        {
+            var line = Readme.Split('\n').FirstOrDefault(l => l.StartsWith($"| `{column.Name}` |", StringComparison.Ordinal));
+            Assert.True(line is not null, $"README has no row for column {column.Name}");
+            Assert.Contains(column.Nullable ? "| yes |" : "| no |", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Readme_lists_every_cli_command()
+    {
+        var (_, help, _) = await CliRunner.RunAsync("--help");
+        foreach (var command in Pipeline.Cli.Program.BuildRoot().Subcommands)
+        {
+            Assert.Contains(command.Name, help, StringComparison.Ordinal);
+            Assert.Contains($"`pipeline {command.Name}", Readme, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Readme_shows_the_test_command_that_ci_runs()
+    {
+        var ci = File.ReadAllText(Path.Combine(RepoRoot.Path, ".ci", "run"));
+        Assert.Contains("dotnet test Pipeline.sln -c Release", Readme, StringComparison.Ordinal);
+        Assert.Contains("dotnet test Pipeline.sln -c Release", ci, StringComparison.Ordinal);
+    }
+}
