@@ -12,5 +12,7 @@ internal static class CommandCatalog
         yield return QueryCommand.Create();
         yield return CompactCommand.Create();
         yield return GenerateCommand.Create();
+        yield return WorkerCommand.Create();
+        yield return HealthCommand.Create();
     }
 }

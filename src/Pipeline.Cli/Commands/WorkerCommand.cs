@@ -1,0 +1,119 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Ingest.Worker;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// <c>pipeline worker</c>: the long-running SQS/S3 consumer on Microsoft.Extensions.Hosting. Settings come from
+/// <c>appsettings.json</c>, an optional <c>--config</c> file, environment variables (<c>Worker__QueueUrl</c>) and
+/// <c>--Worker:QueueUrl=...</c> style arguments, in that order of precedence (last wins).
+/// </summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "Extra JSON settings file (same shape as appsettings.json)" };
+        var command = new Command("worker", "Consume S3 notifications from SQS and ingest the CloudTrail objects they name (runs until SIGTERM).")
+        {
+            config,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var error = r.InvocationConfiguration.Error;
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                Args = r.UnmatchedTokens.ToArray(),
+                ContentRootPath = AppContext.BaseDirectory,
+            });
+            if (r.GetValue(config) is { } file)
+            {
+                if (!File.Exists(file))
+                {
+                    await error.WriteLineAsync($"error: --config file '{file}' does not exist").ConfigureAwait(false);
+                    return ExitCodes.DatasetNotFound;
+                }
+
+                builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
+                builder.Configuration.AddEnvironmentVariables();
+                builder.Configuration.AddCommandLine(r.UnmatchedTokens.ToArray());
+            }
+
+            var problems = WorkerStartupCheck.Problems(builder.Configuration);
+            if (problems.Count > 0)
+            {
+                await error.WriteLineAsync("error: the worker configuration is invalid:").ConfigureAwait(false);
+                foreach (var problem in problems)
+                {
+                    await error.WriteLineAsync("  - " + problem).ConfigureAwait(false);
+                }
+
+                return ExitCodes.DatasetNotFound;
+            }
+
+            ConfigureLogging(builder);
+            builder.Services.AddPipelineWorker(builder.Configuration);
+            builder.Services.Configure<HostOptions>(o =>
+            {
+                o.ShutdownTimeout = builder.Configuration.GetSection(WorkerOptions.Section).GetValue(nameof(WorkerOptions.ShutdownGracePeriod), TimeSpan.FromSeconds(30)) + TimeSpan.FromSeconds(30);
+            });
+
+            using var host = builder.Build();
+            try
+            {
+                await host.RunAsync(ct).ConfigureAwait(false);
+            }
+            catch (OptionsValidationException e)
+            {
+                await error.WriteLineAsync("error: the worker configuration is invalid:").ConfigureAwait(false);
+                foreach (var failure in e.Failures)
+                {
+                    await error.WriteLineAsync("  - " + failure).ConfigureAwait(false);
+                }
+
+                return ExitCodes.DatasetNotFound;
+            }
+            catch (Exception e) when (e is Amazon.Runtime.AmazonClientException or IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync("error: the worker could not start: " + e.Message).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            return host.Services.GetRequiredService<SqsWorkerService>().ExitCode;
+        });
+        return command;
+    }
+
+    private static void ConfigureLogging(HostApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        var json = string.Equals(Environment.GetEnvironmentVariable("PIPELINE_LOG_FORMAT"), "json", StringComparison.OrdinalIgnoreCase);
+        if (json)
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        // The AWS SDK and the host are chatty at Information; keep our own catalogue readable.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("Amazon", LogLevel.Warning);
+    }
+}

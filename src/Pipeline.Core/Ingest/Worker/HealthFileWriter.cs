@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Pipeline.Ingest.Worker;
+
+/// <summary>Rewrites the health file every few seconds (atomically: temp file then rename) for <c>pipeline health</c>.</summary>
+internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHealth health, InFlightTracker tracker, TimeProvider time) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            Write();
+        }
+        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+
+        Write();
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        Write();
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Write()
+    {
+        var path = options.Value.HealthFile;
+        try
+        {
+            var temp = path + ".tmp";
+            File.WriteAllText(temp, health.ToJson(time.GetUtcNow().UtcDateTime, tracker.Count));
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The health file is advisory; the worker keeps working if its folder is not writable.
+        }
+    }
+}

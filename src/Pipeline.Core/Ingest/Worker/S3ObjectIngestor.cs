@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
+using Pipeline.Ingest.Notifications;
+using Pipeline.Parsing;
+using Pipeline.Sink;
+
+namespace Pipeline.Ingest.Worker;
+
+/// <summary>
+/// Streams one CloudTrail object from S3 through the reader into the sink: the object body goes straight into gzip
+/// and the JSON scanner, never into memory whole. Transient failures, including a connection reset in the middle of
+/// the body, restart the object from the beginning after discarding what was read, so no row is counted twice.
+/// </summary>
+internal sealed class S3ObjectIngestor(
+    IAmazonS3 s3,
+    ProcessedObjectLedger ledger,
+    IPartitionFileWriter writer,
+    DatasetSink sink,
+    ReaderOptions readerOptions,
+    SinkOptions sinkOptions,
+    WorkerOptions options,
+    WorkerMetrics metrics,
+    TimeProvider time,
+    ILogger logger)
+{
+    public async Task<ObjectOutcome> IngestAsync(string messageId, NotificationObject obj, CancellationToken cancellationToken)
+    {
+        var display = $"s3://{obj.Bucket}/{obj.Key}";
+        if (obj.ETag is { Length: > 0 } known && await ledger.IsProcessedAsync(SourceIdentity.ForS3(obj.Bucket, obj.Key, known), cancellationToken).ConfigureAwait(false))
+        {
+            WorkerLog.AlreadyIngested(logger, messageId, display);
+            metrics.Objects.Add(1, new KeyValuePair<string, object?>("outcome", "already_ingested"));
+            return ObjectOutcome.Skipped;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var spill = new SpillingSource(writer);
+            try
+            {
+                return await ReadOnceAsync(messageId, obj, display, spill, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CloudTrailFormatException e)
+            {
+                await spill.DiscardAsync().ConfigureAwait(false);
+                return Fail(messageId, display, e.Message);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode == "NoSuchKey")
+            {
+                await spill.DiscardAsync().ConfigureAwait(false);
+                return Fail(messageId, display, "NoSuchKey: the object does not exist (deleted after the notification, or the key was mis-encoded)");
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden || e.ErrorCode is "AccessDenied" or "KMS.AccessDeniedException")
+            {
+                await spill.DiscardAsync().ConfigureAwait(false);
+                return Fail(messageId, display, $"{e.ErrorCode}: the worker may not read it; grant s3:GetObject on the trail bucket (and kms:Decrypt on the trail's key if SSE-KMS)");
+            }
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                await spill.DiscardAsync().ConfigureAwait(false);
+                if (attempt >= options.ObjectReadAttempts)
+                {
+                    return Fail(messageId, display, $"gave up after {attempt} attempts: {AwsErrors.Describe(e)}");
+                }
+
+                var delay = AwsErrors.Backoff(attempt - 1, options.MaxBackoff);
+                WorkerLog.ObjectRetry(logger, messageId, display, attempt, AwsErrors.Describe(e), delay.TotalMilliseconds);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await spill.DiscardAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    private async Task<ObjectOutcome> ReadOnceAsync(string messageId, NotificationObject obj, string display, SpillingSource spill, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        using var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = obj.Bucket, Key = obj.Key }, cancellationToken).ConfigureAwait(false);
+        var etag = response.ETag?.Trim('"') ?? string.Empty;
+        if (obj.ETag is { Length: > 0 } expected && etag.Length > 0 && !string.Equals(expected, etag, StringComparison.Ordinal))
+        {
+            WorkerLog.ObjectChanged(logger, messageId, display, expected);
+            metrics.Objects.Add(1, new KeyValuePair<string, object?>("outcome", "changed"));
+            return ObjectOutcome.Skipped;
+        }
+
+        var identity = SourceIdentity.ForS3(obj.Bucket, obj.Key, etag.Length > 0 ? etag : $"size:{response.ContentLength}");
+        if (obj.ETag is not { Length: > 0 } && await ledger.IsProcessedAsync(identity, cancellationToken).ConfigureAwait(false))
+        {
+            WorkerLog.AlreadyIngested(logger, messageId, display);
+            metrics.Objects.Add(1, new KeyValuePair<string, object?>("outcome", "already_ingested"));
+            return ObjectOutcome.Skipped;
+        }
+
+        var source = SourceContext.ForS3(obj.Bucket, obj.Key, time.GetUtcNow().UtcDateTime);
+        var collector = new KmsRecordCollector(source, readerOptions, spill.SpillAsync, sinkOptions.SpillBytes);
+        var result = await CloudTrailObjectReader.ReadAsync(response.ResponseStream, collector, source, readerOptions, cancellationToken).ConfigureAwait(false);
+        var publication = await sink.AddAsync(identity, collector.Batch, spill.Staged, cancellationToken).ConfigureAwait(false);
+        var elapsed = time.GetElapsedTime(started);
+        metrics.Objects.Add(1, new KeyValuePair<string, object?>("outcome", "read"));
+        metrics.BytesRead.Add(result.CompressedBytes);
+        metrics.KmsRows.Add(result.KmsRecords);
+        metrics.ObjectDuration.Record(elapsed.TotalSeconds);
+        WorkerLog.ObjectRead(logger, messageId, display, result.Records, result.KmsRecords, result.CompressedBytes, elapsed.TotalMilliseconds);
+        return new ObjectOutcome(publication, null);
+    }
+
+    private ObjectOutcome Fail(string messageId, string display, string reason)
+    {
+        WorkerLog.ObjectFailed(logger, messageId, display, reason);
+        metrics.Objects.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+        return ObjectOutcome.Failed(reason);
+    }
+
+    private static bool IsTransient(Exception e) => e switch
+    {
+        AmazonServiceException s => !AwsErrors.IsFatal(s) && ((int)s.StatusCode >= 500 || s.StatusCode == HttpStatusCode.TooManyRequests || s.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "ServiceUnavailable" || s.StatusCode == 0),
+        AmazonClientException => true,
+        HttpRequestException or IOException or TimeoutException => true,
+        TaskCanceledException t => t.InnerException is TimeoutException,
+        _ => false,
+    };
+}

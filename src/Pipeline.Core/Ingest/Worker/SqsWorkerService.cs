@@ -1,0 +1,397 @@
+using System.Collections.Concurrent;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Ingest.Notifications;
+using Pipeline.Sink;
+
+namespace Pipeline.Ingest.Worker;
+
+/// <summary>
+/// The long-running SQS consumer. It receives only as many messages as it has free slots (at most 10 per call),
+/// reads each message's objects into the shared sink, and deletes a message only when every row from its objects is
+/// published. A slot is freed as soon as a message's objects are read, so waiting for a flush never stops intake;
+/// the heartbeat keeps such messages invisible until they are deleted. Many workers can share one queue.
+/// </summary>
+internal sealed class SqsWorkerService : BackgroundService
+{
+    private readonly IAmazonSQS _sqs;
+    private readonly WorkerOptions _options;
+    private readonly S3ObjectIngestor _ingestor;
+    private readonly DatasetSink _sink;
+    private readonly BucketAllowList _allowList;
+    private readonly InFlightTracker _tracker;
+    private readonly VisibilityHeartbeat _heartbeat;
+    private readonly WorkerMetrics _metrics;
+    private readonly WorkerHealth _health;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentDictionary<Task, byte> _handlers = new();
+    private readonly CancellationTokenSource _readCancel = new();
+    private int _handled;
+
+    public SqsWorkerService(
+        IAmazonSQS sqs,
+        IOptions<WorkerOptions> options,
+        S3ObjectIngestor ingestor,
+        DatasetSink sink,
+        InFlightTracker tracker,
+        WorkerMetrics metrics,
+        WorkerHealth health,
+        TimeProvider time,
+        ILogger<SqsWorkerService> logger,
+        IHostApplicationLifetime lifetime)
+    {
+        _sqs = sqs;
+        _options = options.Value;
+        _ingestor = ingestor;
+        _sink = sink;
+        _allowList = new BucketAllowList(_options.AllowedBuckets);
+        _tracker = tracker;
+        _metrics = metrics;
+        _health = health;
+        _time = time;
+        _logger = logger;
+        _lifetime = lifetime;
+        _slots = new SemaphoreSlim(_options.MaxConcurrentMessages, _options.MaxConcurrentMessages);
+        _heartbeat = new VisibilityHeartbeat(sqs, _options, tracker, metrics, time, logger);
+    }
+
+    /// <summary>Exit code the host should end with (non-zero after a fatal configuration error).</summary>
+    public int ExitCode { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        WorkerLog.Started(_logger, _options.WriterId, _options.QueueUrl, _options.Output, _options.MaxConcurrentMessages);
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = _heartbeat.RunAsync(heartbeatStop.Token);
+        try
+        {
+            await ReceiveLoopAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await DrainAsync().ConfigureAwait(false);
+            await heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        var idleSince = _time.GetTimestamp();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (_options.StopAfterMessages > 0 && Volatile.Read(ref _handled) >= _options.StopAfterMessages)
+            {
+                _lifetime.StopApplication();
+                return;
+            }
+
+            try
+            {
+                await _slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            // Ask only for what can be processed now: one slot is held, take any others that are free.
+            var held = 1;
+            while (held < _options.MaxMessagesPerReceive && _slots.Wait(0, CancellationToken.None))
+            {
+                held++;
+            }
+
+            ReceiveMessageResponse response;
+            try
+            {
+                response = await _sqs.ReceiveMessageAsync(
+                    new ReceiveMessageRequest
+                    {
+                        QueueUrl = _options.QueueUrl,
+                        MaxNumberOfMessages = held,
+                        WaitTimeSeconds = _options.WaitTimeSeconds,
+                        VisibilityTimeout = (int)_options.VisibilityTimeout.TotalSeconds,
+                        MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
+                    },
+                    stoppingToken).ConfigureAwait(false);
+                failures = 0;
+                _health.ReceiveSucceeded(_time.GetUtcNow().UtcDateTime);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                _slots.Release(held);
+                return;
+            }
+            catch (Exception e) when (AwsErrors.IsFatal(e))
+            {
+                _slots.Release(held);
+                WorkerLog.Fatal(_logger, AwsErrors.Describe(e));
+                _health.Set(WorkerState.Failed, AwsErrors.Describe(e));
+                ExitCode = 3;
+                _lifetime.StopApplication();
+                return;
+            }
+            catch (Exception e)
+            {
+                _slots.Release(held);
+                var delay = AwsErrors.Backoff(failures++, _options.MaxBackoff);
+                _health.Set(WorkerState.Degraded, "receive failing: " + AwsErrors.Describe(e));
+                WorkerLog.ReceiveFailed(_logger, AwsErrors.Describe(e), delay.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            var messages = response.Messages ?? [];
+            if (messages.Count < held)
+            {
+                _slots.Release(held - messages.Count);
+            }
+
+            if (messages.Count == 0)
+            {
+                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(idleSince) >= _options.StopWhenIdleFor && _tracker.Count == 0)
+                {
+                    _lifetime.StopApplication();
+                    return;
+                }
+
+                continue;
+            }
+
+            idleSince = _time.GetTimestamp();
+            var now = _time.GetUtcNow().UtcDateTime;
+            foreach (var message in messages)
+            {
+                _metrics.MessagesReceived.Add(1);
+                RecordLag(message, now);
+                var inFlight = new InFlightMessage(message, now, now + _options.VisibilityTimeout);
+                _tracker.Add(inFlight);
+                var task = HandleAsync(inFlight);
+                _handlers.TryAdd(task, 0);
+                _ = task.ContinueWith(t => _handlers.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task HandleAsync(InFlightMessage m)
+    {
+        var slotHeld = true;
+        try
+        {
+            using var work = CancellationTokenSource.CreateLinkedTokenSource(m.Abandoned, _readCancel.Token);
+            var parsed = NotificationParser.Parse(m.Message.Body ?? string.Empty);
+            switch (parsed.Kind)
+            {
+                case NotificationKind.Poison:
+                    WorkerLog.Poison(_logger, m.MessageId, ReceiveCount(m), parsed.Problem ?? "unknown", WorkerLog.BodyPrefix(m.Message.Body ?? string.Empty));
+                    Return(m, "poison message");
+                    return;
+                case NotificationKind.TestEvent:
+                    WorkerLog.TestEvent(_logger, m.MessageId);
+                    await DeleteAsync(m, 0).ConfigureAwait(false);
+                    return;
+                case NotificationKind.Ignored:
+                    WorkerLog.Ignored(_logger, m.MessageId, parsed.Kind.ToString());
+                    await DeleteAsync(m, 0).ConfigureAwait(false);
+                    return;
+            }
+
+            var publications = new List<Task<PublishedSource>>();
+            string? failure = null;
+            foreach (var obj in parsed.Objects)
+            {
+                if (!_allowList.IsAllowed(obj.Bucket, obj.Key))
+                {
+                    WorkerLog.Refused(_logger, m.MessageId, obj.Bucket, obj.Key);
+                    failure ??= $"s3://{obj.Bucket}/{obj.Key} is not in Worker:AllowedBuckets";
+                    continue;
+                }
+
+                var kind = CloudTrailObjectKey.Classify(obj.Key);
+                if (kind != CloudTrailObjectKind.LogFile)
+                {
+                    WorkerLog.NotALogFile(_logger, m.MessageId, obj.Bucket, obj.Key, kind.ToString());
+                    _metrics.Objects.Add(1, new KeyValuePair<string, object?>("outcome", "not_a_log_file"));
+                    continue;
+                }
+
+                var outcome = await _ingestor.IngestAsync(m.MessageId, obj, work.Token).ConfigureAwait(false);
+                failure ??= outcome.Failure;
+                if (outcome.Publication is not null)
+                {
+                    publications.Add(outcome.Publication);
+                }
+            }
+
+            // Reading is done: let the next message in while this one waits for its rows to be published.
+            _slots.Release();
+            slotHeld = false;
+
+            try
+            {
+                await Task.WhenAll(publications).WaitAsync(m.Abandoned).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                WorkerLog.PublishFailed(_logger, m.MessageId, e.Message);
+                Return(m, "its rows could not be written");
+                return;
+            }
+
+            if (failure is not null)
+            {
+                // Rows of the message's good objects are published and recorded in the ledger, so the retry skips them.
+                Return(m, failure);
+                return;
+            }
+
+            await DeleteAsync(m, parsed.Objects.Count).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Abandoned (shutdown past the grace period, or lost): nothing of this message was published.
+        }
+        finally
+        {
+            if (slotHeld)
+            {
+                _slots.Release();
+            }
+
+            Interlocked.Increment(ref _handled);
+        }
+    }
+
+    private async Task DeleteAsync(InFlightMessage m, int objects)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await _sqs.DeleteMessageAsync(_options.QueueUrl, m.ReceiptHandle, CancellationToken.None).ConfigureAwait(false);
+                _metrics.MessagesDeleted.Add(1);
+                WorkerLog.Deleted(_logger, m.MessageId, objects);
+                break;
+            }
+            catch (Exception e) when (attempt < 3 && !AwsErrors.IsFatal(e) && !IsInvalidReceipt(e))
+            {
+                await Task.Delay(AwsErrors.Backoff(attempt, _options.MaxBackoff), _time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                WorkerLog.DeleteFailed(_logger, m.MessageId, AwsErrors.Describe(e));
+                break;
+            }
+        }
+
+        _tracker.Remove(m);
+        m.Dispose();
+    }
+
+    /// <summary>Stops tracking a message without deleting it: it reappears after its visibility timeout.</summary>
+    private void Return(InFlightMessage m, string reason)
+    {
+        WorkerLog.Returned(_logger, m.MessageId, reason);
+        _metrics.MessagesReturned.Add(1);
+        _tracker.Remove(m);
+        m.Dispose();
+    }
+
+    /// <summary>
+    /// Graceful stop: no more receives; objects being read get the grace period to finish; then everything read is
+    /// flushed and its messages deleted; whatever is still unfinished is abandoned and released (visibility 0).
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        _health.Set(WorkerState.Stopping);
+        WorkerLog.Stopping(_logger, _tracker.Count, _options.ShutdownGracePeriod);
+        using var grace = new CancellationTokenSource(_options.ShutdownGracePeriod, _time);
+        var readsDone = WaitForReadsAsync(grace.Token);
+        try
+        {
+            await readsDone.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await _readCancel.CancelAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await Task.WhenAll(_handlers.Keys.ToArray()).WaitAsync(grace.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+        }
+
+        var released = 0;
+        foreach (var m in _tracker.Snapshot())
+        {
+            m.Abandon();
+            try
+            {
+                await _sqs.ChangeMessageVisibilityAsync(_options.QueueUrl, m.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
+                released++;
+                _metrics.MessagesReturned.Add(1);
+            }
+            catch (Exception e)
+            {
+                WorkerLog.Returned(_logger, m.MessageId, "release on shutdown failed (" + AwsErrors.Describe(e) + "); it reappears after its visibility timeout");
+            }
+
+            _tracker.Remove(m);
+        }
+
+        WorkerLog.Stopped(_logger, released);
+    }
+
+    private async Task WaitForReadsAsync(CancellationToken cancellationToken)
+    {
+        // All slots free means no message is still being read.
+        for (var i = 0; i < _options.MaxConcurrentMessages; i++)
+        {
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _slots.Release(_options.MaxConcurrentMessages);
+    }
+
+    private void RecordLag(Message message, DateTime now)
+    {
+        if (message.Attributes is { } a && a.TryGetValue("SentTimestamp", out var sent) && long.TryParse(sent, out var ms)
+            && (!a.TryGetValue("ApproximateReceiveCount", out var count) || count == "1"))
+        {
+            _metrics.Lag.Record((now - DateTime.UnixEpoch.AddMilliseconds(ms)).TotalSeconds);
+        }
+    }
+
+    private static string ReceiveCount(InFlightMessage m) =>
+        m.Message.Attributes is { } a && a.TryGetValue("ApproximateReceiveCount", out var c) ? c : "?";
+
+    private static bool IsInvalidReceipt(Exception e) =>
+        e is AmazonSQSException s && (s.ErrorCode is "ReceiptHandleIsInvalid" or "InvalidParameterValue" || s is ReceiptHandleIsInvalidException);
+
+    public override void Dispose()
+    {
+        _slots.Dispose();
+        _readCancel.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+
+namespace Pipeline.Ingest.Worker;
+
+/// <summary>Health states a container orchestrator acts on.</summary>
+internal enum WorkerState
+{
+    Starting,
+    Running,
+    Degraded,
+    Stopping,
+    Failed,
+}
+
+/// <summary>
+/// The worker's health, written to a small JSON file every few seconds so that <c>pipeline health</c> (an exec
+/// probe, works with a read-only root filesystem when the file is on a tmpfs) can report it.
+/// </summary>
+internal sealed class WorkerHealth
+{
+    private readonly object _gate = new();
+    private WorkerState _state = WorkerState.Starting;
+    private string? _reason;
+    private DateTime _lastReceiveUtc;
+
+    public WorkerState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    public void Set(WorkerState state, string? reason = null)
+    {
+        lock (_gate)
+        {
+            if (_state == WorkerState.Failed)
+            {
+                return;
+            }
+
+            _state = state;
+            _reason = reason;
+        }
+    }
+
+    public void ReceiveSucceeded(DateTime utc)
+    {
+        lock (_gate)
+        {
+            _lastReceiveUtc = utc;
+            if (_state is WorkerState.Starting or WorkerState.Degraded)
+            {
+                _state = WorkerState.Running;
+                _reason = null;
+            }
+        }
+    }
+
+    public string ToJson(DateTime nowUtc, int inFlight)
+    {
+        lock (_gate)
+        {
+            return JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["state"] = _state.ToString(),
+                ["reason"] = _reason,
+                ["written_at"] = nowUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ["last_receive"] = _lastReceiveUtc == default ? null : _lastReceiveUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ["in_flight_messages"] = inFlight,
+            });
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+
+namespace Pipeline.Ingest.Worker;
+
+/// <summary>
+/// Worker counters on <see cref="System.Diagnostics.Metrics"/> (meter <c>Pipeline.Worker</c>), modelled on the
+/// ones Filebeat's S3 input publishes, so dashboards built for it translate. Read them with dotnet-counters or
+/// OpenTelemetry.
+/// </summary>
+internal sealed class WorkerMetrics : IDisposable
+{
+    public const string MeterName = "Pipeline.Worker";
+    private readonly Meter _meter = new(MeterName);
+
+    public WorkerMetrics()
+    {
+        MessagesReceived = _meter.CreateCounter<long>("pipeline.sqs.messages.received", description: "SQS messages received");
+        MessagesDeleted = _meter.CreateCounter<long>("pipeline.sqs.messages.deleted", description: "SQS messages deleted after their rows were published");
+        MessagesReturned = _meter.CreateCounter<long>("pipeline.sqs.messages.returned", description: "SQS messages left or released to the queue (failure, poison, shutdown)");
+        VisibilityExtensions = _meter.CreateCounter<long>("pipeline.sqs.visibility.extensions", description: "visibility timeout extensions");
+        Objects = _meter.CreateCounter<long>("pipeline.s3.objects", description: "objects by outcome (tag outcome)");
+        BytesRead = _meter.CreateCounter<long>("pipeline.s3.bytes", unit: "By", description: "object bytes read from S3 (compressed)");
+        KmsRows = _meter.CreateCounter<long>("pipeline.kms.rows", description: "KMS rows handed to the sink");
+        Lag = _meter.CreateHistogram<double>("pipeline.sqs.lag", unit: "s", description: "time from SentTimestamp to first receive");
+        ObjectDuration = _meter.CreateHistogram<double>("pipeline.s3.object.duration", unit: "s", description: "time to read one object");
+        PublishLatency = _meter.CreateHistogram<double>("pipeline.publish.latency", unit: "s", description: "time from an object's last row read to its rows being published");
+    }
+
+    public Counter<long> MessagesReceived { get; }
+
+    public Counter<long> MessagesDeleted { get; }
+
+    public Counter<long> MessagesReturned { get; }
+
+    public Counter<long> VisibilityExtensions { get; }
+
+    public Counter<long> Objects { get; }
+
+    public Counter<long> BytesRead { get; }
+
+    public Counter<long> KmsRows { get; }
+
+    public Histogram<double> Lag { get; }
+
+    public Histogram<double> ObjectDuration { get; }
+
+    public Histogram<double> PublishLatency { get; }
+
+    public void Dispose() => _meter.Dispose();
+}

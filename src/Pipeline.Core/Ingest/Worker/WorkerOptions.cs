@@ -1,0 +1,73 @@
+namespace Pipeline.Ingest.Worker;
+
+/// <summary>Settings of <c>pipeline worker</c> (configuration section <c>Worker</c>).</summary>
+internal sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>SQS long polling waits at most 20 s per receive.</summary>
+    public const int MaxWaitTimeSeconds = 20;
+
+    /// <summary>SQS returns at most 10 messages per receive.</summary>
+    public const int MaxMessagesPerReceiveLimit = 10;
+
+    /// <summary>SQS visibility timeouts are limited to 12 hours per receive.</summary>
+    public static readonly TimeSpan MaxVisibilityTimeout = TimeSpan.FromHours(12);
+
+    /// <summary>URL of the SQS queue that receives the notifications (required).</summary>
+    public string QueueUrl { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Buckets (optionally with a key prefix, <c>bucket/prefix/</c>) the worker may read from (required). A message
+    /// naming anything else is refused, so a forged notification cannot make the worker fetch from elsewhere.
+    /// </summary>
+    public List<string> AllowedBuckets { get; set; } = [];
+
+    /// <summary>Dataset location: a local folder or <c>s3://bucket/prefix</c> (required).</summary>
+    public string Output { get; set; } = string.Empty;
+
+    /// <summary>Messages processed at the same time (default 4). Only this many are ever received and held.</summary>
+    public int MaxConcurrentMessages { get; set; } = 4;
+
+    /// <summary>Long-poll wait per receive, 0–20 s (default 20).</summary>
+    public int WaitTimeSeconds { get; set; } = MaxWaitTimeSeconds;
+
+    /// <summary>Upper bound for one receive, 1–10 (default 10); the worker asks for no more than it has free slots.</summary>
+    public int MaxMessagesPerReceive { get; set; } = MaxMessagesPerReceiveLimit;
+
+    /// <summary>Visibility timeout set on receive and renewed by the heartbeat (default 5 min, 30 s–12 h).</summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often in-flight messages are checked for renewal (default 30 s; less than half the visibility timeout).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>On SIGTERM, time allowed to finish, flush and delete before the rest is released to the queue (default 30 s).</summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest wait between retries of a failing receive or object read (default 60 s).</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Attempts to read one object when S3 fails transiently, including mid-body (default 4).</summary>
+    public int ObjectReadAttempts { get; set; } = 4;
+
+    /// <summary>Name of this worker in output file names; letters, digits and '_' (default: host name).</summary>
+    public string WriterId { get; set; } = DefaultWriterId();
+
+    /// <summary>File the worker rewrites with its health; <c>pipeline health</c> reads it (default in the temp folder).</summary>
+    public string HealthFile { get; set; } = Path.Combine(Path.GetTempPath(), "pipeline-worker.health.json");
+
+    /// <summary>Use path-style S3 URLs (needed by most S3 emulators and some proxies; default false).</summary>
+    public bool S3ForcePathStyle { get; set; }
+
+    /// <summary>Stop after this many messages have been handled (0 = run until stopped); for tests and batch runs.</summary>
+    public int StopAfterMessages { get; set; }
+
+    /// <summary>Stop once the queue has been empty for this long (zero = never); for draining a backlog and exiting.</summary>
+    public TimeSpan StopWhenIdleFor { get; set; } = TimeSpan.Zero;
+
+    public static string DefaultWriterId()
+    {
+        var host = new string(Environment.MachineName.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
+        return host.Length == 0 ? "worker" : host;
+    }
+}

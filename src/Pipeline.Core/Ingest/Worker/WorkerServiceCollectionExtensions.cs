@@ -1,0 +1,75 @@
+using Amazon.S3;
+using Amazon.SQS;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Parsing;
+using Pipeline.Sink;
+
+namespace Pipeline.Ingest.Worker;
+
+/// <summary>Registers the SQS/S3 worker and the stages it uses; <c>TryAdd</c> so tests can replace parts.</summary>
+internal static class WorkerServiceCollectionExtensions
+{
+    public static IServiceCollection AddPipelineWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.AddOptions<SinkOptions>().Bind(configuration.GetSection(SinkOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReaderOptions>().Bind(configuration.GetSection("Reader"));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IAmazonSQS>(_ => new AmazonSQSClient());
+        services.TryAddSingleton<IAmazonS3>(sp => new AmazonS3Client(new AmazonS3Config { ForcePathStyle = sp.GetRequiredService<IOptions<WorkerOptions>>().Value.S3ForcePathStyle }));
+        services.TryAddSingleton<IDatasetStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            OutputLocation.TryParse(options.Output, out var location, out _);
+            if (location.IsS3)
+            {
+                return new S3DatasetStore(sp.GetRequiredService<IAmazonS3>(), location.Bucket!, location.Prefix);
+            }
+
+            Directory.CreateDirectory(location.LocalPath!);
+            var store = new LocalDatasetStore(location.LocalPath!);
+            store.CleanupStaleTempFiles(TimeSpan.FromHours(1));
+            return store;
+        });
+        services.TryAddSingleton(sp => new ProcessedObjectLedger(sp.GetRequiredService<IDatasetStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProcessedObjectLedger>>()));
+        services.TryAddSingleton<IPartitionFileWriter>(sp => new ParquetPartitionWriter(
+            sp.GetRequiredService<IDatasetStore>(),
+            new ParquetPartitionWriterOptions { WriterId = sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WriterId, RowGroupSize = sp.GetRequiredService<IOptions<SinkOptions>>().Value.RowGroupRows },
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ParquetPartitionWriter>>()));
+        services.TryAddSingleton(sp =>
+        {
+            var ledger = sp.GetRequiredService<ProcessedObjectLedger>();
+            return new DatasetSink(
+                sp.GetRequiredService<IOptions<SinkOptions>>().Value,
+                sp.GetRequiredService<IPartitionFileWriter>(),
+                (published, ct) => ledger.MarkProcessedAsync((SourceIdentity)published.Identity, published.Rows, published.Files, ct),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<DatasetSink>>());
+        });
+        services.TryAddSingleton<InFlightTracker>();
+        services.TryAddSingleton<WorkerMetrics>();
+        services.TryAddSingleton<WorkerHealth>();
+        services.TryAddSingleton(sp => new S3ObjectIngestor(
+            sp.GetRequiredService<IAmazonS3>(),
+            sp.GetRequiredService<ProcessedObjectLedger>(),
+            sp.GetRequiredService<IPartitionFileWriter>(),
+            sp.GetRequiredService<DatasetSink>(),
+            sp.GetRequiredService<IOptions<ReaderOptions>>().Value,
+            sp.GetRequiredService<IOptions<SinkOptions>>().Value,
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
+            sp.GetRequiredService<WorkerMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<S3ObjectIngestor>>()));
+        services.AddSingleton<SqsWorkerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SqsWorkerService>());
+        services.AddHostedService<HealthFileWriter>();
+        return services;
+    }
+}
