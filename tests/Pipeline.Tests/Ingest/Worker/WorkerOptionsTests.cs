@@ -1,0 +1,69 @@
+using Pipeline.Ingest.Worker;
+using Pipeline.Sink;
+
+namespace Pipeline.Tests.Ingest.Worker;
+
+public sealed class WorkerOptionsTests
+{
+    private static WorkerOptions Valid() => new()
+    {
+        QueueUrl = "https://sqs.us-east-1.amazonaws.com/111122223333/trail-events",
+        AllowedBuckets = ["org-trail-bucket"],
+        Output = "/tmp/out",
+    };
+
+    [Fact]
+    public void Valid_settings_pass()
+    {
+        Assert.True(new WorkerOptionsValidator().Validate(null, Valid()).Succeeded);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_naming_the_setting_range_and_value()
+    {
+        var o = new WorkerOptions { WaitTimeSeconds = 25, MaxMessagesPerReceive = 11, VisibilityTimeout = TimeSpan.FromHours(13), HeartbeatInterval = TimeSpan.FromHours(7), WriterId = "bad id!" };
+        var result = new WorkerOptionsValidator().Validate(null, o);
+        var failures = result.Failures!.ToList();
+        Assert.Contains(failures, f => f.StartsWith("Worker:QueueUrl is required", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Worker:AllowedBuckets is required", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Worker:Output is required", StringComparison.Ordinal));
+        Assert.Contains("Worker:WaitTimeSeconds must be between 0 and 20 (the SQS long-poll limit), got 25.", failures);
+        Assert.Contains("Worker:MaxMessagesPerReceive must be between 1 and 10 (the SQS per-receive limit), got 11.", failures);
+        Assert.Contains(failures, f => f.StartsWith("Worker:VisibilityTimeout must be between 00:00:30 and 12:00:00", StringComparison.Ordinal) && f.EndsWith("got 13:00:00.", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Worker:HeartbeatInterval", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Worker:WriterId", StringComparison.Ordinal));
+        Assert.Equal(8, failures.Count);
+    }
+
+    [Theory]
+    [InlineData("org-trail-bucket", "AWSLogs/x.json.gz", true)]
+    [InlineData("org-trail-bucket/AWSLogs/o-abc123def4/", "AWSLogs/o-abc123def4/111122223333/CloudTrail/x.json.gz", true)]
+    [InlineData("org-trail-bucket/AWSLogs/o-abc123def4/", "AWSLogs/o-other00000/111122223333/CloudTrail/x.json.gz", false)]
+    [InlineData("org-trail-bucket/AWSLogs/o-abc123def4/", "AWSLogs/o-abc123def4/../../secret.json.gz", true)]
+    [InlineData("org-trail-bucket", "AWSLogs/\u0000evil", false)]
+    public void Allow_list_matches_bucket_and_prefix_literally(string entry, string key, bool allowed)
+    {
+        Assert.Equal(allowed, new BucketAllowList([entry]).IsAllowed("org-trail-bucket", key));
+        Assert.False(new BucketAllowList([entry]).IsAllowed("attacker-bucket", key));
+    }
+
+    [Theory]
+    [InlineData("s3://out-bucket/kms/", true, "out-bucket", "kms/")]
+    [InlineData("s3://out-bucket", true, "out-bucket", "")]
+    [InlineData("/data/out", false, null, "")]
+    public void Output_is_a_local_folder_or_an_s3_prefix(string text, bool isS3, string? bucket, string prefix)
+    {
+        Assert.True(OutputLocation.TryParse(text, out var location, out _));
+        Assert.Equal((isS3, bucket, prefix), (location.IsS3, location.Bucket, location.Prefix));
+    }
+
+    [Theory]
+    [InlineData("s3://Bad_Bucket/x")]
+    [InlineData("s3://good-bucket/a/../b")]
+    [InlineData("gs://bucket/x")]
+    public void Unusable_outputs_are_refused_with_a_reason(string text)
+    {
+        Assert.False(OutputLocation.TryParse(text, out _, out var problem));
+        Assert.NotEmpty(problem);
+    }
+}
