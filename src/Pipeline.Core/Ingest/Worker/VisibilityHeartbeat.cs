@@ -55,7 +55,7 @@ internal sealed class VisibilityHeartbeat(IAmazonSQS sqs, WorkerOptions options,
                 foreach (var failed in response.Failed ?? [])
                 {
                     var m = chunk[int.Parse(failed.Id, System.Globalization.CultureInfo.InvariantCulture)];
-                    if (failed.Code is "ReceiptHandleIsInvalid" or "InvalidParameterValue" or "MessageNotInflight" || failed.SenderFault == true)
+                    if (failed.Code is { } code && (code.EndsWith("ReceiptHandleIsInvalid", StringComparison.Ordinal) || code.EndsWith("MessageNotInflight", StringComparison.Ordinal) || code == "InvalidParameterValue"))
                     {
                         m.Lost = true;
                         WorkerLog.HeartbeatLost(logger, m.MessageId, failed.Code ?? "?", failed.Message ?? string.Empty);

@@ -35,7 +35,7 @@ internal sealed class WorkerOptions
     /// <summary>Upper bound for one receive, 1–10 (default 10); the worker asks for no more than it has free slots.</summary>
     public int MaxMessagesPerReceive { get; set; } = MaxMessagesPerReceiveLimit;
 
-    /// <summary>Visibility timeout set on receive and renewed by the heartbeat (default 5 min, 30 s–12 h).</summary>
+    /// <summary>Visibility timeout set on receive and renewed by the heartbeat (default 5 min, 1 s–12 h).</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often in-flight messages are checked for renewal (default 30 s; less than half the visibility timeout).</summary>

@@ -49,14 +49,14 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         Range(problems, "WaitTimeSeconds", o.WaitTimeSeconds, 0, WorkerOptions.MaxWaitTimeSeconds, "the SQS long-poll limit");
         Range(problems, "MaxMessagesPerReceive", o.MaxMessagesPerReceive, 1, WorkerOptions.MaxMessagesPerReceiveLimit, "the SQS per-receive limit");
         Range(problems, "ObjectReadAttempts", o.ObjectReadAttempts, 1, 20, "attempts per object");
-        if (o.VisibilityTimeout < TimeSpan.FromSeconds(30) || o.VisibilityTimeout > WorkerOptions.MaxVisibilityTimeout)
+        if (o.VisibilityTimeout < TimeSpan.FromSeconds(1) || o.VisibilityTimeout > WorkerOptions.MaxVisibilityTimeout)
         {
-            problems.Add($"{p}VisibilityTimeout must be between 00:00:30 and 12:00:00 (SQS limit), got {o.VisibilityTimeout}.");
+            problems.Add($"{p}VisibilityTimeout must be between 00:00:01 and 12:00:00 (SQS limit), got {o.VisibilityTimeout}.");
         }
 
-        if (o.HeartbeatInterval < TimeSpan.FromSeconds(1) || o.HeartbeatInterval * 2 > o.VisibilityTimeout)
+        if (o.HeartbeatInterval < TimeSpan.FromMilliseconds(100) || o.HeartbeatInterval * 2 > o.VisibilityTimeout)
         {
-            problems.Add($"{p}HeartbeatInterval must be at least 00:00:01 and at most half of VisibilityTimeout ({o.VisibilityTimeout / 2}), got {o.HeartbeatInterval}.");
+            problems.Add($"{p}HeartbeatInterval must be at least 00:00:00.1 and at most half of VisibilityTimeout ({o.VisibilityTimeout / 2}), got {o.HeartbeatInterval}.");
         }
 
         if (o.ShutdownGracePeriod < TimeSpan.Zero || o.ShutdownGracePeriod > TimeSpan.FromMinutes(15))

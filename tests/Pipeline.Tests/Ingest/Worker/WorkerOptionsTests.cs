@@ -29,7 +29,7 @@ public sealed class WorkerOptionsTests
         Assert.Contains(failures, f => f.StartsWith("Worker:Output is required", StringComparison.Ordinal));
         Assert.Contains("Worker:WaitTimeSeconds must be between 0 and 20 (the SQS long-poll limit), got 25.", failures);
         Assert.Contains("Worker:MaxMessagesPerReceive must be between 1 and 10 (the SQS per-receive limit), got 11.", failures);
-        Assert.Contains(failures, f => f.StartsWith("Worker:VisibilityTimeout must be between 00:00:30 and 12:00:00", StringComparison.Ordinal) && f.EndsWith("got 13:00:00.", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Worker:VisibilityTimeout must be between 00:00:01 and 12:00:00", StringComparison.Ordinal) && f.EndsWith("got 13:00:00.", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Worker:HeartbeatInterval", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Worker:WriterId", StringComparison.Ordinal));
         Assert.Equal(8, failures.Count);
