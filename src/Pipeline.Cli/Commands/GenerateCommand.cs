@@ -16,10 +16,15 @@ internal static class GenerateCommand
         var seed = new Option<long>("--seed") { Description = "Random seed; same arguments give byte-identical output", DefaultValueFactory = _ => 42 };
         var sizeMb = new Option<double>("--size-mb") { Description = "Target total decompressed size of the log files, in MB", DefaultValueFactory = _ => 20 };
         var singleFile = new Option<bool>("--single-file") { Description = "Write every record into one log file" };
+        var deliveryMinutes = new Option<int>("--delivery-minutes")
+        {
+            Description = "Minutes between log files of one account and region (AWS: 5); longer gives fewer, bigger files",
+            DefaultValueFactory = _ => GeneratorOptions.DefaultDeliveryMinutes,
+        };
 
         var command = new Command("generate", "Generate a synthetic CloudTrail archive (KMS and background events) for tests and benchmarks.")
         {
-            outDir, days, endDate, seed, sizeMb, singleFile,
+            outDir, days, endDate, seed, sizeMb, singleFile, deliveryMinutes,
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -37,6 +42,12 @@ internal static class GenerateCommand
                 return Fail("--days must be at least 1.");
             }
 
+            var interval = r.GetValue(deliveryMinutes);
+            if (interval is < GeneratorOptions.DefaultDeliveryMinutes or > GeneratorOptions.MaxDeliveryMinutes)
+            {
+                return Fail($"--delivery-minutes must be between {GeneratorOptions.DefaultDeliveryMinutes} and {GeneratorOptions.MaxDeliveryMinutes}, got {interval}.");
+            }
+
             if (!(size > 0))
             {
                 return Fail("--size-mb must be positive.");
@@ -50,6 +61,7 @@ internal static class GenerateCommand
                 Seed = r.GetValue(seed),
                 TargetUncompressedBytes = (long)(size * 1024 * 1024),
                 SingleFile = r.GetValue(singleFile),
+                DeliveryMinutes = interval,
             };
 
             var watch = Stopwatch.StartNew();

@@ -25,6 +25,11 @@ internal static class ArchiveGenerator
             throw new ArgumentOutOfRangeException(nameof(options), "The size target must be positive.");
         }
 
+        if (options.DeliveryMinutes is < GeneratorOptions.DefaultDeliveryMinutes or > GeneratorOptions.MaxDeliveryMinutes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"DeliveryMinutes must be between {GeneratorOptions.DefaultDeliveryMinutes} and {GeneratorOptions.MaxDeliveryMinutes}.");
+        }
+
         Directory.CreateDirectory(options.OutputDirectory);
         var pop = Population.Build(options.Seed);
         var scale = SizeCalibrator.Scale(pop, options);
@@ -86,14 +91,14 @@ internal static class ArchiveGenerator
         {
             ct.ThrowIfCancellationRequested();
             var account = events[i].Recipient;
-            var slot = events[i].Slot;
+            var period = DeliveryPeriod(events[i].Slot, options.DeliveryMinutes);
             // Each (account, region) delivers at its own minute within the 5-minute period.
             var offset = (int)(GenRandom.Mix(options.Seed, [account, region]) % 5);
-            var delivered = DayPlanner.SlotTime(day, slot).AddMinutes(offset);
+            var delivered = DeliveryTime(day, period, options.DeliveryMinutes).AddMinutes(offset);
             var unique = GenRandom.Derive(options.Seed, 3, account, region, delivered.Ticks).AlnumString(16);
             var key = ArchiveLayout.LogKey(pop, account, region, delivered, unique);
             using var file = new LogFileWriter(ArchiveLayout.FullPath(options.OutputDirectory, key));
-            for (; i < events.Count && events[i].Recipient == account && events[i].Slot == slot; i++)
+            for (; i < events.Count && events[i].Recipient == account && DeliveryPeriod(events[i].Slot, options.DeliveryMinutes) == period; i++)
             {
                 var e = events[i];
                 file.Write(writer, e, region);
@@ -109,6 +114,19 @@ internal static class ArchiveGenerator
         }
 
         return result;
+    }
+
+    /// <summary>The delivery period (of <paramref name="deliveryMinutes"/>) that a planned 5-minute slot falls in.</summary>
+    internal static int DeliveryPeriod(int slot, int deliveryMinutes) => slot * 5 / deliveryMinutes;
+
+    /// <summary>
+    /// Start of the last 5-minute slot of a delivery period (before the per-chain minute offset): every event of the
+    /// period is dated before it. With the default 5 minutes this is the slot's own time, as before.
+    /// </summary>
+    internal static DateTime DeliveryTime(DateOnly day, int period, int deliveryMinutes)
+    {
+        var minutes = Math.Min((period * deliveryMinutes) + deliveryMinutes - 5, (DayPlanner.SlotsPerDay - 1) * 5);
+        return day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddMinutes(minutes);
     }
 
     private static LogFileInfo WriteSingleFile(GeneratorOptions options, Population pop, DayPlanner planner, (int Region, DateOnly Day)[] items,

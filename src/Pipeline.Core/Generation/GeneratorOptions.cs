@@ -18,5 +18,14 @@ internal sealed record GeneratorOptions
     /// <summary>Write every record into one log file (memory tests on a very large file).</summary>
     public bool SingleFile { get; init; }
 
+    /// <summary>
+    /// Minutes between deliveries of one (account, region): AWS delivers about every 5 minutes (the default);
+    /// longer intervals (up to 1440, one file a day) give fewer, bigger files for benchmarks.
+    /// </summary>
+    public int DeliveryMinutes { get; init; } = DefaultDeliveryMinutes;
+
+    public const int DefaultDeliveryMinutes = 5;
+    public const int MaxDeliveryMinutes = 1440;
+
     public DateOnly StartDate => EndDate.AddDays(1 - Days);
 }

@@ -24,6 +24,8 @@ public sealed class GenerateCommandTests
     [InlineData("--days", "0")]
     [InlineData("--end-date", "15/01/2026")]
     [InlineData("--size-mb", "-1")]
+    [InlineData("--delivery-minutes", "4")]
+    [InlineData("--delivery-minutes", "1441")]
     public async Task Generate_command_rejects_bad_arguments_with_a_non_zero_exit(string option, string value)
     {
         var dir = Path.Combine(Path.GetTempPath(), "gen-cli-" + Guid.NewGuid().ToString("N"));

@@ -37,6 +37,34 @@ public sealed class GenerationRunTests : IDisposable
         Assert.InRange(m.UncompressedBytes, sizeMb * 1048576 * 0.75, sizeMb * 1048576 * 1.25);
     }
 
+    [Fact]
+    public async Task Longer_delivery_interval_gives_fewer_files_with_the_same_records()
+    {
+        var fiveDir = Path.Combine(_root, "every5");
+        var hourDir = Path.Combine(_root, "every60");
+        var five = await ArchiveGenerator.GenerateAsync(GeneratedArchiveFixture.Options(fiveDir, seed: 5, sizeMb: 2, days: 1), null, CancellationToken.None);
+        var hourly = await ArchiveGenerator.GenerateAsync(GeneratedArchiveFixture.Options(hourDir, seed: 5, sizeMb: 2, days: 1) with { DeliveryMinutes = 60 }, null, CancellationToken.None);
+
+        Assert.True(hourly.Files * 3 < five.Files, $"expected far fewer files: {hourly.Files} hourly vs {five.Files} every 5 minutes");
+        Assert.InRange(hourly.Records, five.Records * 0.99, five.Records * 1.01);
+        Assert.InRange(hourly.KmsRecords, five.KmsRecords * 0.99, five.KmsRecords * 1.01);
+        Assert.Equal(hourly.Files, LogFiles(hourDir).Count);
+
+        // Same layout and file-name timestamps, now on the hour grid (plus the chain's minute offset of 0-4).
+        var names = LogFiles(hourDir).Select(Path.GetFileName).ToList();
+        Assert.All(names, n => Assert.Matches(@"^\d{12}_CloudTrail_[a-z0-9-]+_\d{8}T\d{2}5[5-9]Z_[A-Za-z0-9]{16}\.json\.gz$", n));
+    }
+
+    [Fact]
+    public async Task Delivery_interval_out_of_range_is_rejected()
+    {
+        var options = GeneratedArchiveFixture.Options(Path.Combine(_root, "bad"), seed: 1, sizeMb: 1, days: 1) with { DeliveryMinutes = 4 };
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ArchiveGenerator.GenerateAsync(options, null, CancellationToken.None));
+    }
+
+    private static List<string> LogFiles(string dir) =>
+        Directory.EnumerateFiles(dir, "*.json.gz", SearchOption.AllDirectories).Where(p => p.Contains("CloudTrail" + Path.DirectorySeparatorChar, StringComparison.Ordinal)).ToList();
+
     public void Dispose()
     {
         try

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using DuckDB.NET.Data;
+using Pipeline.Ingest;
+
+namespace Pipeline.Benchmarks.Throughput;
+
+/// <summary>
+/// End-to-end throughput over one archive, every measurement in its own fresh process (CPU time and peak RSS are
+/// per measurement): the gzip floor, the plain tokenizer, the real <c>pipeline ingest</c>, and optionally DuckDB's
+/// <c>read_json</c>. Usage: <c>throughput --input DIR [--duckdb] [--out WORKDIR] [--pipeline path/to/pipeline.dll]</c>.
+/// </summary>
+internal static class ThroughputCommand
+{
+    public const string Name = "throughput";
+    private const string TimeBinary = "/usr/bin/time";
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static int Run(string[] args)
+    {
+        string? input = null;
+        string? work = null;
+        string? pipeline = null;
+        var duck = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--input" when i + 1 < args.Length: input = args[++i]; break;
+                case "--out" when i + 1 < args.Length: work = args[++i]; break;
+                case "--pipeline" when i + 1 < args.Length: pipeline = args[++i]; break;
+                case "--duckdb": duck = true; break;
+                default:
+                    Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
+                    Console.Error.WriteLine("usage: throughput --input DIR [--duckdb] [--out WORKDIR] [--pipeline path/to/pipeline.dll]");
+                    return 2;
+            }
+        }
+
+        if (input is null || !Directory.Exists(input) && !File.Exists(input))
+        {
+            Console.Error.WriteLine("error: --input must name an existing archive folder or file");
+            return 2;
+        }
+
+        pipeline ??= FindPipelineDll();
+        if (pipeline is null || !File.Exists(pipeline))
+        {
+            Console.Error.WriteLine("error: pipeline.dll not found; build src/Pipeline.Cli in Release or pass --pipeline");
+            return 2;
+        }
+
+        input = Path.GetFullPath(input);
+        var keepWork = work is not null;
+        work = Path.GetFullPath(work ?? Path.Combine(Path.GetTempPath(), "pipeline-throughput-" + Environment.ProcessId));
+        Directory.CreateDirectory(work);
+        var walk = LocalArchiveWalker.Walk([input]);
+        var compressed = walk.Files.Sum(f => f.Length);
+        Console.WriteLine(string.Create(Inv, $"input: {input}: {walk.Files.Count} log files, {compressed / 1e6:F1} MB compressed ({walk.Digests} digests skipped); {Environment.ProcessorCount} cores"));
+        Console.WriteLine(File.Exists(TimeBinary) ? $"CPU/RSS/wall per child via {TimeBinary} (whole process, runtime start-up included)" : "CPU/RSS via the child's own report (install 'time' for whole-process figures)");
+
+        var self = SelfCommand();
+        var rows = new List<Measurement>
+        {
+            Measure("gzip floor", self.Exe, [.. self.Prefix, MeasureChild.Name, "gzip", input, work]),
+            Measure("plain tokenizer", self.Exe, [.. self.Prefix, MeasureChild.Name, "tokenizer", input, work]),
+        };
+
+        var ingestOut = Path.Combine(work, "ingest");
+        if (Directory.Exists(ingestOut))
+        {
+            Directory.Delete(ingestOut, recursive: true);
+        }
+
+        var ingest = Measure("pipeline ingest", "dotnet", [pipeline, "ingest", input, "--out", ingestOut]);
+        ingest = ingest with { Rows = ParseSummaryNumber(ingest.Stdout, "records", "KMS"), Written = ParseSummaryNumber(ingest.Stdout, "written", "rows") };
+        ingest = ingest with { Distinct = DistinctEventIds(ingestOut) };
+        rows.Add(ingest);
+        if (duck)
+        {
+            rows.Add(Measure("duckdb read_json", self.Exe, [.. self.Prefix, MeasureChild.Name, "duckdb", input, work]));
+        }
+
+        var decompressed = rows[0].Bytes;
+        Print(rows, decompressed);
+        var ok = Check(rows);
+        if (!keepWork)
+        {
+            Directory.Delete(work, recursive: true);
+        }
+
+        return ok && rows.All(r => r.ExitCode == 0) ? 0 : 1;
+    }
+
+    private static Measurement Measure(string name, string exe, string[] args)
+    {
+        Console.Error.WriteLine($"running {name} ...");
+        var timeFile = Path.GetTempFileName();
+        var useTime = File.Exists(TimeBinary);
+        var start = new ProcessStartInfo(useTime ? TimeBinary : exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (useTime)
+        {
+            foreach (var a in new[] { "-f", "%e %U %S %M", "-o", timeFile, exe })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {exe}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdoutTask = process.StandardOutput.ReadToEndAsync();
+
+        // Without /usr/bin/time the child's CPU and peak RSS are sampled while it runs (Linux drops them at exit).
+        var cpu = TimeSpan.Zero;
+        long peak = 0;
+        while (!process.WaitForExit(50))
+        {
+            try
+            {
+                process.Refresh();
+                cpu = process.TotalProcessorTime;
+                peak = Math.Max(peak, process.PeakWorkingSet64);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        var wall = clock.Elapsed.TotalSeconds;
+        var stdout = stdoutTask.GetAwaiter().GetResult();
+        var errors = stderr.GetAwaiter().GetResult();
+        var m = new Measurement(name, process.ExitCode, wall, cpu.TotalSeconds, peak / 1024, -1, -1, -1, -1, stdout);
+        if (process.ExitCode != 0)
+        {
+            Console.Error.WriteLine($"{name} failed with exit code {process.ExitCode}:\n{errors}");
+        }
+
+        var own = stdout.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+        if (own is not null)
+        {
+            var kv = own[7..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
+            m = m with
+            {
+                Cpu = double.Parse(kv["cpu"], Inv),
+                PeakKb = long.Parse(kv["hwm_kb"], Inv),
+                Bytes = long.Parse(kv["bytes"], Inv),
+                Rows = long.Parse(kv["rows"], Inv),
+                Distinct = long.Parse(kv["distinct"], Inv),
+            };
+        }
+
+        if (useTime)
+        {
+            var t = File.ReadAllText(timeFile).Trim().Split('\n')[^1].Split(' ');
+            if (t.Length == 4)
+            {
+                m = m with
+                {
+                    Wall = double.Parse(t[0], Inv),
+                    Cpu = double.Parse(t[1], Inv) + double.Parse(t[2], Inv),
+                    PeakKb = long.Parse(t[3], Inv),
+                };
+            }
+        }
+
+        File.Delete(timeFile);
+        return m;
+    }
+
+    private static void Print(List<Measurement> rows, long decompressed)
+    {
+        var mb = decompressed / 1e6;
+        var tok = rows.First(r => r.Name == "plain tokenizer");
+        var duck = rows.FirstOrDefault(r => r.Name.StartsWith("duckdb", StringComparison.Ordinal));
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Create(Inv, $"decompressed: {mb:F1} MB (1 MB = 10^6 bytes); ratios are this row's CPU s (wall s) / the reference's"));
+        sb.AppendLine("| measurement | wall s | CPU s | MB per CPU-s | wall MB/s | peak RSS MB | KMS rows | distinct eventIDs | CPU (wall) vs tokenizer | CPU (wall) vs DuckDB |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            var rowsText = r.Rows < 0 ? "" : r.Written >= 0 && r.Written != r.Rows ? $"{r.Rows} ({r.Written} written)" : r.Rows.ToString(Inv);
+            sb.AppendLine(string.Create(
+                Inv,
+                $"| {r.Name} | {r.Wall:F2} | {r.Cpu:F2} | {mb / r.Cpu:F1} | {mb / r.Wall:F1} | {r.PeakKb / 1024.0:F0} | {rowsText} | {(r.Distinct < 0 ? "" : r.Distinct.ToString(Inv))} | {Ratio(r, tok)} | {(duck is null ? "" : Ratio(r, duck))} |"));
+        }
+
+        Console.WriteLine(sb.ToString());
+    }
+
+    private static string Ratio(Measurement r, Measurement reference) => string.Create(Inv, $"{r.Cpu / reference.Cpu:F2}x ({r.Wall / reference.Wall:F2}x)");
+
+    private static bool Check(List<Measurement> rows)
+    {
+        var counted = rows.Where(r => r.Rows >= 0).ToList();
+        var ok = counted.Select(r => r.Rows).Distinct().Count() <= 1 && counted.All(r => r.Written < 0 || r.Written == r.Rows);
+        var distinct = counted.Where(r => r.Distinct >= 0).Select(r => r.Distinct).Distinct().Count() <= 1;
+        Console.WriteLine(ok ? "row counts agree: " + string.Join(", ", counted.Select(r => $"{r.Name} {r.Rows}")) : "MISMATCH in KMS row counts: " + string.Join(", ", counted.Select(r => $"{r.Name} {r.Rows}/{r.Written}")));
+        Console.WriteLine(distinct ? "distinct eventIDs agree" : "MISMATCH in distinct eventIDs: " + string.Join(", ", counted.Where(r => r.Distinct >= 0).Select(r => $"{r.Name} {r.Distinct}")));
+        return ok && distinct;
+    }
+
+    private static long ParseSummaryNumber(string stdout, string label, string unit)
+    {
+        // e.g. "  records        678,813 read, 214,491 KMS" / "  written        214,491 rows in 3 Parquet files"
+        foreach (var line in stdout.Split('\n'))
+        {
+            var t = line.Trim();
+            if (!t.StartsWith(label + " ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var words = t.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            for (var i = 1; i < words.Length; i++)
+            {
+                if (words[i].TrimEnd(',') == unit && long.TryParse(words[i - 1].Replace(",", "", StringComparison.Ordinal), NumberStyles.None, Inv, out var n))
+                {
+                    return n;
+                }
+            }
+        }
+
+        return -1;
+    }
+
+    private static long DistinctEventIds(string dataset)
+    {
+        try
+        {
+            using var connection = new DuckDBConnection("Data Source=:memory:");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT count(DISTINCT event_id) FROM read_parquet({MeasureChild.Quote(Path.Combine(dataset, "kms_events", "**", "*.parquet"))})";
+            return Convert.ToInt64(command.ExecuteScalar(), Inv);
+        }
+        catch (DuckDB.NET.Data.DuckDBException ex)
+        {
+            Console.Error.WriteLine($"cannot count distinct event ids of the ingest output: {ex.Message}");
+            return -1;
+        }
+    }
+
+    private static (string Exe, string[] Prefix) SelfCommand()
+    {
+        var exe = Environment.ProcessPath ?? "dotnet";
+        return Path.GetFileNameWithoutExtension(exe) == "dotnet" ? (exe, [typeof(Program).Assembly.Location]) : (exe, []);
+    }
+
+    private static string? FindPipelineDll()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private sealed record Measurement(string Name, int ExitCode, double Wall, double Cpu, long PeakKb, long Bytes, long Rows, long Written, long Distinct, string Stdout);
+}
