@@ -21,7 +21,7 @@ internal sealed class KmsRecordCollector : IRecordHandler
 
     /// <param name="source">The object being read.</param>
     /// <param name="options">Reader limits.</param>
-    /// <param name="spill">Called with a full batch when it passes <paramref name="spillBytes"/>; a fresh batch follows. Null keeps everything.</param>
+    /// <param name="spill">Called with the batch when it passes <paramref name="spillBytes"/>; it must have written the rows when it returns, since the batch is then cleared and refilled. Null keeps everything.</param>
     /// <param name="spillBytes">Batch size that triggers <paramref name="spill"/>.</param>
     public KmsRecordCollector(SourceContext source, ReaderOptions? options = null, Func<KmsEventBatch, CancellationToken, ValueTask>? spill = null, long spillBytes = long.MaxValue)
     {
@@ -80,9 +80,9 @@ internal sealed class KmsRecordCollector : IRecordHandler
     {
         if (_spill is not null && Batch.Count > 0 && Batch.EstimatedBytes >= _spillBytes)
         {
-            var full = Batch;
-            Batch = new KmsEventBatch();
-            await _spill(full, cancellationToken).ConfigureAwait(false);
+            // The spill has written the rows when it returns, so the same batch (and its large arrays) is refilled.
+            await _spill(Batch, cancellationToken).ConfigureAwait(false);
+            Batch.Clear();
         }
     }
 }

@@ -209,6 +209,11 @@ internal sealed partial class DatasetSink : IAsyncDisposable
             // Ledger markers of many small sources are independent small writes: issue them together.
             await Task.WhenAll(notified).ConfigureAwait(false);
             RowsPublished += rows;
+            foreach (var s in sources)
+            {
+                s.Rows.Release();
+            }
+
             LogFlushed(_logger, reason, sources.Length, rows, byDay.Count, _time.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception ex)
@@ -222,6 +227,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 }
 
                 s.Completion.TrySetException(ex);
+                s.Rows.Release();
             }
         }
     }

@@ -31,9 +31,9 @@ internal sealed class KmsEventBatch
 
     public int Count { get; private set; }
 
-    /// <summary>Approximate managed memory held, for flush and spill decisions.</summary>
+    /// <summary>Approximate memory taken by the rows held (text plus per-row cells), for flush and spill decisions.</summary>
     public long EstimatedBytes =>
-        (_arena.CapacityChars * sizeof(char)) + ((long)_capacity * ((KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + 32));
+        (_arena.UsedChars * sizeof(char)) + ((long)Count * ((KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + 32));
 
     /// <summary>Starts a new row whose columns are all null; returns its index.</summary>
     public int AddRow()
@@ -60,6 +60,22 @@ internal sealed class KmsEventBatch
         }
 
         return row;
+    }
+
+    /// <summary>Empties the batch for reuse, keeping its arrays and text chunks, so refilling it allocates nothing large.</summary>
+    public void Clear()
+    {
+        Count = 0;
+        _arena.Reset();
+        _interner = null;
+    }
+
+    /// <summary>Returns the batch's text storage to the shared pool once its rows are written; the batch is empty afterwards.</summary>
+    public void Release()
+    {
+        Count = 0;
+        _arena.Release();
+        _interner = null;
     }
 
     /// <summary>Drops the last row (its text stays in the arena until the batch is released).</summary>

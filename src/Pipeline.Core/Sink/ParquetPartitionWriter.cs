@@ -112,7 +112,15 @@ internal sealed class ParquetPartitionWriter : IPartitionFileWriter
     private async Task WriteFileAsync(Stream stream, RowRef[] rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Parquet.Net defaults to the smallest-size level, which makes zstd the slowest stage of ingestion; level 1 keeps most of the size gain.
-        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Fastest };
+        var options = new ParquetOptions
+        {
+            CompressionMethod = CompressionMethod.Zstd,
+            CompressionLevel = System.IO.Compression.CompressionLevel.Fastest,
+
+            // Parquet.Net pools its page buffers without bound unless told otherwise; bound them so memory stays flat.
+            MaximumSmallPoolFreeBytes = 8 * 1024 * 1024,
+            MaximumLargePoolFreeBytes = 32 * 1024 * 1024,
+        };
         var writer = await ParquetWriter.CreateAsync(KmsParquetSchema.Schema, stream, options, append: false, cancellationToken).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {

@@ -7,9 +7,9 @@ internal sealed class SinkOptions
 {
     public const string Section = "Sink";
 
-    /// <summary>Publish buffered rows once they hold this many bytes in memory (default 48 MiB).</summary>
+    /// <summary>Publish buffered rows once they hold this many bytes in memory (default 32 MiB).</summary>
     [Range(1L * 1024 * 1024, 4L * 1024 * 1024 * 1024)]
-    public long FlushBytes { get; set; } = 48L * 1024 * 1024;
+    public long FlushBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>Publish buffered rows once there are this many (default 500,000).</summary>
     [Range(1, 50_000_000)]
