@@ -7,12 +7,12 @@ public sealed class NotificationParserTests
 {
     private const string LogKey = "AWSLogs/o-abc123def4/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T1005Z_Mu0KsOhtH1ar15ZZ.json.gz";
 
-    internal static string S3Event(string key = LogKey, string bucket = "org-trail-bucket", string eventName = "ObjectCreated:Put") => $$$$"""
+    internal static string S3Event(string key = LogKey, string bucket = "org-trail-bucket", string eventName = "ObjectCreated:Put", string etag = "b1946ac92492d2347c6235b4d2611184") => $$$$"""
         {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-01-15T10:05:12.345Z","eventName":"{{{{eventName}}}}",
          "userIdentity":{"principalId":"AWS:AROAEXAMPLEID:example"},"requestParameters":{"sourceIPAddress":"203.0.113.10"},
          "responseElements":{"x-amz-request-id":"EXAMPLE","x-amz-id-2":"EXAMPLE"},
          "s3":{"s3SchemaVersion":"1.0","configurationId":"cloudtrail-to-sqs","bucket":{"name":"{{{{bucket}}}}","ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"arn":"arn:aws:s3:::{{{{bucket}}}}"},
-          "object":{"key":"{{{{key}}}}","size":48213,"eTag":"b1946ac92492d2347c6235b4d2611184","sequencer":"0065A4F2B1C3D4E5F6"}}}]}
+          "object":{"key":"{{{{key}}}}","size":48213,"eTag":"{{{{etag}}}}","sequencer":"0065A4F2B1C3D4E5F6"}}}]}
         """;
 
     internal static string Sns(string message, string topic = "arn:aws:sns:us-east-1:111122223333:trail-topic") => JsonSerializer.Serialize(new Dictionary<string, string>
@@ -29,9 +29,9 @@ public sealed class NotificationParserTests
         ["UnsubscribeURL"] = "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
     });
 
-    internal static string EventBridge(string key = LogKey, bool withDetailType = true) => $$$$"""
+    internal static string EventBridge(string key = LogKey, bool withDetailType = true, string etag = "b1946ac92492d2347c6235b4d2611184") => $$$$"""
         {"version":"0","id":"17793124-05d4-b198-2fde-7ededc63b103",{{{{(withDetailType ? "\"detail-type\":\"Object Created\"," : "")}}}}"source":"aws.s3","account":"111122223333","time":"2026-01-15T10:05:12Z","region":"us-east-1","resources":["arn:aws:s3:::org-trail-bucket"],
-         "detail":{"version":"0","bucket":{"name":"org-trail-bucket"},"object":{"key":"{{{{key}}}}","size":5,"etag":"b1946ac92492d2347c6235b4d2611184","sequencer":"617f08299329d189"},"request-id":"N4N7GDK58NMKJ12R","requester":"123456789012","source-ip-address":"1.2.3.4","reason":"PutObject"}}
+         "detail":{"version":"0","bucket":{"name":"org-trail-bucket"},"object":{"key":"{{{{key}}}}","size":5,"etag":"{{{{etag}}}}","sequencer":"617f08299329d189"},"request-id":"N4N7GDK58NMKJ12R","requester":"123456789012","source-ip-address":"1.2.3.4","reason":"PutObject"}}
         """;
 
     internal const string TestEvent = """{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2014-10-13T15:57:02.089Z","Bucket":"bucketname","RequestId":"5582815E1AEA5ADF","HostId":"8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"}""";

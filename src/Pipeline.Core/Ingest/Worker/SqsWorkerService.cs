@@ -267,6 +267,13 @@ internal sealed class SqsWorkerService : BackgroundService
         {
             // Abandoned (shutdown past the grace period, or lost): nothing of this message was published.
         }
+        catch (Exception e)
+        {
+            // Unexpected: never let one message take the worker down; it goes back to the queue and, if it keeps
+            // failing, to the dead-letter queue.
+            WorkerLog.Unexpected(_logger, e, m.MessageId);
+            Return(m, "unexpected error: " + e.Message);
+        }
         finally
         {
             if (slotHeld)

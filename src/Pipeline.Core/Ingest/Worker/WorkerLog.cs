@@ -69,6 +69,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 21, Level = LogLevel.Error, Message = "Message {MessageId}: writing rows failed: {Error}; the message is left on the queue and will be read again")]
     public static partial void PublishFailed(ILogger logger, string messageId, string error);
 
+    [LoggerMessage(EventId = EventIds.Worker + 22, Level = LogLevel.Error, Message = "Message {MessageId}: unexpected error; the message is returned to the queue")]
+    public static partial void Unexpected(ILogger logger, Exception exception, string messageId);
+
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)
     {
