@@ -27,7 +27,65 @@ internal sealed class S3ObjectIngestor(
     TimeProvider time,
     ILogger logger)
 {
+    // Objects being read or waiting for their rows to be published, by bucket and key: a duplicate notification
+    // arriving meanwhile (S3 delivers at least once; two paths may notify the same object) waits for the first
+    // read instead of reading the object again.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<ObjectOutcome>> _inProgress = new(StringComparer.Ordinal);
+
     public async Task<ObjectOutcome> IngestAsync(string messageId, NotificationObject obj, CancellationToken cancellationToken)
+    {
+        var key = obj.Bucket + "\n" + obj.Key;
+        var mine = new TaskCompletionSource<ObjectOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var current = _inProgress.GetOrAdd(key, mine.Task);
+        if (current != mine.Task)
+        {
+            var first = await current.WaitAsync(cancellationToken).ConfigureAwait(false);
+            WorkerLog.AlreadyIngested(logger, messageId, $"s3://{obj.Bucket}/{obj.Key} (duplicate notification, read once by another message)");
+            return first.Failure is null ? first : ObjectOutcome.Failed("a concurrent read of the same object failed: " + first.Failure);
+        }
+
+        ObjectOutcome outcome;
+        try
+        {
+            outcome = await IngestOnceAsync(messageId, obj, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            mine.SetResult(ObjectOutcome.Failed(e.Message));
+            _inProgress.TryRemove(new KeyValuePair<string, Task<ObjectOutcome>>(key, mine.Task));
+            throw;
+        }
+
+        mine.SetResult(outcome);
+        if (outcome.Publication is null)
+        {
+            _inProgress.TryRemove(new KeyValuePair<string, Task<ObjectOutcome>>(key, mine.Task));
+        }
+        else
+        {
+            _ = ForgetWhenPublishedAsync(key, mine.Task, outcome.Publication);
+        }
+
+        return outcome;
+    }
+
+    private async Task ForgetWhenPublishedAsync(string key, Task<ObjectOutcome> entry, Task publication)
+    {
+        try
+        {
+            await publication.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The message handler reports publication failures; here the entry only has to go.
+        }
+        finally
+        {
+            _inProgress.TryRemove(new KeyValuePair<string, Task<ObjectOutcome>>(key, entry));
+        }
+    }
+
+    private async Task<ObjectOutcome> IngestOnceAsync(string messageId, NotificationObject obj, CancellationToken cancellationToken)
     {
         var display = $"s3://{obj.Bucket}/{obj.Key}";
         if (obj.ETag is { Length: > 0 } known && await ledger.IsProcessedAsync(SourceIdentity.ForS3(obj.Bucket, obj.Key, known), cancellationToken).ConfigureAwait(false))

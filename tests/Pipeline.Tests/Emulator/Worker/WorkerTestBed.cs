@@ -122,8 +122,8 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         return settings;
     }
 
-    /// <summary>Runs the worker host in this process until it stops by itself (idle) or the timeout passes.</summary>
-    public async Task RunWorkerAsync(Dictionary<string, string?>? settings = null, TimeSpan? timeout = null)
+    /// <summary>Runs the worker host in this process until it stops by itself (idle) or the timeout passes; returns its exit code.</summary>
+    public async Task<int> RunWorkerAsync(Dictionary<string, string?>? settings = null, TimeSpan? timeout = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings ?? Settings());
@@ -134,10 +134,14 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         builder.Logging.AddProvider(Logs);
         builder.Services.AddPipelineWorker(builder.Configuration);
         using var host = builder.Build();
+        var service = host.Services.GetRequiredService<SqsWorkerService>();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         await host.RunAsync(cts.Token);
         Assert.False(cts.IsCancellationRequested, "the worker did not drain the queue in time; log: " + string.Join("\n", Logs.Entries.Select(e => e.Message)));
+        return service.ExitCode;
     }
+
+    public string LogText => string.Join("\n", Logs.Entries.Select(e => $"{e.EventId} {e.Level} {e.Message}"));
 
     public async Task<long> CountAsync(string sql = "select count(*) from kms_events")
     {

@@ -1,0 +1,153 @@
+using Amazon.S3.Model;
+using Pipeline.Diagnostics;
+using Pipeline.Query;
+using Pipeline.Tests.Ingest;
+using static Pipeline.Tests.Support.CloudTrailRecords;
+
+namespace Pipeline.Tests.Emulator.Worker;
+
+[Collection("emulator")]
+public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
+{
+    private static string Decrypts(string prefix, int count) =>
+        Document(Enumerable.Range(0, count).SelectMany(i => new[] { AssumedRoleDecrypt($"{prefix}-{i}"), Ec2Record($"{prefix}-x-{i}") }).ToArray());
+
+    [Fact]
+    public async Task Duplicate_notifications_and_redeliveries_do_not_duplicate_rows()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var key = await bed.PutLogAsync(Decrypts("dup", 6));
+        for (var i = 0; i < 3; i++)
+        {
+            await bed.SendAsync(bed.S3Event(key));
+        }
+
+        await bed.SendAsync(NotificationParserTests.Sns(bed.S3Event(key)));
+        await bed.RunWorkerAsync();
+
+        // The same object notified again later (a redelivery after the first copy was deleted).
+        await bed.SendAsync(bed.S3Event(key));
+        await bed.RunWorkerAsync();
+
+        Assert.Equal(6, await bed.CountAsync());
+        Assert.True(await bed.CountAsync("select count(*) from kms_events_all") == 6, bed.LogText);
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task Poison_messages_and_corrupt_objects_go_to_the_dead_letter_queue_while_good_rows_land()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator, maxReceiveCount: 2);
+        var good = await bed.PutLogAsync(Decrypts("good", 5));
+        var corruptJson = Decrypts("bad", 5);
+        var corrupt = await bed.PutLogAsync(corruptJson[..(corruptJson.Length / 2)]);
+        await bed.SendAsync("this is not a notification at all <script>");
+        await bed.SendAsync(bed.S3Event(corrupt));
+        await bed.SendAsync(bed.S3Event(good));
+
+        await bed.RunWorkerAsync(bed.Settings(("Worker:VisibilityTimeout", "00:00:01"), ("Worker:HeartbeatInterval", "00:00:00.5"), ("Worker:StopWhenIdleFor", "00:00:04")));
+
+        Assert.Equal(5, await bed.CountAsync());
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+        Assert.Equal(2, await bed.MessagesLeftAsync(bed.DeadLetterQueueUrl));
+        Assert.True(bed.Logs.Count(EventIds.Worker + 4) >= 1, bed.LogText);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 11) >= 1, bed.LogText);
+        Assert.Contains(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 4 && e.Message.Contains("this is not a notification", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_flush_slower_than_the_visibility_timeout_keeps_the_message_invisible_until_it_is_deleted()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var key = await bed.PutLogAsync(Decrypts("slow", 3));
+        await bed.SendAsync(bed.S3Event(key));
+
+        await bed.RunWorkerAsync(bed.Settings(
+            ("Worker:VisibilityTimeout", "00:00:02"),
+            ("Worker:HeartbeatInterval", "00:00:00.5"),
+            ("Sink:FlushAge", "00:00:07"),
+            ("Worker:StopWhenIdleFor", "00:00:01")));
+
+        Assert.Equal(3, await bed.CountAsync("select count(*) from kms_events_all"));
+        Assert.True(bed.Logs.Count(EventIds.Worker + 10) == 1, "the object was read more than once:\n" + bed.LogText);
+        Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 9));
+        Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 16));
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task Two_workers_sharing_a_queue_ingest_each_object_once()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        for (var i = 0; i < 16; i++)
+        {
+            var key = await bed.PutLogAsync(Decrypts($"w{i}", 4));
+            await bed.SendAsync(bed.S3Event(key));
+        }
+
+        await Task.WhenAll(
+            bed.RunWorkerAsync(bed.Settings(("Worker:WriterId", "w1"), ("Worker:MaxConcurrentMessages", "2"))),
+            bed.RunWorkerAsync(bed.Settings(("Worker:WriterId", "w2"), ("Worker:MaxConcurrentMessages", "2"))));
+
+        Assert.Equal(64, await bed.CountAsync("select count(*) from kms_events_all"));
+        Assert.Equal(16, bed.Logs.Count(EventIds.Worker + 10));
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task Output_to_an_s3_prefix_lands_queryable_parquet_and_ledger_markers_under_that_prefix()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var outBucket = emulator.UniqueName("out");
+        await bed.S3.PutBucketAsync(outBucket);
+        var key = await bed.PutLogAsync(Decrypts("s3out", 7));
+        await bed.SendAsync(bed.S3Event(key));
+
+        await bed.RunWorkerAsync(bed.Settings(("Worker:Output", $"s3://{outBucket}/datasets/kms")));
+
+        var listed = await bed.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = outBucket, Prefix = "datasets/kms/" });
+        var keys = listed.S3Objects.Select(o => o.Key).ToList();
+        Assert.Contains(keys, k => k.StartsWith("datasets/kms/kms_events/event_date=2026-01-15/part-test-", StringComparison.Ordinal) && k.EndsWith(".parquet", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.StartsWith("datasets/kms/_ledger/", StringComparison.Ordinal));
+        Assert.DoesNotContain(keys, k => k.Contains(".tmp-", StringComparison.Ordinal));
+
+        var local = Path.Combine(bed.Output, "downloaded");
+        foreach (var k in keys.Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)))
+        {
+            var path = Path.Combine(local, k["datasets/kms/".Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var o = await bed.S3.GetObjectAsync(outBucket, k);
+            await using var f = File.Create(path);
+            await o.ResponseStream.CopyToAsync(f);
+        }
+
+        using var q = DatasetQuery.Open(local);
+        Assert.Equal(7L, Convert.ToInt64(await q.QueryScalarAsync("select count(*) from kms_events", CancellationToken.None), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_notification_for_a_bucket_outside_the_allow_list_is_refused_without_fetching()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var other = emulator.UniqueName("attacker");
+        await bed.S3.PutBucketAsync(other);
+        var key = await bed.PutLogAsync(Decrypts("forged", 2));
+        await bed.SendAsync(bed.S3Event(key).Replace(bed.Bucket, other, StringComparison.Ordinal));
+
+        await bed.RunWorkerAsync();
+
+        Assert.Equal(1, bed.Logs.Count(EventIds.Worker + 7));
+        Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 10));
+        Assert.Equal(0, await bed.CountAsync());
+        Assert.Equal(1, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task A_queue_that_does_not_exist_stops_the_worker_with_a_clear_error_and_exit_code()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var exit = await bed.RunWorkerAsync(bed.Settings(("Worker:QueueUrl", bed.QueueUrl + "-missing")));
+        Assert.Equal(3, exit);
+        Assert.Contains(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 3 && e.Message.Contains("NonExistentQueue", StringComparison.Ordinal));
+    }
+}
