@@ -64,8 +64,10 @@ internal static class WorkerCommand
             });
 
             using var host = builder.Build();
+            SqsWorkerService service;
             try
             {
+                service = host.Services.GetRequiredService<SqsWorkerService>();
                 await host.RunAsync(ct).ConfigureAwait(false);
             }
             catch (OptionsValidationException e)
@@ -84,7 +86,7 @@ internal static class WorkerCommand
                 return ExitCodes.Failure;
             }
 
-            return host.Services.GetRequiredService<SqsWorkerService>().ExitCode;
+            return service.ExitCode;
         });
         return command;
     }

@@ -1,0 +1,78 @@
+using static Pipeline.Tests.Support.CloudTrailRecords;
+
+namespace Pipeline.Tests.Emulator.Worker;
+
+/// <summary>The real executable killed and stopped mid-work: nothing lost, nothing duplicated in <c>kms_events</c>.</summary>
+[Collection("emulator")]
+public sealed class WorkerCrashTests(EmulatorFixture emulator)
+{
+    private static async Task<HashSet<string>> LoadAsync(WorkerTestBed bed, int objects, int kmsPerObject)
+    {
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        for (var o = 0; o < objects; o++)
+        {
+            var ids = Enumerable.Range(0, kmsPerObject).Select(i => $"obj{o:D3}-{i:D4}").ToList();
+            expected.UnionWith(ids);
+            var key = await bed.PutLogAsync(Document(ids.SelectMany(id => new[] { AssumedRoleDecrypt(id), Ec2Record(id + "-x") }).ToArray()));
+            await bed.SendAsync(bed.S3Event(key));
+        }
+
+        return expected;
+    }
+
+    [Fact]
+    public async Task A_worker_killed_with_sigkill_mid_batch_loses_and_duplicates_nothing_after_a_restart()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var expected = await LoadAsync(bed, objects: 24, kmsPerObject: 300);
+        var childSettings = bed.Settings(
+            ("Worker:VisibilityTimeout", "00:00:03"),
+            ("Worker:HeartbeatInterval", "00:00:01"),
+            ("Worker:StopWhenIdleFor", "00:00:00"),
+            ("Sink:FlushRows", "700"),
+            ("Sink:FlushAge", "00:00:01"),
+            ("Worker:MaxConcurrentMessages", "2"));
+
+        var random = new Random(20261128);
+        for (var round = 0; round < 3; round++)
+        {
+            using var child = WorkerProcess.Start(emulator, childSettings);
+            Assert.True(await child.WaitForOutputAsync("polling", TimeSpan.FromSeconds(30)), child.OutputText);
+            await Task.Delay(random.Next(200, 1500));
+            child.KillHard();
+        }
+
+        // A fresh worker drains what is left, including messages the killed ones held (visible again after 3 s).
+        await bed.RunWorkerAsync(bed.Settings(("Worker:StopWhenIdleFor", "00:00:06"), ("Worker:VisibilityTimeout", "00:00:03"), ("Worker:HeartbeatInterval", "00:00:01")), TimeSpan.FromSeconds(120));
+
+        Assert.Equal(expected.Order(StringComparer.Ordinal), await bed.EventIdsAsync());
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task Sigterm_flushes_what_was_read_deletes_it_and_strands_no_message()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var expected = await LoadAsync(bed, objects: 16, kmsPerObject: 300);
+
+        // A long visibility timeout: anything the stopping worker does not finish must be released explicitly,
+        // or the drain below would not see it.
+        using var child = WorkerProcess.Start(emulator, bed.Settings(
+            ("Worker:VisibilityTimeout", "00:05:00"),
+            ("Worker:HeartbeatInterval", "00:00:05"),
+            ("Worker:StopWhenIdleFor", "00:00:00"),
+            ("Sink:FlushAge", "00:01:00"),
+            ("Worker:MaxConcurrentMessages", "2")));
+        Assert.True(await child.WaitForOutputAsync(": read s3://", TimeSpan.FromSeconds(30)), child.OutputText);
+        child.Terminate();
+        var exit = await child.WaitForExitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.True(exit == 0, child.OutputText);
+        Assert.Contains("Stopped:", child.OutputText, StringComparison.Ordinal);
+        Assert.True(await bed.CountAsync() > 0, "the rows read before SIGTERM were flushed on the way out:\n" + child.OutputText);
+
+        await bed.RunWorkerAsync(bed.Settings(("Worker:StopWhenIdleFor", "00:00:03")), TimeSpan.FromSeconds(60));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), await bed.EventIdsAsync());
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+}
