@@ -61,11 +61,11 @@ internal sealed class DatasetQuery : IDisposable
         // Partitioning the window by event_date too lets DuckDB push an event_date filter below the window into
         // the Parquet scan (partition pruning); event_id alone would force a scan of every partition. Copies of one
         // event never span days because event_date derives from event_time, which is part of the event.
-        Execute("""
+        Execute($"""
             CREATE VIEW kms_events AS
             SELECT * EXCLUDE (dedupe_rn) FROM (
                 SELECT *, row_number() OVER (
-                    PARTITION BY event_date, event_id ORDER BY ingest_time, src_key, src_record_index) AS dedupe_rn
+                    PARTITION BY event_date, {DatasetLayout.EventIdentityColumns} ORDER BY ingest_time, src_key, src_record_index) AS dedupe_rn
                 FROM kms_events_all)
             WHERE dedupe_rn = 1
             """);

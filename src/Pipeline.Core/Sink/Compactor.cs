@@ -80,7 +80,7 @@ internal sealed class Compactor
         }
 
         var distinct = Convert.ToInt64(
-            await query.QueryScalarAsync("SELECT count(DISTINCT event_id) FROM read_parquet(" + list + ", hive_partitioning = false)", cancellationToken).ConfigureAwait(false),
+            await query.QueryScalarAsync("SELECT count(*) FROM (SELECT DISTINCT " + DatasetLayout.EventIdentityColumns + " FROM read_parquet(" + list + ", hive_partitioning = false))", cancellationToken).ConfigureAwait(false),
             CultureInfo.InvariantCulture);
         var tempDirectory = _store.GetFullPath(partition + "/" + DatasetLayout.NewTempName());
         try
@@ -134,7 +134,7 @@ internal sealed class Compactor
         return new StringBuilder()
             .Append("COPY (SELECT ").Append(columns)
             .Append(" FROM read_parquet(").Append(list).Append(", hive_partitioning = false, union_by_name = true)")
-            .Append(" QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingest_time, src_key, src_record_index) = 1")
+            .Append(" QUALIFY row_number() OVER (PARTITION BY ").Append(DatasetLayout.EventIdentityColumns).Append(" ORDER BY ingest_time, src_key, src_record_index) = 1")
             .Append(" ORDER BY key_arn NULLS LAST, event_time, event_id)")
             .Append(" TO ").Append(DatasetQuery.Literal(tempDirectory))
             .Append(" (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ").Append(_options.RowGroupSize.ToString(CultureInfo.InvariantCulture))

@@ -19,6 +19,13 @@ internal static class DatasetLayout
     /// </summary>
     public const string TempPrefix = ".tmp-";
 
+    /// <summary>
+    /// What makes two stored rows the same event: CloudTrail documents duplicate deliveries with the same eventID,
+    /// but published samples also reuse one eventID for different events, so the time and the receiving account are
+    /// part of the identity (a true duplicate has all three equal).
+    /// </summary>
+    public const string EventIdentityColumns = "event_id, event_time, recipient_account_id";
+
     public const string CompactedPrefix = "part-compact-";
 
     /// <summary>Relative directory of one day, e.g. <c>kms_events/event_date=2024-05-01</c>.</summary>

@@ -24,6 +24,17 @@ public sealed class DedupeViewTests : IDisposable
     }
 
     [Fact]
+    public async Task Different_events_that_reuse_an_event_id_are_all_kept()
+    {
+        // Published CloudTrail samples reuse eventIDs across different events; only a true copy (same id, same time,
+        // same receiving account) is a duplicate.
+        await _dataset.WriteAsync(new TestEvent("reused", TestBatch.Utc(2024, 5, 1, 8)), new TestEvent("reused", TestBatch.Utc(2024, 5, 1, 9)));
+        using var query = DatasetQuery.Open(_dataset.Root);
+
+        Assert.Equal(2L, await query.QueryScalarAsync("SELECT count(*) FROM kms_events WHERE event_id = $1", CancellationToken.None, "reused"));
+    }
+
+    [Fact]
     public async Task An_event_date_filter_on_kms_events_is_pushed_down_to_the_parquet_scan()
     {
         await _dataset.WriteAsync(new TestEvent("a", TestBatch.Utc(2024, 5, 1)), new TestEvent("b", TestBatch.Utc(2024, 5, 2)), new TestEvent("c", TestBatch.Utc(2024, 5, 3)));
