@@ -1,0 +1,28 @@
+namespace Pipeline.Analysis;
+
+/// <summary>The vocabulary of findings (serialised in snake_case, e.g. <c>key_deletion_scheduled</c>).</summary>
+internal static class FindingKind
+{
+    public const string KeyDeletionScheduled = "key_deletion_scheduled";
+    public const string KeyMaterialDeleted = "key_material_deleted";
+    public const string KeyDisabled = "key_disabled";
+    public const string KeyPolicyChanged = "key_policy_changed";
+    public const string GrantCreatedCrossAccount = "grant_created_cross_account";
+    public const string KeyRotationDisabled = "key_rotation_disabled";
+    public const string KeyReplicated = "key_replicated";
+    public const string KeyDeletionCancelled = "key_deletion_cancelled";
+    public const string DecryptVolumeAnomaly = "decrypt_volume_anomaly";
+    public const string GenerateDataKeyVolumeAnomaly = "generate_data_key_volume_anomaly";
+    public const string NewPrincipalForKey = "new_principal_for_key";
+    public const string NewPrincipal = "new_principal";
+    public const string CrossAccountDecrypt = "cross_account_decrypt";
+    public const string AccessDeniedBurst = "access_denied_burst";
+    public const string KmsCoverageGap = "kms_coverage_gap";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        KeyDeletionScheduled, KeyMaterialDeleted, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
+        KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
+        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, AccessDeniedBurst, KmsCoverageGap,
+    ];
+}
