@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Pipeline.Ingest;
+using Pipeline.Sink;
+
+namespace Pipeline.Analysis;
+
+/// <summary>
+/// A trail account whose log files for the day arrived but held no KMS record, although KMS records arrived on most
+/// baseline days: usually a trail excluding KMS events (<c>ExcludeManagementEventSources</c>), not silence. The
+/// dataset keeps only KMS rows, so this reads the ledger, which records every ingested object with its row count.
+/// </summary>
+internal static class CoverageGaps
+{
+    public static async Task<IReadOnlyList<Finding>> FindAsync(string datasetRoot, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    {
+        var ledger = Path.Combine(datasetRoot, DatasetLayout.LedgerDirectory);
+        if (!Directory.Exists(ledger))
+        {
+            return [];
+        }
+
+        var start = day.AddDays(-options.BaselineDays);
+        var perDay = new Dictionary<(string Account, DateOnly Date), (int Files, long Rows)>();
+        foreach (var path in Directory.EnumerateFiles(ledger, "*.json", SearchOption.AllDirectories))
+        {
+            LedgerMarker? marker;
+            try
+            {
+                marker = JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false), LedgerJsonContext.Default.LedgerMarker);
+            }
+            catch (Exception e) when (e is JsonException or IOException)
+            {
+                continue;
+            }
+
+            if (marker is null || !TryDelivery(marker.Location, out var account, out var date) || date < start || date > day)
+            {
+                continue;
+            }
+
+            var current = perDay.GetValueOrDefault((account, date));
+            perDay[(account, date)] = (current.Files + 1, current.Rows + marker.Rows);
+        }
+
+        var findings = new List<Finding>();
+        foreach (var account in perDay.Keys.Select(k => k.Account).Distinct().Order(StringComparer.Ordinal))
+        {
+            if (!perDay.TryGetValue((account, day), out var today) || today.Rows > 0)
+            {
+                continue;
+            }
+
+            var baselineDays = perDay.Where(p => p.Key.Account == account && p.Key.Date < day).ToList();
+            var withKms = baselineDays.Count(p => p.Value.Rows > 0);
+            if (withKms < options.MinBaselineDays || withKms * 2 < baselineDays.Count)
+            {
+                continue;
+            }
+
+            findings.Add(new Finding
+            {
+                Kind = FindingKind.KmsCoverageGap,
+                Severity = Severity.High,
+                Title = $"No KMS events in account {account}'s CloudTrail files delivered on {day:yyyy-MM-dd} ({today.Files} files), after KMS events on {withKms} of the previous {baselineDays.Count} days: is the trail excluding KMS events?",
+                CallerAccountId = account,
+                Count = 0,
+                BaselineMean = Math.Round(baselineDays.Where(p => p.Value.Rows > 0).Average(p => (double)p.Value.Rows), 1),
+                Details = new JsonObject
+                {
+                    ["account_id"] = account,
+                    ["log_files_delivered"] = today.Files,
+                    ["baseline_days_with_kms"] = withKms,
+                    ["baseline_days_with_files"] = baselineDays.Count,
+                },
+            });
+        }
+
+        return findings;
+    }
+
+    /// <summary>The trail account and delivery date of a CloudTrail object from its key or path.</summary>
+    internal static bool TryDelivery(string location, out string account, out DateOnly date)
+    {
+        date = default;
+        account = string.Empty;
+        var normalized = location.Replace('\\', '/');
+        if (!CloudTrailObjectKey.TryParse(normalized, out _, out account, out var region))
+        {
+            return false;
+        }
+
+        var marker = $"/{account}/CloudTrail/{region}/";
+        var at = normalized.IndexOf(marker, StringComparison.Ordinal);
+        var parts = normalized[(at + marker.Length)..].Split('/');
+        return parts.Length >= 3 && DateOnly.TryParseExact($"{parts[0]}-{parts[1]}-{parts[2]}", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+    }
+}

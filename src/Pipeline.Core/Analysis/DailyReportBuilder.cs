@@ -1,0 +1,128 @@
+using Pipeline.Query;
+using Pipeline.Reporting;
+
+namespace Pipeline.Analysis;
+
+/// <summary>
+/// Builds the daily report for one UTC day from the dataset: summary statistics, high-priority key changes,
+/// behavioural findings (volume, new principals, cross-account, access-denied bursts, coverage gaps) and the series
+/// and rankings the charts show. All parameters are bound, never concatenated into SQL.
+/// </summary>
+internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider time)
+{
+    public async Task<ReportModel> BuildAsync(DatasetQuery q, DateOnly day, CancellationToken ct)
+    {
+        var known = await KnownAccountsAsync(q, ct).ConfigureAwait(false);
+        var findings = new List<Finding>();
+        findings.AddRange(await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false));
+        var volume = await VolumeAnomalies.FindAsync(q, day, options, ct).ConfigureAwait(false);
+        findings.AddRange(volume.Select(v => v.Finding));
+        findings.AddRange(await PrincipalFindings.NewPrincipalsAsync(q, day, options, known, ct).ConfigureAwait(false));
+        var (crossAccount, flows) = await PrincipalFindings.CrossAccountAsync(q, day, options, known, ct).ConfigureAwait(false);
+        findings.AddRange(crossAccount);
+        findings.AddRange(await PrincipalFindings.AccessDeniedBurstsAsync(q, day, options, ct).ConfigureAwait(false));
+        findings.AddRange(await CoverageGaps.FindAsync(q.Root, day, options, ct).ConfigureAwait(false));
+
+        // Severity overrides make new records; keep track of which record each original became for the charts.
+        var final = findings.ToDictionary(f => (object)f, ApplySeverityOverride, ReferenceEqualityComparer.Instance);
+        var ordered = final.Values
+            .OrderByDescending(f => f.Severity)
+            .ThenBy(f => f.Kind, StringComparer.Ordinal)
+            .ThenBy(f => f.Principal, StringComparer.Ordinal)
+            .ThenBy(f => f.KeyArn, StringComparer.Ordinal)
+            .ToList();
+        var chartList = volume
+            .Select(v => v.Chart with { FindingIndex = ordered.FindIndex(f => ReferenceEquals(f, final[v.Finding])) })
+            .OrderBy(c => c.FindingIndex)
+            .ToList();
+
+        return new ReportModel
+        {
+            ReportDate = day,
+            GeneratedAt = time.GetUtcNow().UtcDateTime,
+            Dataset = q.Root,
+            BaselineDays = options.BaselineDays,
+            BaselineStart = day.AddDays(-options.BaselineDays),
+            BaselineEnd = day.AddDays(-1),
+            Thresholds = new Dictionary<string, double>
+            {
+                ["z_threshold"] = options.ZThreshold,
+                ["min_count"] = options.MinCount,
+                ["min_stddev"] = options.MinStdDev,
+                ["poisson_stddev_factor"] = options.PoissonStdDevFactor,
+                ["max_p_value"] = options.MaxPValue,
+                ["min_baseline_days"] = options.MinBaselineDays,
+                ["min_failed_calls"] = options.MinFailedCalls,
+                ["new_principal_lookback_days"] = options.NewPrincipalLookbackDays,
+                ["weekday_aware"] = options.WeekdayAware ? 1 : 0,
+            },
+            KnownAccounts = known.Order(StringComparer.Ordinal).ToList(),
+            Summary = await SummaryAsync(q, day, ordered, ct).ConfigureAwait(false),
+            Findings = ordered,
+            Series = chartList,
+            TopPrincipals = await TopAsync(q, day, "principal_arn", ct).ConfigureAwait(false),
+            TopKeys = await TopAsync(q, day, "key_arn", ct).ConfigureAwait(false),
+            CrossAccountFlows = flows,
+        };
+    }
+
+    private Finding ApplySeverityOverride(Finding f) =>
+        options.SeverityOverrides.TryGetValue(f.Kind, out var text) && SeverityText.TryParse(text, out var s) ? f with { Severity = s } : f;
+
+    private async Task<HashSet<string>> KnownAccountsAsync(DatasetQuery q, CancellationToken ct)
+    {
+        var known = new HashSet<string>(options.KnownAccounts, StringComparer.Ordinal);
+        foreach (var r in await q.QueryRowsAsync("SELECT DISTINCT recipient_account_id FROM kms_events_all WHERE recipient_account_id IS NOT NULL", ct).ConfigureAwait(false))
+        {
+            known.Add(Values.Str(r[0])!);
+        }
+
+        return known;
+    }
+
+    private static async Task<ReportSummary> SummaryAsync(DatasetQuery q, DateOnly day, IReadOnlyList<Finding> findings, CancellationToken ct)
+    {
+        var r = (await q.QueryRowsAsync(
+            """
+            SELECT count(DISTINCT dedupe_key),
+                   count(DISTINCT dedupe_key) FILTER (WHERE event_name = 'Decrypt'),
+                   count(DISTINCT dedupe_key) FILTER (WHERE event_name LIKE 'GenerateDataKey%'),
+                   count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL),
+                   count(DISTINCT principal_arn), count(DISTINCT key_arn), count(DISTINCT caller_account_id)
+            FROM kms_events WHERE event_date = $1
+            """,
+            ct,
+            day).ConfigureAwait(false))[0];
+        return new ReportSummary
+        {
+            KmsEvents = Values.Long(r[0]),
+            DecryptCalls = Values.Long(r[1]),
+            GenerateDataKeyCalls = Values.Long(r[2]),
+            FailedCalls = Values.Long(r[3]),
+            Principals = Values.Long(r[4]),
+            Keys = Values.Long(r[5]),
+            CallerAccounts = Values.Long(r[6]),
+            FindingsBySeverity = Enum.GetValues<Severity>().OrderByDescending(s => s).ToDictionary(s => s.ToText(), s => findings.Count(f => f.Severity == s)),
+        };
+    }
+
+    private async Task<IReadOnlyList<TopEntry>> TopAsync(DatasetQuery q, DateOnly day, string column, CancellationToken ct)
+    {
+        // column is one of two fixed names chosen by this class, never user input.
+        var rows = await q.QueryRowsAsync(
+            $"""
+            WITH today AS (
+                SELECT {column} AS name, count(DISTINCT dedupe_key) AS n FROM kms_events
+                WHERE event_date = $1 AND event_name = 'Decrypt' AND {column} IS NOT NULL GROUP BY 1 ORDER BY n DESC, name LIMIT 10),
+            base AS (
+                SELECT {column} AS name, count(DISTINCT dedupe_key) AS n FROM kms_events
+                WHERE event_date >= $2 AND event_date < $1 AND event_name = 'Decrypt' AND {column} IN (SELECT name FROM today) GROUP BY 1)
+            SELECT t.name, t.n, coalesce(b.n, 0) / $3::DOUBLE FROM today t LEFT JOIN base b USING (name) ORDER BY t.n DESC, t.name
+            """,
+            ct,
+            day,
+            day.AddDays(-options.BaselineDays),
+            (double)options.BaselineDays).ConfigureAwait(false);
+        return rows.Select(r => new TopEntry(Values.Str(r[0])!, Values.Long(r[1]), Math.Round(Convert.ToDouble(r[2], System.Globalization.CultureInfo.InvariantCulture), 2))).ToList();
+    }
+}

@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using Pipeline.Query;
+
+namespace Pipeline.Analysis;
+
+/// <summary>
+/// Findings for the KMS calls that change what a key is or who may use it: deletion, disabling, policy and grant
+/// changes, rotation, replication. Failed attempts are not reported here (they show in the failed-call statistics).
+/// </summary>
+internal static class HighPriorityEvents
+{
+    private const string Sql = """
+        SELECT event_name, event_time, event_id, principal_arn, caller_account_id, key_arn, key_ref, key_account_id,
+               pending_window_days, grantee_principal, grant_operations, policy_json, bypass_policy_lockout_safety_check,
+               request_parameters_json, aws_region, source_ip_address, user_agent, session_name
+        FROM kms_events
+        WHERE event_date = $1 AND error_code IS NULL
+          AND event_name IN ('ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
+                             'CreateGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion', 'CancelKeyDeletion')
+        ORDER BY event_time, event_id
+        """;
+
+    public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, ISet<string> knownAccounts, CancellationToken ct)
+    {
+        var findings = new List<Finding>();
+        foreach (var r in await q.QueryRowsAsync(Sql, ct, day).ConfigureAwait(false))
+        {
+            var name = Values.Str(r[0])!;
+            var time = Values.Utc(r[1]);
+            var key = Values.Str(r[5]) ?? Values.Str(r[6]);
+            var keyAccount = Values.Str(r[7]);
+            var principal = Values.Str(r[3]);
+            var details = new JsonObject
+            {
+                ["aws_region"] = Values.Str(r[14]),
+                ["source_ip_address"] = Values.Str(r[15]),
+                ["user_agent"] = Values.Str(r[16]),
+                ["session_name"] = Values.Str(r[17]),
+            };
+            string kind;
+            Severity severity;
+            string title;
+            switch (name)
+            {
+                case "ScheduleKeyDeletion":
+                    var window = r[8] is null ? (long?)null : Values.Long(r[8]);
+                    kind = FindingKind.KeyDeletionScheduled;
+                    severity = window is <= 7 ? Severity.Critical : Severity.High;
+                    details["pending_window_days"] = window;
+                    title = $"Key scheduled for deletion in {window?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} days";
+                    break;
+                case "DeleteImportedKeyMaterial":
+                    kind = FindingKind.KeyMaterialDeleted;
+                    severity = Severity.Critical;
+                    title = "Imported key material deleted (no waiting period)";
+                    break;
+                case "DisableKey":
+                    kind = FindingKind.KeyDisabled;
+                    severity = Severity.High;
+                    title = "Key disabled";
+                    break;
+                case "PutKeyPolicy" or "CreateKey":
+                    var bypass = r[12] as bool?;
+                    var issues = PolicyLinter.Lint(Values.Str(r[11]), bypass, knownAccounts);
+                    if (name == "CreateKey" && issues.Count == 0)
+                    {
+                        continue; // a new key with a clean policy is routine
+                    }
+
+                    kind = FindingKind.KeyPolicyChanged;
+                    severity = issues.Count == 0 ? Severity.Medium : issues.Max(i => i.Severity);
+                    details["lint"] = new JsonArray(issues.Select(i => (JsonNode)new JsonObject { ["rule"] = i.Rule, ["statement"] = i.Statement, ["detail"] = i.Detail }).ToArray());
+                    details["policy_json"] = Values.Str(r[11]);
+                    title = issues.Count == 0 ? $"Key policy changed ({name})" : $"Key policy changed ({name}): {string.Join(", ", issues.Select(i => i.Rule).Distinct())}";
+                    break;
+                case "CreateGrant":
+                    var grantee = Values.Str(r[9]);
+                    var granteeAccount = grantee is null ? null : PolicyLinter.AccountOf(grantee);
+                    if (granteeAccount is null || granteeAccount == keyAccount)
+                    {
+                        continue; // grants inside the key's own account, or to AWS service principals, are routine
+                    }
+
+                    kind = FindingKind.GrantCreatedCrossAccount;
+                    var external = !knownAccounts.Contains(granteeAccount);
+                    severity = external ? Severity.High : Severity.Medium;
+                    details["grantee_principal"] = grantee;
+                    details["grantee_account_id"] = granteeAccount;
+                    details["grantee_outside_known_accounts"] = external;
+                    details["operations"] = Values.Str(r[10]);
+                    title = $"Grant to {(external ? "an external" : "another")} account ({granteeAccount})";
+                    break;
+                case "DisableKeyRotation":
+                    kind = FindingKind.KeyRotationDisabled;
+                    severity = Severity.Medium;
+                    title = "Automatic key rotation disabled";
+                    break;
+                case "ReplicateKey" or "UpdatePrimaryRegion":
+                    kind = FindingKind.KeyReplicated;
+                    severity = Severity.Medium;
+                    details["request_parameters"] = Values.Str(r[13]);
+                    title = name == "ReplicateKey" ? "Multi-Region key replicated" : "Primary Region of a multi-Region key changed";
+                    break;
+                default:
+                    kind = FindingKind.KeyDeletionCancelled;
+                    severity = Severity.Info;
+                    title = "Key deletion cancelled";
+                    break;
+            }
+
+            findings.Add(new Finding
+            {
+                Kind = kind,
+                Severity = severity,
+                Title = title,
+                Principal = principal,
+                KeyArn = key,
+                CallerAccountId = Values.Str(r[4]),
+                KeyAccountId = keyAccount,
+                EventName = name,
+                Count = 1,
+                FirstSeen = time,
+                LastSeen = time,
+                Details = details,
+                EventIds = [Values.Str(r[2])!],
+            });
+        }
+
+        return findings;
+    }
+}

@@ -1,0 +1,232 @@
+using System.Text.Json.Nodes;
+using Pipeline.Query;
+
+namespace Pipeline.Analysis;
+
+/// <summary>
+/// Findings about who calls: principals never seen before, principals new to a key, callers from accounts outside the
+/// known set, and bursts of access-denied errors. AWS services acting for a caller are never counted as principals
+/// from another account, and session names never make a principal new (sessions are folded into their role).
+/// </summary>
+internal static class PrincipalFindings
+{
+    public static async Task<IReadOnlyList<Finding>> NewPrincipalsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
+    {
+        var lookbackStart = day.AddDays(-options.NewPrincipalLookbackDays);
+        var history = Values.Date(await q.QueryScalarAsync("SELECT coalesce(min(event_date), $1) FROM kms_events_all WHERE event_date >= $2", ct, day, lookbackStart).ConfigureAwait(false));
+        if (history > day.AddDays(-options.MinBaselineDays))
+        {
+            return []; // not enough history to call anything new
+        }
+
+        var rows = await q.QueryRowsAsync(
+            """
+            WITH today AS (
+                SELECT principal_arn, key_arn, any_value(principal_kind) AS kind, any_value(caller_account_id) AS caller,
+                       any_value(key_account_id) AS key_account, count(DISTINCT dedupe_key) AS n,
+                       min(event_time) AS first_seen, max(event_time) AS last_seen,
+                       list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
+                       string_agg(DISTINCT event_name, ',') AS ops
+                FROM kms_events
+                WHERE event_date = $1 AND error_code IS NULL AND principal_arn IS NOT NULL AND NOT is_aws_service_call
+                  AND coalesce(principal_kind, '') <> 'service'
+                GROUP BY principal_arn, key_arn),
+            before AS (
+                SELECT DISTINCT principal_arn, key_arn FROM kms_events_all
+                WHERE event_date >= $2 AND event_date < $1 AND principal_arn IS NOT NULL),
+            principals_before AS (SELECT DISTINCT principal_arn FROM before)
+            SELECT t.principal_arn, t.key_arn, t.kind, t.caller, t.key_account, t.n, t.first_seen, t.last_seen, t.ids, t.ops,
+                   t.principal_arn IN (SELECT principal_arn FROM principals_before) AS principal_known,
+                   EXISTS (SELECT 1 FROM before b WHERE b.principal_arn = t.principal_arn AND b.key_arn IS NOT DISTINCT FROM t.key_arn) AS pair_known
+            FROM today t
+            ORDER BY t.principal_arn, t.key_arn
+            """,
+            ct,
+            day,
+            lookbackStart).ConfigureAwait(false);
+
+        var findings = new List<Finding>();
+        var newPrincipals = new Dictionary<string, List<object?[]>>(StringComparer.Ordinal);
+        foreach (var r in rows)
+        {
+            var principal = Values.Str(r[0])!;
+            if (options.AllowedPrincipals.Contains(principal))
+            {
+                continue;
+            }
+
+            if (!(bool)r[10]!)
+            {
+                newPrincipals.TryAdd(principal, []);
+                newPrincipals[principal].Add(r);
+                continue;
+            }
+
+            if (!(bool)r[11]! && r[1] is not null)
+            {
+                var external = Values.Str(r[3]) is { } caller && !knownAccounts.Contains(caller);
+                findings.Add(new Finding
+                {
+                    Kind = FindingKind.NewPrincipalForKey,
+                    Severity = external ? Severity.High : Severity.Medium,
+                    Title = $"{principal} used this key for the first time in {options.NewPrincipalLookbackDays} days ({Values.Long(r[5])} calls: {Values.Str(r[9])})",
+                    Principal = principal,
+                    KeyArn = Values.Str(r[1]),
+                    CallerAccountId = Values.Str(r[3]),
+                    KeyAccountId = Values.Str(r[4]),
+                    EventName = Values.Str(r[9]),
+                    Count = Values.Long(r[5]),
+                    FirstSeen = Values.Utc(r[6]),
+                    LastSeen = Values.Utc(r[7]),
+                    Details = new JsonObject { ["principal_kind"] = Values.Str(r[2]), ["lookback_days"] = options.NewPrincipalLookbackDays },
+                    EventIds = Values.Strings(r[8]),
+                });
+            }
+        }
+
+        foreach (var (principal, pairs) in newPrincipals)
+        {
+            var caller = pairs.Select(p => Values.Str(p[3])).FirstOrDefault(c => c is not null);
+            var external = caller is not null && !knownAccounts.Contains(caller);
+            findings.Add(new Finding
+            {
+                Kind = FindingKind.NewPrincipal,
+                Severity = external ? Severity.High : Severity.Medium,
+                Title = $"New principal: {principal} made its first KMS calls in {options.NewPrincipalLookbackDays} days ({pairs.Sum(p => Values.Long(p[5]))} calls on {pairs.Count} key(s))",
+                Principal = principal,
+                KeyArn = pairs.Count == 1 ? Values.Str(pairs[0][1]) : null,
+                CallerAccountId = caller,
+                KeyAccountId = pairs.Count == 1 ? Values.Str(pairs[0][4]) : null,
+                EventName = string.Join(",", pairs.Select(p => Values.Str(p[9])).Distinct()),
+                Count = pairs.Sum(p => Values.Long(p[5])),
+                FirstSeen = pairs.Min(p => Values.Utc(p[6])),
+                LastSeen = pairs.Max(p => Values.Utc(p[7])),
+                Details = new JsonObject
+                {
+                    ["principal_kind"] = Values.Str(pairs[0][2]),
+                    ["keys"] = new JsonArray(pairs.Select(p => (JsonNode?)JsonValue.Create(Values.Str(p[1]))).ToArray()),
+                    ["outside_known_accounts"] = external,
+                },
+                EventIds = pairs.SelectMany(p => Values.Strings(p[8])).Take(10).ToList(),
+            });
+        }
+
+        return findings;
+    }
+
+    public static async Task<(IReadOnlyList<Finding> Findings, IReadOnlyList<Reporting.AccountFlow> Flows)> CrossAccountAsync(
+        DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
+    {
+        var rows = await q.QueryRowsAsync(
+            """
+            SELECT caller_account_id, key_account_id, principal_arn, key_arn,
+                   count(DISTINCT dedupe_key) AS n, count(DISTINCT dedupe_key) FILTER (WHERE event_name = 'Decrypt') AS decrypts,
+                   count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL) AS failed,
+                   min(event_time), max(event_time), list(event_id ORDER BY event_time, event_id)[1:10],
+                   string_agg(DISTINCT event_name, ',')
+            FROM kms_events
+            WHERE event_date = $1 AND is_cross_account AND NOT is_aws_service_call
+            GROUP BY ALL
+            ORDER BY n DESC, caller_account_id, principal_arn, key_arn
+            """,
+            ct,
+            day).ConfigureAwait(false);
+
+        var findings = new List<Finding>();
+        var flows = new Dictionary<(string, string), long>();
+        foreach (var r in rows)
+        {
+            var caller = Values.Str(r[0])!;
+            var keyAccount = Values.Str(r[1])!;
+            flows[(caller, keyAccount)] = flows.GetValueOrDefault((caller, keyAccount)) + Values.Long(r[4]);
+            var principal = Values.Str(r[2]);
+            if (knownAccounts.Contains(caller) || Values.Long(r[5]) == 0 || options.AllowedPrincipals.Contains(principal ?? string.Empty))
+            {
+                continue; // calls between our own accounts are routine; only decrypts from outside are alarms
+            }
+
+            findings.Add(new Finding
+            {
+                Kind = FindingKind.CrossAccountDecrypt,
+                Severity = Severity.High,
+                Title = $"Account {caller} (outside the known accounts) decrypted with a key of account {keyAccount}",
+                Principal = principal,
+                KeyArn = Values.Str(r[3]),
+                CallerAccountId = caller,
+                KeyAccountId = keyAccount,
+                EventName = "Decrypt",
+                Count = Values.Long(r[5]),
+                FirstSeen = Values.Utc(r[7]),
+                LastSeen = Values.Utc(r[8]),
+                Details = new JsonObject { ["all_calls"] = Values.Long(r[4]), ["failed_calls"] = Values.Long(r[6]), ["operations"] = Values.Str(r[10]) },
+                EventIds = Values.Strings(r[9]),
+            });
+        }
+
+        var flowList = flows.Select(f => new Reporting.AccountFlow(f.Key.Item1, f.Key.Item2, f.Value, !knownAccounts.Contains(f.Key.Item1)))
+            .OrderByDescending(f => f.Calls).ThenBy(f => f.CallerAccountId, StringComparer.Ordinal).ToList();
+        return (findings, flowList);
+    }
+
+    public static async Task<IReadOnlyList<Finding>> AccessDeniedBurstsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    {
+        var start = day.AddDays(-options.BaselineDays);
+        var rows = await q.QueryRowsAsync(
+            """
+            SELECT principal_arn, event_date, count(DISTINCT dedupe_key)
+            FROM kms_events
+            WHERE event_date BETWEEN $1 AND $2 AND error_code LIKE 'AccessDenied%' AND principal_arn IS NOT NULL
+            GROUP BY ALL
+            """,
+            ct,
+            start,
+            day).ConfigureAwait(false);
+        var byPrincipal = rows.GroupBy(r => Values.Str(r[0])!).ToDictionary(g => g.Key, g => g.ToDictionary(r => Values.Date(r[1]), r => Values.Long(r[2])));
+        var dates = Enumerable.Range(0, options.BaselineDays).Select(i => start.AddDays(i)).ToArray();
+        var findings = new List<Finding>();
+        foreach (var (principal, counts) in byPrincipal)
+        {
+            var filled = SeriesStatistics.ZeroFill(counts, start, day);
+            var score = SeriesStatistics.Score(filled[..^1], dates, day, filled[^1], options);
+            if (score.Count < options.MinFailedCalls || score.Z < options.ZThreshold || score.PValue > options.MaxPValue || options.AllowedPrincipals.Contains(principal))
+            {
+                continue;
+            }
+
+            var sample = await q.QueryRowsAsync(
+                """
+                SELECT event_id, event_time, caller_account_id, key_arn, error_code, event_name
+                FROM kms_events WHERE event_date = $1 AND principal_arn = $2 AND error_code LIKE 'AccessDenied%'
+                ORDER BY event_time, event_id
+                """,
+                ct,
+                day,
+                principal).ConfigureAwait(false);
+            findings.Add(new Finding
+            {
+                Kind = FindingKind.AccessDeniedBurst,
+                Severity = Severity.High,
+                Title = $"{principal}: {score.Count} access-denied KMS calls vs {score.Mean:F1}/day baseline",
+                Principal = principal,
+                KeyArn = sample.Select(s => Values.Str(s[3])).Distinct().Count() == 1 ? Values.Str(sample[0][3]) : null,
+                CallerAccountId = Values.Str(sample[0][2]),
+                EventName = string.Join(",", sample.Select(s => Values.Str(s[5])).Distinct()),
+                Count = score.Count,
+                BaselineMean = Math.Round(score.Mean, 3),
+                BaselineStdDev = Math.Round(score.StdDev, 3),
+                ZScore = Math.Round(score.Z, 2),
+                PValue = score.PValue,
+                FirstSeen = Values.Utc(sample[0][1]),
+                LastSeen = Values.Utc(sample[^1][1]),
+                Details = new JsonObject
+                {
+                    ["error_codes"] = string.Join(",", sample.Select(s => Values.Str(s[4])).Distinct()),
+                    ["keys"] = sample.Select(s => Values.Str(s[3])).Distinct().Count(),
+                },
+                EventIds = sample.Take(10).Select(s => Values.Str(s[0])!).ToList(),
+            });
+        }
+
+        return findings;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text.Json.Nodes;
+using Pipeline.Query;
+using Pipeline.Reporting;
+
+namespace Pipeline.Analysis;
+
+/// <summary>
+/// Decrypt and GenerateDataKey* volume per principal, per key and per (principal, key), scored against a trailing
+/// zero-filled baseline. A pair anomaly explains the principal and key anomalies of the same operation, so those are
+/// not reported again.
+/// </summary>
+internal static class VolumeAnomalies
+{
+    private const string Sql = """
+        SELECT principal_arn, key_arn, event_date,
+               CASE WHEN event_name = 'Decrypt' THEN 'Decrypt' ELSE 'GenerateDataKey' END AS op,
+               count(DISTINCT dedupe_key) AS n
+        FROM kms_events
+        WHERE event_date BETWEEN $1 AND $2 AND error_code IS NULL
+          AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')
+        GROUP BY ALL
+        """;
+
+    public static async Task<IReadOnlyList<(Finding Finding, SeriesChart Chart)>> FindAsync(
+        DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    {
+        var start = day.AddDays(-options.BaselineDays);
+        var series = new Dictionary<SeriesKey, Dictionary<DateOnly, long>>();
+        foreach (var r in await q.QueryRowsAsync(Sql, ct, start, day).ConfigureAwait(false))
+        {
+            var principal = Values.Str(r[0]);
+            var key = Values.Str(r[1]);
+            var date = Values.Date(r[2]);
+            var op = Values.Str(r[3])!;
+            var n = Values.Long(r[4]);
+            if (principal is not null)
+            {
+                Add(series, new SeriesKey(op, principal, null), date, n);
+            }
+
+            if (key is not null)
+            {
+                Add(series, new SeriesKey(op, null, key), date, n);
+            }
+
+            if (principal is not null && key is not null)
+            {
+                Add(series, new SeriesKey(op, principal, key), date, n);
+            }
+        }
+
+        var baselineDates = Enumerable.Range(0, options.BaselineDays).Select(i => start.AddDays(i)).ToArray();
+        var anomalies = new List<(SeriesKey Key, SeriesScore Score, long[] Counts)>();
+        foreach (var (key, counts) in series)
+        {
+            if (options.AllowedPrincipals.Contains(key.Principal ?? string.Empty))
+            {
+                continue;
+            }
+
+            var filled = SeriesStatistics.ZeroFill(counts, start, day);
+            var firstDay = counts.Keys.Min();
+            if (firstDay > day.AddDays(-options.MinBaselineDays))
+            {
+                continue; // too young to have a baseline: the new-principal findings speak for it
+            }
+
+            var score = SeriesStatistics.Score(filled[..^1], baselineDates, day, filled[^1], options);
+            if (SeriesStatistics.IsAnomalous(score, options))
+            {
+                anomalies.Add((key, score, filled));
+            }
+        }
+
+        // Report pairs first; a principal or key anomaly of the same operation that a reported pair explains is dropped.
+        var pairs = anomalies.Where(a => a.Key.Principal is not null && a.Key.Key is not null).ToList();
+        var explained = pairs.SelectMany(p => new[] { new SeriesKey(p.Key.Operation, p.Key.Principal, null), new SeriesKey(p.Key.Operation, null, p.Key.Key) }).ToHashSet();
+        var reported = pairs.Concat(anomalies.Where(a => (a.Key.Principal is null || a.Key.Key is null) && !explained.Contains(a.Key)))
+            .OrderByDescending(a => a.Score.Z)
+            .ToList();
+
+        var results = new List<(Finding, SeriesChart)>();
+        foreach (var (key, score, counts) in reported)
+        {
+            var samples = await SamplesAsync(q, day, key, ct).ConfigureAwait(false);
+            var ratio = score.Mean <= 0 ? double.PositiveInfinity : score.Count / score.Mean;
+            var finding = new Finding
+            {
+                Kind = key.Operation == "Decrypt" ? FindingKind.DecryptVolumeAnomaly : FindingKind.GenerateDataKeyVolumeAnomaly,
+                Severity = score.Z >= options.ZThreshold * 2 || ratio >= 10 ? Severity.High : Severity.Medium,
+                Title = $"{key.Describe()}: {score.Count} calls vs {score.Mean:F1}/day baseline (z = {score.Z:F1})",
+                Principal = key.Principal,
+                KeyArn = key.Key,
+                CallerAccountId = samples.CallerAccount,
+                KeyAccountId = samples.KeyAccount,
+                EventName = key.Operation == "Decrypt" ? "Decrypt" : "GenerateDataKey*",
+                Count = score.Count,
+                BaselineMean = Math.Round(score.Mean, 3),
+                BaselineStdDev = Math.Round(score.StdDev, 3),
+                ZScore = Math.Round(score.Z, 2),
+                PValue = score.PValue,
+                FirstSeen = samples.First,
+                LastSeen = samples.Last,
+                Details = new JsonObject
+                {
+                    ["dimension"] = key.Principal is not null && key.Key is not null ? "principal_key" : key.Principal is not null ? "principal" : "key",
+                    ["baseline_start"] = day.AddDays(-options.BaselineDays).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    ["baseline_end"] = day.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    ["baseline_points"] = score.BaselinePoints,
+                    ["weekday_matched"] = score.WeekdayMatched,
+                    ["floored_stddev"] = Math.Round(score.FlooredStdDev, 3),
+                },
+                EventIds = samples.EventIds,
+            };
+            results.Add((finding, new SeriesChart
+            {
+                Title = key.Describe(),
+                FindingIndex = -1,
+                Points = counts.Select((c, i) => new SeriesPoint(start.AddDays(i), c)).ToList(),
+                BaselineMean = score.Mean,
+                BaselineStdDev = score.FlooredStdDev,
+                BandZ = options.ZThreshold,
+            }));
+        }
+
+        return results;
+    }
+
+    private static async Task<(IReadOnlyList<string> EventIds, DateTime? First, DateTime? Last, string? CallerAccount, string? KeyAccount)> SamplesAsync(
+        DatasetQuery q, DateOnly day, SeriesKey key, CancellationToken ct)
+    {
+        var opFilter = key.Operation == "Decrypt" ? "event_name = 'Decrypt'" : "event_name LIKE 'GenerateDataKey%'";
+        var rows = await q.QueryRowsAsync(
+            $"""
+            SELECT event_id, event_time, caller_account_id, key_account_id,
+                   min(event_time) OVER () AS first_seen, max(event_time) OVER () AS last_seen
+            FROM kms_events
+            WHERE event_date = $1 AND error_code IS NULL AND {opFilter}
+              AND ($2 IS NULL OR principal_arn = $2) AND ($3 IS NULL OR key_arn = $3)
+            ORDER BY event_time, event_id
+            LIMIT 10
+            """,
+            ct,
+            day,
+            key.Principal,
+            key.Key).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            return ([], null, null, null, null);
+        }
+
+        return (rows.Select(r => Values.Str(r[0])!).ToList(), Values.Utc(rows[0][4]), Values.Utc(rows[0][5]), Values.Str(rows[0][2]), Values.Str(rows[0][3]));
+    }
+
+    private static void Add(Dictionary<SeriesKey, Dictionary<DateOnly, long>> series, SeriesKey key, DateOnly date, long n)
+    {
+        if (!series.TryGetValue(key, out var counts))
+        {
+            counts = [];
+            series[key] = counts;
+        }
+
+        counts[date] = counts.GetValueOrDefault(date) + n;
+    }
+}

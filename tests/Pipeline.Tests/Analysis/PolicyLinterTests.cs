@@ -1,0 +1,47 @@
+using Pipeline.Analysis;
+
+namespace Pipeline.Tests.Analysis;
+
+public sealed class PolicyLinterTests
+{
+    private static readonly HashSet<string> Known = ["111122223333", "444455556666"];
+
+    [Fact]
+    public void A_wildcard_principal_without_condition_is_critical()
+    {
+        const string policy = """{"Version":"2012-10-17","Statement":[{"Sid":"Open","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}""";
+        var issue = Assert.Single(PolicyLinter.Lint(policy, false, Known));
+        Assert.Equal((PolicyLinter.WildcardPrincipal, "Open", Severity.Critical), (issue.Rule, issue.Statement, issue.Severity));
+    }
+
+    [Fact]
+    public void A_wildcard_principal_limited_by_an_organization_condition_is_accepted()
+    {
+        const string policy = """{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}}]}""";
+        Assert.Empty(PolicyLinter.Lint(policy, false, Known));
+    }
+
+    [Fact]
+    public void Principals_of_unknown_accounts_kms_all_to_roles_and_the_lockout_bypass_are_reported()
+    {
+        const string policy = """
+            {"Statement":[
+              {"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+              {"Sid":"Partner","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::999988887777:role/partner","arn:aws:iam::444455556666:role/app"]},"Action":["kms:Decrypt","kms:CreateGrant"],"Resource":"*"},
+              {"Sid":"App","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:*","Resource":"*"},
+              {"Sid":"Deny","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}
+            """;
+        var issues = PolicyLinter.Lint(policy, true, Known);
+        Assert.Equal(
+            [PolicyLinter.LockoutBypass, PolicyLinter.ExternalPrincipal, PolicyLinter.BroadPermissions],
+            issues.Select(i => i.Rule));
+        Assert.Contains("999988887777", issues[1].Detail, StringComparison.Ordinal);
+        Assert.Equal("App", issues[2].Statement);
+    }
+
+    [Fact]
+    public void A_policy_that_is_not_json_is_reported_not_thrown()
+    {
+        Assert.Equal(PolicyLinter.Unparseable, Assert.Single(PolicyLinter.Lint("{not json", null, Known)).Rule);
+    }
+}
