@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return IngestCommand.Create();
         yield return QueryCommand.Create();
         yield return CompactCommand.Create();
+        yield return ReportCommand.Create();
         yield return GenerateCommand.Create();
         yield return WorkerCommand.Create();
         yield return HealthCommand.Create();

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Configuration;
+using Pipeline.Analysis;
+using Pipeline.Query;
+using Pipeline.Reporting;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// <c>pipeline report --data DIR --date YYYY-MM-DD --out DIR</c>: the daily anomaly report as report.json,
+/// report.md and report.html. With <c>--fail-on SEVERITY</c> the exit code is 4 when a finding at or above it
+/// exists, so cron and CI can alert.
+/// </summary>
+internal static class ReportCommand
+{
+    public const int FindingsExitCode = 4;
+
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Dataset folder (holds kms_events/)", Required = true };
+        var date = new Option<string?>("--date") { Description = "Report day, YYYY-MM-DD (UTC; default: yesterday)" };
+        var output = new Option<string>("--out") { Description = "Folder for report.json, report.md and report.html", DefaultValueFactory = _ => "report" };
+        var failOn = new Option<string?>("--fail-on") { Description = "Exit with code 4 when a finding of this severity or higher exists: critical, high, medium, low, info" };
+        var config = new Option<string?>("--config") { Description = "JSON file with a \"Report\" section of thresholds (see README)" };
+        var baseline = new Option<int?>("--baseline-days") { Description = "Trailing days compared against (default 28)" };
+        var z = new Option<double?>("--z-threshold") { Description = "z-score that makes a daily count anomalous (default 4)" };
+        var known = new Option<string[]>("--known-account") { Description = "Account id treated as ours (repeatable); the trails' accounts are always known", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("report", "Write the daily KMS anomaly report (JSON, Markdown, HTML with charts) for one day.")
+        {
+            data, date, output, failOn, config, baseline, z, known,
+        };
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var o = r.InvocationConfiguration.Output;
+            var e = r.InvocationConfiguration.Error;
+            var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
+            if (r.GetValue(date) is { } text && !DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+            {
+                await e.WriteLineAsync($"error: --date must be YYYY-MM-DD, got '{text}'").ConfigureAwait(false);
+                return ExitCodes.DatasetNotFound;
+            }
+
+            Severity? threshold = null;
+            if (r.GetValue(failOn) is { } failText)
+            {
+                if (!SeverityText.TryParse(failText, out var s))
+                {
+                    await e.WriteLineAsync($"error: --fail-on must be critical, high, medium, low or info, got '{failText}'").ConfigureAwait(false);
+                    return ExitCodes.DatasetNotFound;
+                }
+
+                threshold = s;
+            }
+
+            var options = new AnalysisOptions();
+            if (r.GetValue(config) is { } configFile)
+            {
+                if (!File.Exists(configFile))
+                {
+                    await e.WriteLineAsync($"error: --config file '{configFile}' does not exist").ConfigureAwait(false);
+                    return ExitCodes.DatasetNotFound;
+                }
+
+                new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile)).Build().GetSection("Report").Bind(options);
+            }
+
+            if (r.GetValue(baseline) is { } days)
+            {
+                options.BaselineDays = days;
+            }
+
+            if (r.GetValue(z) is { } zValue)
+            {
+                options.ZThreshold = zValue;
+            }
+
+            options.KnownAccounts.AddRange(r.GetValue(known) ?? []);
+            var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), problems, validateAllProperties: true))
+            {
+                foreach (var p in problems)
+                {
+                    await e.WriteLineAsync($"error: Report:{string.Join(",", p.MemberNames)}: {p.ErrorMessage}").ConfigureAwait(false);
+                }
+
+                return ExitCodes.DatasetNotFound;
+            }
+
+            try
+            {
+                using var query = DatasetQuery.Open(r.GetValue(data)!);
+                var model = await new DailyReportBuilder(options, TimeProvider.System).BuildAsync(query, day, ct).ConfigureAwait(false);
+                var files = await ReportWriter.WriteAsync(model, r.GetValue(output)!, ct).ConfigureAwait(false);
+                await o.WriteLineAsync(Summary(model, files)).ConfigureAwait(false);
+                return threshold is { } t && model.Findings.Any(f => f.Severity >= t) ? FindingsExitCode : ExitCodes.Success;
+            }
+            catch (DatasetNotFoundException ex)
+            {
+                await e.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return ExitCodes.DatasetNotFound;
+            }
+            catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
+            {
+                await e.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        });
+        return command;
+    }
+
+    private static string Summary(ReportModel model, ReportFiles files)
+    {
+        var w = new StringWriter(CultureInfo.InvariantCulture);
+        w.WriteLine($"KMS report for {model.ReportDate:yyyy-MM-dd} (baseline {model.BaselineStart:yyyy-MM-dd} – {model.BaselineEnd:yyyy-MM-dd})");
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  events {model.Summary.KmsEvents:N0}, decrypts {model.Summary.DecryptCalls:N0}, principals {model.Summary.Principals:N0}, keys {model.Summary.Keys:N0}"));
+        w.WriteLine("  findings: " + string.Join(", ", model.Summary.FindingsBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}")).DefaultIfEmpty("none").First());
+        foreach (var f in model.Findings.Take(20))
+        {
+            w.WriteLine($"  [{f.SeverityText,-8}] {f.Kind,-32} {TerminalText.Escape(f.Title)}");
+        }
+
+        if (model.Findings.Count > 20)
+        {
+            w.WriteLine($"  ... and {model.Findings.Count - 20} more in the report");
+        }
+
+        w.WriteLine($"  wrote {files}");
+        return w.ToString();
+    }
+}
