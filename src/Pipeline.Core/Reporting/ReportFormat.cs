@@ -1,0 +1,75 @@
+using System.Globalization;
+using Pipeline.Analysis;
+
+namespace Pipeline.Reporting;
+
+/// <summary>How numbers, dates and severities read in report.md and report.html, the same in both and in every culture.</summary>
+internal static class ReportFormat
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public const string Missing = "—";
+
+    public static string Count(long value) => value.ToString("N0", Inv);
+
+    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", Inv);
+
+    public static string ShortDate(DateOnly date) => date.ToString("MM-dd", Inv);
+
+    public static string Timestamp(DateTime value) =>
+        UtcDateTimeConverter.ToUtc(value).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", Inv);
+
+    public static string Timestamp(DateTime? value) => value is { } v ? Timestamp(v) : Missing;
+
+    /// <summary>Means, standard deviations and z-scores: two decimals; absent or non-finite values as a dash.</summary>
+    public static string Number(double? value) => value switch
+    {
+        { } v when !double.IsFinite(v) => Missing,
+        // Tiny thresholds (a p-value cut-off of 1e-6) would otherwise round to a misleading 0.
+        { } v when v != 0 && Math.Abs(v) < 0.01 => v.ToString("0.##E+0", Inv),
+        { } v => v.ToString("0.##", Inv),
+        null => Missing,
+    };
+
+    /// <summary>p-values span many orders of magnitude, so small ones go scientific.</summary>
+    public static string PValue(double? value) => value switch
+    {
+        { } v when !double.IsFinite(v) => Missing,
+        { } v when v != 0 && Math.Abs(v) < 0.001 => v.ToString("0.##E+0", Inv),
+        { } v => v.ToString("0.####", Inv),
+        null => Missing,
+    };
+
+    /// <summary>Axis labels stay narrow: 12,500 reads as 12.5k.</summary>
+    public static string Compact(double value) => Math.Abs(value) switch
+    {
+        >= 1_000_000_000 => (value / 1_000_000_000).ToString("0.#", Inv) + "G",
+        >= 1_000_000 => (value / 1_000_000).ToString("0.#", Inv) + "M",
+        >= 10_000 => (value / 1_000).ToString("0.#", Inv) + "k",
+        _ => value.ToString("0.##", Inv),
+    };
+
+    /// <summary>A coordinate in SVG: invariant, at most two decimals, never NaN.</summary>
+    public static string Svg(double value) => double.IsFinite(value) ? Math.Round(value, 2).ToString("0.##", Inv) : "0";
+
+    public static string Text(Severity severity) => severity.ToText();
+
+    /// <summary>Most urgent first; <see cref="Severity"/> values already rank them.</summary>
+    public static IReadOnlyList<Severity> SeveritiesMostUrgentFirst { get; } =
+        [Severity.Critical, Severity.High, Severity.Medium, Severity.Low, Severity.Info];
+
+    /// <summary>
+    /// Findings per severity: the summary's own tally when the analysis filled it, else counted from the findings, so
+    /// the cards never contradict an empty dictionary.
+    /// </summary>
+    public static int FindingsOf(ReportModel model, Severity severity)
+    {
+        var tally = model.Summary.FindingsBySeverity;
+        if (tally.Count > 0)
+        {
+            return tally.TryGetValue(severity.ToText(), out var n) ? n : 0;
+        }
+
+        return model.Findings.Count(f => f.Severity == severity);
+    }
+}
