@@ -115,7 +115,8 @@ internal static class ReportCommand
         var w = new StringWriter(CultureInfo.InvariantCulture);
         w.WriteLine($"KMS report for {model.ReportDate:yyyy-MM-dd} (baseline {model.BaselineStart:yyyy-MM-dd} – {model.BaselineEnd:yyyy-MM-dd})");
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  events {model.Summary.KmsEvents:N0}, decrypts {model.Summary.DecryptCalls:N0}, principals {model.Summary.Principals:N0}, keys {model.Summary.Keys:N0}"));
-        w.WriteLine("  findings: " + string.Join(", ", model.Summary.FindingsBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}")).DefaultIfEmpty("none").First());
+        var counts = string.Join(", ", model.Summary.FindingsBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}"));
+        w.WriteLine("  findings: " + (counts.Length == 0 ? "none" : counts));
         foreach (var f in model.Findings.Take(20))
         {
             w.WriteLine($"  [{f.SeverityText,-8}] {f.Kind,-32} {TerminalText.Escape(f.Title)}");
@@ -126,7 +127,7 @@ internal static class ReportCommand
             w.WriteLine($"  ... and {model.Findings.Count - 20} more in the report");
         }
 
-        w.WriteLine($"  wrote {files}");
+        w.WriteLine($"  wrote {files.JsonPath}, {files.MarkdownPath}, {files.HtmlPath}");
         return w.ToString();
     }
 }

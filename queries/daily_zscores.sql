@@ -1,0 +1,37 @@
+-- daily_zscores.sql
+-- Returns: for each principal, its Decrypt count on the report day, the mean and standard deviation of the
+--   previous baseline_days days on a zero-filled calendar (a day without calls counts as 0), and the z-score with the
+--   standard deviation floored at max(1, sqrt(mean)), as the report computes it (without its weekday matching).
+-- Parameters (optional, DuckDB variables): report_date (DATE; default: the last day in the dataset),
+--   baseline_days (INTEGER; default 28).
+WITH params AS (
+    SELECT coalesce(getvariable('report_date'), (SELECT max(event_date) FROM kms_events)) AS d,
+           coalesce(getvariable('baseline_days'), 28) AS n),
+calendar AS (
+    SELECT CAST(range AS DATE) AS day
+    FROM params, range(d - INTERVAL (n) DAY, d + INTERVAL 1 DAY, INTERVAL 1 DAY)),
+principals AS (
+    SELECT DISTINCT principal_arn FROM kms_events, params
+    WHERE event_name = 'Decrypt' AND principal_arn IS NOT NULL AND event_date BETWEEN d - n AND d),
+counts AS (
+    SELECT principal_arn, event_date AS day, count(DISTINCT dedupe_key) AS n
+    FROM kms_events, params
+    WHERE event_name = 'Decrypt' AND error_code IS NULL AND event_date BETWEEN d - n AND d
+    GROUP BY ALL),
+filled AS (
+    SELECT p.principal_arn, c.day, coalesce(k.n, 0) AS n
+    FROM principals p CROSS JOIN calendar c LEFT JOIN counts k ON k.principal_arn = p.principal_arn AND k.day = c.day),
+scored AS (
+    SELECT principal_arn,
+           max(n) FILTER (WHERE day = (SELECT d FROM params))              AS today,
+           avg(n) FILTER (WHERE day < (SELECT d FROM params))              AS baseline_mean,
+           coalesce(stddev_samp(n) FILTER (WHERE day < (SELECT d FROM params)), 0) AS baseline_stddev
+    FROM filled GROUP BY principal_arn)
+SELECT
+    principal_arn,
+    today,
+    round(baseline_mean, 3)   AS baseline_mean,
+    round(baseline_stddev, 3) AS baseline_stddev,
+    round((today - baseline_mean) / greatest(baseline_stddev, 1, sqrt(baseline_mean)), 2) AS z_score
+FROM scored
+ORDER BY z_score DESC, principal_arn;

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Generation;
+using Pipeline.Ingest;
+using Pipeline.Parsing;
+using Pipeline.Query;
+using Pipeline.Sink;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Query;
+
+/// <summary>A fixed small dataset (generated with a fixed seed, then ingested) shared by the golden tests.</summary>
+public sealed class GoldenDatasetFixture : IAsyncLifetime
+{
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "pipeline-golden", Guid.NewGuid().ToString("N"));
+
+    public string Data => Path.Combine(Root, "data");
+
+    public async Task InitializeAsync()
+    {
+        var archive = Path.Combine(Root, "archive");
+        await ArchiveGenerator.GenerateAsync(
+            new GeneratorOptions { OutputDirectory = archive, Days = 14, EndDate = new DateOnly(2026, 1, 14), Seed = 1234, TargetUncompressedBytes = 1_500_000 },
+            null,
+            CancellationToken.None);
+        // Generated traffic has no incidents; add a file with the key changes and a new principal the queries look for.
+        var extra = Path.Combine(archive, "AWSLogs", "o-goldengold", "111122223333", "CloudTrail", "us-east-1", "2026", "01", "14");
+        Directory.CreateDirectory(extra);
+        await File.WriteAllBytesAsync(Path.Combine(extra, "111122223333_CloudTrail_us-east-1_20260114T2355Z_GoldenGoldenGold.json.gz"), CloudTrailRecords.Gzip(CloudTrailRecords.Document(Incidents())));
+
+        var runner = new LocalIngestRunner(new IngestOptions { WriterId = "golden" }, new ReaderOptions(), new SinkOptions(), new LocalDatasetStore(Data), TimeProvider.System, NullLoggerFactory.Instance);
+        var summary = await runner.RunAsync(LocalArchiveWalker.Walk([archive]), CancellationToken.None);
+        Assert.Empty(summary.Errors);
+    }
+
+    private static string[] Incidents()
+    {
+        static string Admin(string id, string time, string name, string requestParameters, string responseElements = "null") => $$$$"""
+            {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAGOLDEN","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333","userName":"mallory"},"eventTime":"{{{{time}}}}","eventSource":"kms.amazonaws.com","eventName":"{{{{name}}}}","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.66","userAgent":"aws-cli/2.15","requestParameters":{{{{requestParameters}}}},"responseElements":{{{{responseElements}}}},"requestID":"req-{{{{id}}}}","eventID":"{{{{id}}}}","readOnly":false,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{{{CloudTrailRecords.KeyArn}}}}"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
+            """;
+        return
+        [
+            Admin("gold-0001", "2026-01-14T09:00:00Z", "ScheduleKeyDeletion", "{\"keyId\":\"1234abcd-12ab-34cd-56ef-1234567890ab\",\"pendingWindowInDays\":7}", "{\"keyState\":\"PendingDeletion\",\"pendingWindowInDays\":7}"),
+            Admin("gold-0002", "2026-01-14T09:05:00Z", "PutKeyPolicy", "{\"keyId\":\"1234abcd-12ab-34cd-56ef-1234567890ab\",\"policyName\":\"default\",\"policy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"AWS\\\":\\\"*\\\"},\\\"Action\\\":\\\"kms:Decrypt\\\"}]}\",\"bypassPolicyLockoutSafetyCheck\":true}"),
+            Admin("gold-0003", "2026-01-14T09:10:00Z", "CreateGrant", "{\"keyId\":\"1234abcd-12ab-34cd-56ef-1234567890ab\",\"granteePrincipal\":\"arn:aws:iam::999988887777:role/outsider\",\"operations\":[\"Decrypt\"]}"),
+            CloudTrailRecords.AssumedRoleDecrypt("gold-0004", "new-session", "2026-01-14T10:00:00Z").Replace("app-role", "brand-new-role", StringComparison.Ordinal),
+        ];
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Every analyst query in <c>queries/</c> runs as-is and gives the checked-in output on the fixed dataset. Set
+/// <c>UPDATE_GOLDEN=1</c> to rewrite the expected files on purpose (then review the diff).
+/// </summary>
+public sealed class QueryGoldenTests(GoldenDatasetFixture fixture) : IClassFixture<GoldenDatasetFixture>
+{
+    public static TheoryData<string> QueryFiles() =>
+        new(Directory.GetFiles(Path.Combine(RepoRoot.Path, "queries"), "*.sql").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+
+    [Theory]
+    [MemberData(nameof(QueryFiles))]
+    public async Task Query_file_gives_the_checked_in_result(string file)
+    {
+        var sql = await File.ReadAllTextAsync(Path.Combine(RepoRoot.Path, "queries", file));
+        Assert.StartsWith("-- " + file, sql, StringComparison.Ordinal);
+        using var query = DatasetQuery.Open(fixture.Data);
+        using var output = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        await QueryRunner.RunScriptAsync(query, sql, output, QueryOutputFormat.Csv, CancellationToken.None);
+        var actual = output.ToString().ReplaceLineEndings("\n");
+
+        var expectedPath = Path.Combine(RepoRoot.Path, "tests", "Pipeline.Tests", "Golden", "queries", Path.ChangeExtension(file, ".csv"));
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            await File.WriteAllTextAsync(expectedPath, actual);
+        }
+
+        Assert.True(File.Exists(expectedPath), $"no golden file {expectedPath}; run the tests once with UPDATE_GOLDEN=1 and review it");
+        Assert.Equal((await File.ReadAllTextAsync(expectedPath)).ReplaceLineEndings("\n"), actual);
+        Assert.True(actual.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 1, $"{file} returned no rows on the golden dataset");
+    }
+}
