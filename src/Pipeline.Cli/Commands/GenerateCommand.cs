@@ -22,9 +22,16 @@ internal static class GenerateCommand
             DefaultValueFactory = _ => GeneratorOptions.DefaultDeliveryMinutes,
         };
 
+        var scenario = new Option<string>("--scenario")
+        {
+            Description = "What to plant: none, or anomalies (quiet background, one incident per finding kind and decoys on --end-date, answer key in scenario.json)",
+            DefaultValueFactory = _ => "none",
+        };
+        scenario.AcceptOnlyFromAmong("none", "anomalies");
+
         var command = new Command("generate", "Generate a synthetic CloudTrail archive (KMS and background events) for tests and benchmarks.")
         {
-            outDir, days, endDate, seed, sizeMb, singleFile, deliveryMinutes,
+            outDir, days, endDate, seed, sizeMb, singleFile, deliveryMinutes, scenario,
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -62,6 +69,7 @@ internal static class GenerateCommand
                 TargetUncompressedBytes = (long)(size * 1024 * 1024),
                 SingleFile = r.GetValue(singleFile),
                 DeliveryMinutes = interval,
+                Scenario = r.GetValue(scenario) == "anomalies" ? GeneratorScenario.Anomalies : GeneratorScenario.None,
             };
 
             var watch = Stopwatch.StartNew();
@@ -88,6 +96,10 @@ internal static class GenerateCommand
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"decompressed:           {manifest.UncompressedBytes / 1048576.0:F1} MB ({manifest.CompressedBytes / 1048576.0:F1} MB gzip)"));
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seconds:                {watch.Elapsed.TotalSeconds:F1}"));
             o.WriteLine($"manifest:               {Path.Combine(options.OutputDirectory, ArchiveGenerator.ManifestFileName)}");
+            if (manifest.Scenario is not null)
+            {
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scenario:               {Path.Combine(options.OutputDirectory, ScenarioAnswerKey.FileName)} (report day {manifest.Scenario.ReportDate}, {manifest.Scenario.Expected.Count} expected findings, {manifest.Scenario.Decoys.Count} decoys)"));
+            }
             return 0;
         });
         return command;

@@ -32,8 +32,18 @@ internal static class ArchiveGenerator
 
         Directory.CreateDirectory(options.OutputDirectory);
         var pop = Population.Build(options.Seed);
-        var scale = SizeCalibrator.Scale(pop, options);
-        var planner = new DayPlanner(pop, scale);
+        var scenario = options.Scenario == GeneratorScenario.Anomalies ? ScenarioPlan.Build(pop, options) : null;
+        var sizing = options;
+        if (scenario is not null)
+        {
+            pop = scenario.Population;
+            // The scripted traffic has absolute rates; the random background fills what is left of the size target.
+            var left = Math.Max(options.TargetUncompressedBytes / 10, options.TargetUncompressedBytes - scenario.EstimatedBytes(options));
+            sizing = options with { TargetUncompressedBytes = left };
+        }
+
+        var scale = SizeCalibrator.Scale(pop, sizing);
+        var planner = new DayPlanner(pop, scale, scenario);
         var items = (from d in Enumerable.Range(0, options.Days) from r in Enumerable.Range(0, pop.Regions.Count) select (Region: r, Day: options.StartDate.AddDays(d))).ToArray();
         var tallies = new ManifestTally[items.Length];
         var files = new List<LogFileInfo>[items.Length];
@@ -42,7 +52,7 @@ internal static class ArchiveGenerator
         if (options.SingleFile)
         {
             var tally = new ManifestTally();
-            files[0] = [WriteSingleFile(options, pop, planner, items, tally, state, ct)];
+            files[0] = [WriteSingleFile(options, pop, scenario, planner, items, tally, state, ct)];
             tallies[0] = tally;
         }
         else
@@ -51,7 +61,7 @@ internal static class ArchiveGenerator
             await Parallel.ForEachAsync(Enumerable.Range(0, items.Length), parallel, (i, token) =>
             {
                 var tally = new ManifestTally();
-                files[i] = WriteDay(options, pop, planner, items[i].Region, items[i].Day, tally, state, token);
+                files[i] = WriteDay(options, pop, scenario, planner, items[i].Region, items[i].Day, tally, state, token);
                 tallies[i] = tally;
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
@@ -72,19 +82,27 @@ internal static class ArchiveGenerator
         }
 
         manifest.DigestFiles = WriteDigests(options, pop, files.Where(f => f is not null).SelectMany(f => f), ct);
+        var indented = new JsonSerializerOptions { WriteIndented = true };
         await using (var stream = File.Create(Path.Combine(options.OutputDirectory, ManifestFileName)))
         {
-            await JsonSerializer.SerializeAsync(stream, manifest, new JsonSerializerOptions { WriteIndented = true }, ct).ConfigureAwait(false);
+            await JsonSerializer.SerializeAsync(stream, manifest, indented, ct).ConfigureAwait(false);
+        }
+
+        if (scenario is not null)
+        {
+            manifest.Scenario = scenario.AnswerKey;
+            await using var stream = File.Create(Path.Combine(options.OutputDirectory, ScenarioAnswerKey.FileName));
+            await JsonSerializer.SerializeAsync(stream, scenario.AnswerKey, indented, ct).ConfigureAwait(false);
         }
 
         return manifest;
     }
 
-    private static List<LogFileInfo> WriteDay(GeneratorOptions options, Population pop, DayPlanner planner, int region, DateOnly day,
+    private static List<LogFileInfo> WriteDay(GeneratorOptions options, Population pop, ScenarioPlan? scenario, DayPlanner planner, int region, DateOnly day,
         ManifestTally tally, ProgressState state, CancellationToken ct)
     {
         var events = planner.Plan(options.Seed, region, day);
-        var writer = new RecordWriter(pop);
+        var writer = new RecordWriter(pop, scenario);
         var result = new List<LogFileInfo>();
         var i = 0;
         while (i < events.Count)
@@ -129,13 +147,13 @@ internal static class ArchiveGenerator
         return day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddMinutes(minutes);
     }
 
-    private static LogFileInfo WriteSingleFile(GeneratorOptions options, Population pop, DayPlanner planner, (int Region, DateOnly Day)[] items,
+    private static LogFileInfo WriteSingleFile(GeneratorOptions options, Population pop, ScenarioPlan? scenario, DayPlanner planner, (int Region, DateOnly Day)[] items,
         ManifestTally tally, ProgressState state, CancellationToken ct)
     {
         var delivered = DayPlanner.SlotTime(options.EndDate, DayPlanner.SlotsPerDay - 1);
         var unique = GenRandom.Derive(options.Seed, 3, 0, 0, delivered.Ticks).AlnumString(16);
         var key = ArchiveLayout.LogKey(pop, 0, 0, delivered, unique);
-        var writer = new RecordWriter(pop);
+        var writer = new RecordWriter(pop, scenario);
         using var file = new LogFileWriter(ArchiveLayout.FullPath(options.OutputDirectory, key));
         long reported = 0;
         foreach (var (region, day) in items)

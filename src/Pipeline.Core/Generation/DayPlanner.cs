@@ -13,17 +13,27 @@ internal sealed class DayPlanner
     private static readonly long SlotTicks = TimeSpan.FromMinutes(5).Ticks;
     private static readonly double[] SlotCumulative = BuildDiurnalTable();
 
+    /// <summary>Error rate of the quiet background: rare, never a burst (AccessDenied bursts are planted).</summary>
+    private const double QuietErrorRate = 0.005;
+
+    /// <summary>Non-KMS calls per region and day the scenario adds in the coverage-gap account.</summary>
+    private const int GapTrickle = 12;
+
     private readonly Population _population;
     private readonly double _scale;
+    private readonly ScenarioPlan? _scenario;
 
-    public DayPlanner(Population population, double scale)
+    public DayPlanner(Population population, double scale, ScenarioPlan? scenario = null)
     {
         _population = population;
         _scale = scale;
+        _scenario = scenario;
     }
 
     /// <summary>Weekday/weekend seasonality of all traffic: weekends are quieter.</summary>
-    public static double Season(DateOnly day) => day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.55 : 1.0;
+    public static double Season(DateOnly day) => day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? WeekendFactor : 1.0;
+
+    public const double WeekendFactor = 0.55;
 
     public static DateTime SlotTime(DateOnly day, int slot) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddTicks(slot * SlotTicks);
 
@@ -37,7 +47,7 @@ internal sealed class DayPlanner
         double kmsRate = 0;
         foreach (var p in _population.Principals)
         {
-            if (!p.Regions.Contains(region))
+            if (!p.Regions.Contains(region) || (_scenario is not null && _scenario.IsMuted(p)))
             {
                 continue;
             }
@@ -49,9 +59,11 @@ internal sealed class DayPlanner
             var keys = p.KeysByRegion[region];
             for (var i = 0; i < count; i++)
             {
-                var op = OperationMix.Pick(p.Profile, rng);
+                var op = _scenario is null ? OperationMix.Pick(p.Profile, rng) : OperationMix.PickQuiet(p.Profile, rng);
                 var key = OperationMix.NamesKey(op) ? (short)rng.Next(keys.Length) : (short)-1;
-                AddKms(events, rng, p, op, key, keys, dayStart);
+                var keyAccount = key >= 0 ? keys[key].Account.Index : (p.Account?.Index ?? 0);
+                var error = _scenario is null ? ErrorMode.Random : (rng.Chance(QuietErrorRate) ? ErrorMode.AccessDenied : ErrorMode.None);
+                AddKms(events, rng, p, op, key, keyAccount, dayStart, error, 0, null, duplicates: true);
             }
         }
 
@@ -66,6 +78,30 @@ internal sealed class DayPlanner
             e.Principal = p.Index;
             e.Key = -1;
             AddWithDuplicates(events, rng, e);
+        }
+
+        if (_scenario is not null)
+        {
+            // A steady trickle of non-KMS calls in the gap account, so its trail delivers files on the report day
+            // whatever the size target (the gap is "files but no KMS records", not "no files").
+            var gapCallers = _scenario.GapCallers;
+            for (var i = 0; i < GapTrickle; i++)
+            {
+                var p = gapCallers[rng.Next(gapCallers.Count)];
+                var e = NewEvent(rng, dayStart, p.Account!.Index);
+                e.IsKms = false;
+                e.Operation = (byte)BackgroundCatalog.PickTemplate(rng, region);
+                e.Principal = p.Index;
+                e.Key = -1;
+                AddWithDuplicates(events, rng, e);
+            }
+
+            _scenario.AddEvents(this, events, seed, region, day);
+            if (day == _scenario.ReportDate)
+            {
+                // The coverage gap: this account's trail still delivers files on the report day, but no KMS records.
+                events.RemoveAll(e => e.IsKms && e.Recipient == _scenario.GapAccount);
+            }
         }
 
         for (var i = 0; i < events.Count; i++)
@@ -85,15 +121,27 @@ internal sealed class DayPlanner
         return events;
     }
 
-    private void AddKms(List<PlannedEvent> events, GenRandom rng, Principal p, KmsOperation op, short key, KmsKey[] keys, long dayStart)
+    /// <summary>
+    /// Plans one KMS call and the copies the organization trail delivers. <paramref name="slot"/> pins the delivery
+    /// slot (planted incidents happen in working hours); <paramref name="duplicates"/> off keeps planted counts exact.
+    /// </summary>
+    internal void AddKms(List<PlannedEvent> events, GenRandom rng, Principal p, KmsOperation op, short key, int keyAccount, long dayStart,
+        ErrorMode error, short stream, int? slot, bool duplicates)
     {
-        var keyAccount = key >= 0 ? keys[key].Account.Index : (p.Account?.Index ?? 0);
         var callerAccount = p.Account?.Index;
         var e = NewEvent(rng, dayStart, callerAccount ?? keyAccount);
+        if (slot is int pinned)
+        {
+            e.Ticks += (pinned - e.Slot) * SlotTicks;
+            e.Slot = pinned;
+        }
+
         e.IsKms = true;
         e.Operation = (byte)op;
         e.Principal = p.Index;
         e.Key = key;
+        e.Error = error;
+        e.Stream = stream;
 
         if (callerAccount is null)
         {
@@ -109,10 +157,22 @@ internal sealed class DayPlanner
             ownerCopy.EventId = rng.NextGuid();
             ownerCopy.Recipient = (short)keyAccount;
             ownerCopy.Slot = Math.Min(SlotsPerDay - 1, e.Slot + rng.Next(2));
-            AddWithDuplicates(events, rng, ownerCopy);
+            Add(events, rng, ownerCopy, duplicates);
         }
 
-        AddWithDuplicates(events, rng, e);
+        Add(events, rng, e, duplicates);
+    }
+
+    private static void Add(List<PlannedEvent> events, GenRandom rng, PlannedEvent e, bool duplicates)
+    {
+        if (duplicates)
+        {
+            AddWithDuplicates(events, rng, e);
+        }
+        else
+        {
+            events.Add(e);
+        }
     }
 
     private PlannedEvent NewEvent(GenRandom rng, long dayStart, int recipient)

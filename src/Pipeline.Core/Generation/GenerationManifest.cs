@@ -25,5 +25,7 @@ internal sealed class GenerationManifest
     [JsonPropertyName("kms_event_ids_by_date")] public SortedDictionary<string, long> KmsEventIdsByDate { get; init; } = new(StringComparer.Ordinal);
     [JsonPropertyName("kms_events_by_name")] public SortedDictionary<string, long> KmsEventsByName { get; init; } = new(StringComparer.Ordinal);
     [JsonPropertyName("decrypt_by_principal")] public SortedDictionary<string, long> DecryptByPrincipal { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>The answer key of a planted scenario (written to scenario.json, not into manifest.json).</summary>
+    [JsonIgnore] public ScenarioAnswerKey? Scenario { get; set; }
     [JsonPropertyName("decrypt_by_key")] public SortedDictionary<string, long> DecryptByKey { get; init; } = new(StringComparer.Ordinal);
 }

@@ -24,6 +24,9 @@ internal sealed record GeneratorOptions
     /// </summary>
     public int DeliveryMinutes { get; init; } = DefaultDeliveryMinutes;
 
+    /// <summary>What to plant on top of the random organization; see <see cref="GeneratorScenario"/>.</summary>
+    public GeneratorScenario Scenario { get; init; } = GeneratorScenario.None;
+
     public const int DefaultDeliveryMinutes = 5;
     public const int MaxDeliveryMinutes = 1440;
 

@@ -109,6 +109,19 @@ internal static class KmsBodyWriter
 
                 w.WriteNull(JsonNames.ResponseElements);
                 return;
+            case KmsOperation.CreateGrant when ctx.Stream?.Grantee is { } plantedGrantee:
+                w.WriteStartObject(JsonNames.RequestParameters);
+                w.WriteString(JsonNames.KeyId, key!.Arn);
+                w.WriteString("granteePrincipal", plantedGrantee);
+                w.WriteStartArray("operations");
+                w.WriteStringValue("Decrypt");
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteStartObject(JsonNames.ResponseElements);
+                w.WriteString("grantId", rng.Hex(64));
+                w.WriteString(JsonNames.KeyId, key.Arn);
+                w.WriteEndObject();
+                return;
             case KmsOperation.CreateGrant:
                 w.WriteStartObject(JsonNames.RequestParameters);
                 w.WriteString(JsonNames.KeyId, KeyRef(key!, rng));
@@ -133,8 +146,9 @@ internal static class KmsBodyWriter
                 w.WriteStartObject(JsonNames.RequestParameters);
                 w.WriteString(JsonNames.KeyId, rng.Chance(0.5) ? key!.Arn : key!.KeyId);
                 w.WriteString("policyName", "default");
-                w.WriteString("policy", Policy(ctx, key.Account.Id, rng));
-                w.WriteBoolean("bypassPolicyLockoutSafetyCheck", false);
+                var open = ctx.Stream?.OpenPolicy == true;
+                w.WriteString("policy", open ? OpenPolicy(key.Account.Id) : Policy(ctx, key.Account.Id, rng));
+                w.WriteBoolean("bypassPolicyLockoutSafetyCheck", open);
                 w.WriteEndObject();
                 w.WriteNull(JsonNames.ResponseElements);
                 return;
@@ -142,7 +156,7 @@ internal static class KmsBodyWriter
                 WriteCreateKey(w, ctx, rng);
                 return;
             case KmsOperation.ScheduleKeyDeletion:
-                var window = rng.Next(7, 31);
+                var window = ctx.Stream?.PendingWindowInDays ?? rng.Next(7, 31);
                 w.WriteStartObject(JsonNames.RequestParameters);
                 w.WriteString(JsonNames.KeyId, KeyRef(key!, rng));
                 w.WriteNumber("pendingWindowInDays", window);
@@ -153,6 +167,9 @@ internal static class KmsBodyWriter
                 w.WriteString("keyState", "PendingDeletion");
                 w.WriteNumber("pendingWindowInDays", window);
                 w.WriteEndObject();
+                return;
+            case KmsOperation.ReplicateKey:
+                WriteReplicateKey(w, ctx, rng);
                 return;
             case KmsOperation.CreateAlias or KmsOperation.UpdateAlias:
                 w.WriteStartObject(JsonNames.RequestParameters);
@@ -191,7 +208,8 @@ internal static class KmsBodyWriter
     {
         var rng = ctx.Rng;
         var key = ctx.Key;
-        if (key is null || (failed && rng.Chance(0.5)) || rng.Chance(0.01))
+        // Scripted scenario calls always name their key, so the answer key's per-key counts are exact.
+        if (key is null || (ctx.Stream is null && ((failed && rng.Chance(0.5)) || rng.Chance(0.01))))
         {
             return null; // List* calls, failed calls and a few odd records carry no resources at all
         }
@@ -336,6 +354,61 @@ internal static class KmsBodyWriter
         w.WriteEndObject();
         ctx.Key = new KmsKey(ctx.Principal.Account ?? ctx.Population.Accounts[0], ctx.Region, id, null);
     }
+
+    /// <summary>
+    /// ReplicateKey of a multi-Region primary (logged in the primary's region): request with the replica Region,
+    /// response with the replica's metadata, whose ARN keeps the mrk- id.
+    /// </summary>
+    private static void WriteReplicateKey(Utf8JsonWriter w, RecordContext ctx, GenRandom rng)
+    {
+        var key = ctx.Key!;
+        var replicaRegion = ctx.Stream?.ReplicaRegion ?? "ap-southeast-2";
+        var replicaArn = $"arn:aws:kms:{replicaRegion}:{key.Account.Id}:key/{key.KeyId}";
+        w.WriteStartObject(JsonNames.RequestParameters);
+        w.WriteString(JsonNames.KeyId, key.Arn);
+        w.WriteString("replicaRegion", replicaRegion);
+        w.WriteBoolean("bypassPolicyLockoutSafetyCheck", false);
+        w.WriteString("description", "");
+        w.WriteEndObject();
+        w.WriteStartObject(JsonNames.ResponseElements);
+        w.WriteStartObject("replicaKeyMetadata");
+        w.WriteString("aWSAccountId", key.Account.Id);
+        w.WriteString(JsonNames.KeyId, key.KeyId);
+        w.WriteString(JsonNames.Arn, replicaArn);
+        w.WriteString(JsonNames.CreationDate, TimeText.Human(ctx.Time));
+        w.WriteBoolean("enabled", false);
+        w.WriteString("description", "");
+        w.WriteString("keyUsage", "ENCRYPT_DECRYPT");
+        w.WriteString("keyState", "Creating");
+        w.WriteString("origin", "AWS_KMS");
+        w.WriteString("keyManager", "CUSTOMER");
+        w.WriteString("customerMasterKeySpec", "SYMMETRIC_DEFAULT");
+        w.WriteString(JsonNames.KeySpec, "SYMMETRIC_DEFAULT");
+        w.WriteStartArray("encryptionAlgorithms");
+        w.WriteStringValue("SYMMETRIC_DEFAULT");
+        w.WriteEndArray();
+        w.WriteBoolean("multiRegion", true);
+        w.WriteStartObject("multiRegionConfiguration");
+        w.WriteString("multiRegionKeyType", "REPLICA");
+        w.WriteStartObject("primaryKey");
+        w.WriteString(JsonNames.Arn, key.Arn);
+        w.WriteString("region", key.Region);
+        w.WriteEndObject();
+        w.WriteStartArray("replicaKeys");
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteString("replicaPolicy", Policy(ctx, key.Account.Id, rng));
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The planted dangerous policy: anyone may Decrypt (Principal AWS "*" with no Condition). Compact, as the CLI
+    /// sends a policy file's text unchanged.
+    /// </summary>
+    private static string OpenPolicy(string keyAccount) =>
+        "{\"Version\":\"2012-10-17\",\"Id\":\"key-policy-1\",\"Statement\":[{\"Sid\":\"Enable IAM User Permissions\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::"
+        + keyAccount + ":root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"},{\"Sid\":\"AllowDecryptForEveryone\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":[\"kms:Decrypt\",\"kms:DescribeKey\"],\"Resource\":\"*\"}]}";
 
     /// <summary>A key policy document; KMS logs it as a JSON string inside requestParameters.</summary>
     private static string Policy(RecordContext ctx, string keyAccount, GenRandom rng)

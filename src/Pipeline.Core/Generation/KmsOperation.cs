@@ -22,4 +22,9 @@ internal enum KmsOperation : byte
     CancelKeyDeletion,
     CreateAlias,
     UpdateAlias,
+
+    // Only planted by the anomalies scenario: never in the random mixes, so appending them keeps old output unchanged.
+    DeleteImportedKeyMaterial,
+    ReplicateKey,
+    UpdatePrimaryRegion,
 }

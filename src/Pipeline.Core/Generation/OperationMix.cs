@@ -52,6 +52,27 @@ internal static class OperationMix
         return table[0].Op;
     }
 
+    /// <summary>
+    /// Picks like <see cref="Pick"/> but never a call the daily report flags, so a scenario's background stays quiet
+    /// (re-drawing keeps the benign calls in their usual proportions).
+    /// </summary>
+    public static KmsOperation PickQuiet(UsageProfile profile, GenRandom rng)
+    {
+        while (true)
+        {
+            var op = Pick(profile, rng);
+            if (!IsFinding(op))
+            {
+                return op;
+            }
+        }
+    }
+
+    /// <summary>Management calls that are findings of the daily report (CreateKey because it carries a policy).</summary>
+    public static bool IsFinding(KmsOperation op) => op is KmsOperation.ScheduleKeyDeletion or KmsOperation.DeleteImportedKeyMaterial
+        or KmsOperation.DisableKey or KmsOperation.PutKeyPolicy or KmsOperation.CreateKey or KmsOperation.CreateGrant
+        or KmsOperation.DisableKeyRotation or KmsOperation.ReplicateKey or KmsOperation.UpdatePrimaryRegion or KmsOperation.CancelKeyDeletion;
+
     /// <summary>Whether the call acts on one key (List* and CreateKey do not name an existing key).</summary>
     public static bool NamesKey(KmsOperation op) => op is not (KmsOperation.ListAliases or KmsOperation.ListKeys or KmsOperation.CreateKey);
 

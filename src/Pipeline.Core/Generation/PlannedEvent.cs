@@ -39,4 +39,10 @@ internal struct PlannedEvent
 
     /// <summary>The second copy of a CloudTrail duplicate (same eventID); not counted as a distinct event.</summary>
     public bool IsDuplicateCopy;
+
+    /// <summary>How errorCode is chosen; scripted scenario traffic fixes it so the answer key can count exactly.</summary>
+    public ErrorMode Error;
+
+    /// <summary>1-based index of the <see cref="ScenarioStream"/> that planned this call (its key and body); 0 for random traffic.</summary>
+    public short Stream;
 }

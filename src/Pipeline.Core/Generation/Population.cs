@@ -16,6 +16,7 @@ internal sealed class Population
     private Population(string organizationId, IReadOnlyList<OrgAccount> accounts, IReadOnlyList<string> regions,
         IReadOnlyList<KmsKey> keys, IReadOnlyList<Principal> principals, string trailName, string bucket)
     {
+        // Scenario principals are scripted: they make no random background calls (one could be "new" on any day).
         OrganizationId = organizationId;
         Accounts = accounts;
         Regions = regions;
@@ -23,7 +24,7 @@ internal sealed class Population
         Principals = principals;
         TrailName = trailName;
         Bucket = bucket;
-        BackgroundCallers = principals.Where(p => p.Kind is not (PrincipalKind.AwsService or PrincipalKind.AwsAccount)).ToArray();
+        BackgroundCallers = principals.Where(p => !p.IsScenario && p.Kind is not (PrincipalKind.AwsService or PrincipalKind.AwsAccount)).ToArray();
     }
 
     public string OrganizationId { get; }
@@ -96,6 +97,10 @@ internal sealed class Population
         var bucket = $"aws-cloudtrail-logs-{accounts[0].Id}-{rng.Hex(8)}";
         return new Population(orgId, accounts, regions, keys, builder.Principals, trail, bucket);
     }
+
+    /// <summary>The same organization with the scenario's principals appended (their indexes continue the list).</summary>
+    public Population WithPrincipals(IEnumerable<Principal> extra) =>
+        new(OrganizationId, Accounts, Regions, Keys, [.. Principals, .. extra], TrailName, Bucket);
 
     internal static string FunctionName(GenRandom rng) => $"{rng.Pick(FunctionStems)}-{rng.Pick(["handler", "worker", "api", "consumer"])}";
 

@@ -50,5 +50,8 @@ internal sealed class Principal
 
     public double KmsDailyRate { get; init; }
 
+    /// <summary>Added by the anomalies scenario: its KMS traffic is scripted, and it makes no background calls.</summary>
+    public bool IsScenario { get; init; }
+
     public bool IsService => Kind == PrincipalKind.AwsService || InvokedBy is not null;
 }

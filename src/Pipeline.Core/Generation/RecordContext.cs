@@ -11,6 +11,9 @@ internal sealed class RecordContext
 
     public KmsKey? Key { get; set; }
 
+    /// <summary>The scenario stream that planned this call, or null for random traffic.</summary>
+    public ScenarioStream? Stream { get; set; }
+
     public int RegionIndex { get; set; }
 
     public string Region { get; set; } = "";

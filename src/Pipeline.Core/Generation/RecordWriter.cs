@@ -10,11 +10,13 @@ internal sealed class RecordWriter
 {
     private static readonly string[] Versions = ["1.08", "1.09", "1.10"];
     private readonly Population _population;
+    private readonly ScenarioPlan? _scenario;
     private readonly RecordContext _ctx;
 
-    public RecordWriter(Population population)
+    public RecordWriter(Population population, ScenarioPlan? scenario = null)
     {
         _population = population;
+        _scenario = scenario;
         _ctx = new RecordContext { Population = population };
     }
 
@@ -31,12 +33,19 @@ internal sealed class RecordWriter
         ctx.RegionIndex = region;
         ctx.Region = _population.Regions[region];
         ctx.Time = new DateTime(e.Ticks, DateTimeKind.Utc);
-        ctx.Key = e.Key >= 0 ? p.KeysByRegion[region][e.Key] : null;
+        // Scripted scenario calls name their stream's key, which need not be one the principal normally uses.
+        ctx.Stream = e.Stream > 0 ? _scenario!.Streams[e.Stream - 1] : null;
+        ctx.Key = ctx.Stream?.Key ?? (e.Key >= 0 ? p.KeysByRegion[region][e.Key] : null);
         ctx.Session = SessionName(p, rng);
 
         var op = (KmsOperation)e.Operation;
         var template = e.IsKms ? default : BackgroundCatalog.Templates[e.Operation];
-        var error = e.IsKms ? KmsBodyWriter.PickError(op, rng) : (rng.Chance(0.01) ? "AccessDenied" : null);
+        var error = !e.IsKms ? (rng.Chance(0.01) ? "AccessDenied" : null) : e.Error switch
+        {
+            ErrorMode.None => null,
+            ErrorMode.AccessDenied => "AccessDenied",
+            _ => KmsBodyWriter.PickError(op, rng),
+        };
 
         w.WriteStartObject();
         w.WriteString(JsonNames.EventVersion, e.IsKms ? Versions[1 + rng.Next(2)] : Versions[rng.Next(3)]);
