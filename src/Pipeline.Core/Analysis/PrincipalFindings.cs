@@ -30,6 +30,8 @@ internal static class PrincipalFindings
                 FROM kms_events
                 WHERE event_date = $1 AND error_code IS NULL AND principal_arn IS NOT NULL AND NOT is_aws_service_call
                   AND coalesce(principal_kind, '') <> 'service'
+                  AND (event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret')
+                       OR event_name LIKE 'GenerateDataKey%' OR event_name LIKE 'ReEncrypt%')
                 GROUP BY principal_arn, key_arn),
             before AS (
                 SELECT DISTINCT principal_arn, key_arn FROM kms_events_all
