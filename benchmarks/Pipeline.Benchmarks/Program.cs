@@ -16,6 +16,11 @@ public static class Program
             return ThroughputCommand.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == Reporting.ReportScaleCommand.Name)
+        {
+            return Reporting.ReportScaleCommand.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == MeasureChild.Name)
         {
             return MeasureChild.Run(args[1..]);

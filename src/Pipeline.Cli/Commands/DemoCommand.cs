@@ -18,7 +18,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         var outDir = new Option<string>("--out") { Description = "Working folder for the demo archive and dataset", DefaultValueFactory = _ => "pipeline-demo" };
-        var days = new Option<int>("--days") { Description = "Days of CloudTrail to generate", DefaultValueFactory = _ => 14 };
+        var days = new Option<int>("--days") { Description = "Days of CloudTrail to generate (the last one has planted incidents)", DefaultValueFactory = _ => 35 };
         var command = new Command("demo", "Generate a small CloudTrail archive, ingest it, and print Decrypt statistics (local files and embedded DuckDB only; no AWS).")
         {
             outDir, days,
@@ -30,16 +30,16 @@ internal static class DemoCommand
             var archive = Path.Combine(root, "archive");
             var data = Path.Combine(root, "data");
             var dayCount = r.GetValue(days);
-            if (dayCount is < 1 or > 90)
+            if (dayCount is < 8 or > 90)
             {
-                await r.InvocationConfiguration.Error.WriteLineAsync($"error: --days must be between 1 and 90 (got {dayCount})").ConfigureAwait(false);
+                await r.InvocationConfiguration.Error.WriteLineAsync($"error: --days must be between 8 and 90 (got {dayCount})").ConfigureAwait(false);
                 return ExitCodes.DatasetNotFound;
             }
 
             var endDate = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
-            await o.WriteLineAsync($"1/3 Generating {dayCount} days of synthetic organization-trail CloudTrail into {archive}").ConfigureAwait(false);
+            await o.WriteLineAsync($"1/3 Generating {dayCount} days of synthetic organization-trail CloudTrail, with incidents planted on the last day, into {archive}").ConfigureAwait(false);
             var manifest = await ArchiveGenerator.GenerateAsync(
-                new GeneratorOptions { OutputDirectory = archive, Days = dayCount, EndDate = endDate, Seed = 42, TargetUncompressedBytes = 6L * 1024 * 1024 },
+                new GeneratorOptions { OutputDirectory = archive, Days = dayCount, EndDate = endDate, Seed = 42, TargetUncompressedBytes = 6L * 1024 * 1024, DeliveryMinutes = 60, Scenario = GeneratorScenario.Anomalies },
                 null,
                 ct).ConfigureAwait(false);
             await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"    {manifest.Files:N0} log files, {manifest.Records:N0} records, {manifest.KmsRecords:N0} of them KMS")).ConfigureAwait(false);
@@ -69,8 +69,19 @@ internal static class DemoCommand
             await o.WriteLineAsync("Decrypt calls per key (queries/decrypt_by_key.sql, top 10):").ConfigureAwait(false);
             await query.WriteResultAsync(BundledQueries.Top(BundledQueries.Read("decrypt_by_key.sql"), 10), o, QueryOutputFormat.Table, ct).ConfigureAwait(false);
             await o.WriteLineAsync().ConfigureAwait(false);
+            var reportDir = Path.Combine(root, "report");
+            var model = await new Pipeline.Analysis.DailyReportBuilder(new Pipeline.Analysis.AnalysisOptions(), TimeProvider.System).BuildAsync(query, endDate, ct).ConfigureAwait(false);
+            var files = await Pipeline.Reporting.ReportWriter.WriteAsync(model, reportDir, ct).ConfigureAwait(false);
+            await o.WriteLineAsync($"Daily report for {endDate:yyyy-MM-dd}: {model.Findings.Count} findings; open {files.HtmlPath}").ConfigureAwait(false);
+            foreach (var f in model.Findings.Take(8))
+            {
+                await o.WriteLineAsync($"  [{f.SeverityText}] {TerminalText.Escape(f.Title)}").ConfigureAwait(false);
+            }
+
+            await o.WriteLineAsync().ConfigureAwait(false);
             await o.WriteLineAsync("Next:").ConfigureAwait(false);
             await o.WriteLineAsync($"  pipeline query queries/high_priority_events.sql --data {data}").ConfigureAwait(false);
+            await o.WriteLineAsync($"  pipeline report --data {data} --date {endDate:yyyy-MM-dd} --out {reportDir}").ConfigureAwait(false);
             await o.WriteLineAsync($"  pipeline query \"select event_name, count(*) from kms_events group by 1 order by 2 desc\" --data {data}").ConfigureAwait(false);
             return ExitCodes.Success;
         });

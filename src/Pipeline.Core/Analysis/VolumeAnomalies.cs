@@ -75,6 +75,28 @@ internal static class VolumeAnomalies
         // Report pairs first; a principal or key anomaly of the same operation that a reported pair explains is dropped.
         var pairs = anomalies.Where(a => a.Key.Principal is not null && a.Key.Key is not null).ToList();
         var explained = pairs.SelectMany(p => new[] { new SeriesKey(p.Key.Operation, p.Key.Principal, null), new SeriesKey(p.Key.Operation, null, p.Key.Key) }).ToHashSet();
+
+        // So is one that only exists because of pairs too young to score: a principal starting to use a new key is a
+        // new_principal_for_key finding, not a volume anomaly of the principal.
+        var youngOnDay = new Dictionary<SeriesKey, long>();
+        foreach (var (key, counts) in series)
+        {
+            if (key.Principal is not null && key.Key is not null && counts.Keys.Min() > day.AddDays(-options.MinBaselineDays) && counts.TryGetValue(day, out var n))
+            {
+                youngOnDay[new SeriesKey(key.Operation, key.Principal, null)] = youngOnDay.GetValueOrDefault(new SeriesKey(key.Operation, key.Principal, null)) + n;
+                youngOnDay[new SeriesKey(key.Operation, null, key.Key)] = youngOnDay.GetValueOrDefault(new SeriesKey(key.Operation, null, key.Key)) + n;
+            }
+        }
+
+        foreach (var a in anomalies.Where(a => (a.Key.Principal is null || a.Key.Key is null) && youngOnDay.ContainsKey(a.Key)))
+        {
+            var rest = SeriesStatistics.Score(a.Counts[..^1], baselineDates, day, a.Score.Count - youngOnDay[a.Key], options);
+            if (!SeriesStatistics.IsAnomalous(rest, options))
+            {
+                explained.Add(a.Key);
+            }
+        }
+
         var reported = pairs.Concat(anomalies.Where(a => (a.Key.Principal is null || a.Key.Key is null) && !explained.Contains(a.Key)))
             .OrderByDescending(a => a.Score.Z)
             .ToList();
