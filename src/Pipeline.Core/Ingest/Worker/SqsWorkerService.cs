@@ -112,6 +112,9 @@ internal sealed class SqsWorkerService : BackgroundService
             ReceiveMessageResponse response;
             try
             {
+                // The long poll is not cancelled on shutdown: SQS may already have handed out messages that an aborted
+                // request would never deliver, leaving them invisible until their timeout. Instead the poll finishes
+                // (at most WaitTimeSeconds) and whatever it returns after a stop request is released at once.
                 response = await _sqs.ReceiveMessageAsync(
                     new ReceiveMessageRequest
                     {
@@ -121,9 +124,15 @@ internal sealed class SqsWorkerService : BackgroundService
                         VisibilityTimeout = (int)_options.VisibilityTimeout.TotalSeconds,
                         MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
                     },
-                    stoppingToken).ConfigureAwait(false);
+                    CancellationToken.None).ConfigureAwait(false);
                 failures = 0;
                 _health.ReceiveSucceeded(_time.GetUtcNow().UtcDateTime);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    await ReleaseAsync(response.Messages ?? []).ConfigureAwait(false);
+                    _slots.Release(held);
+                    return;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -367,6 +376,22 @@ internal sealed class SqsWorkerService : BackgroundService
         }
 
         WorkerLog.Stopped(_logger, released);
+    }
+
+    private async Task ReleaseAsync(IReadOnlyList<Message> messages)
+    {
+        foreach (var message in messages)
+        {
+            try
+            {
+                await _sqs.ChangeMessageVisibilityAsync(_options.QueueUrl, message.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
+                _metrics.MessagesReturned.Add(1);
+            }
+            catch (Exception e)
+            {
+                WorkerLog.Returned(_logger, message.MessageId, "release on shutdown failed (" + AwsErrors.Describe(e) + "); it reappears after its visibility timeout");
+            }
+        }
     }
 
     private async Task WaitForReadsAsync(CancellationToken cancellationToken)
