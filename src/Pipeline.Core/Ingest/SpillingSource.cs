@@ -14,19 +14,7 @@ internal sealed class SpillingSource(IPartitionFileWriter writer)
 
     public async ValueTask SpillAsync(KmsEventBatch batch, CancellationToken cancellationToken)
     {
-        var byDay = new SortedDictionary<int, List<RowRef>>();
-        for (var row = 0; row < batch.Count; row++)
-        {
-            var day = batch.GetEventDay(row);
-            if (!byDay.TryGetValue(day, out var list))
-            {
-                list = [];
-                byDay[day] = list;
-            }
-
-            list.Add(new RowRef(batch, row));
-        }
-
+        var byDay = RowRef.ByDay([batch]);
         foreach (var (day, rows) in byDay)
         {
             _staged.Add(await writer.WriteStagedAsync(day, rows, cancellationToken).ConfigureAwait(false));

@@ -150,21 +150,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
         var started = _time.GetTimestamp();
         try
         {
-            var byDay = new SortedDictionary<int, List<RowRef>>();
-            foreach (var s in sources)
-            {
-                for (var row = 0; row < s.Rows.Count; row++)
-                {
-                    var day = s.Rows.GetEventDay(row);
-                    if (!byDay.TryGetValue(day, out var list))
-                    {
-                        list = [];
-                        byDay[day] = list;
-                    }
-
-                    list.Add(new RowRef(s.Rows, row));
-                }
-            }
+            var byDay = RowRef.ByDay(sources.Select(s => s.Rows));
 
             // Which published files hold each source's rows.
             var filesOf = new Dictionary<KmsEventBatch, HashSet<string>>(ReferenceEqualityComparer.Instance);

@@ -31,18 +31,7 @@ internal sealed class ParquetPartitionWriter : IPartitionFileWriter
     /// <summary>Splits <paramref name="batch"/> by partition day and writes one file per day.</summary>
     public async Task<IReadOnlyList<PublishedFile>> WriteBatchAsync(KmsEventBatch batch, CancellationToken cancellationToken)
     {
-        var byDay = new SortedDictionary<int, List<RowRef>>();
-        for (var row = 0; row < batch.Count; row++)
-        {
-            var day = batch.GetEventDay(row);
-            if (!byDay.TryGetValue(day, out var rows))
-            {
-                byDay[day] = rows = [];
-            }
-
-            rows.Add(new RowRef(batch, row));
-        }
-
+        var byDay = RowRef.ByDay([batch]);
         var published = new List<PublishedFile>(byDay.Count);
         foreach (var (day, rows) in byDay)
         {

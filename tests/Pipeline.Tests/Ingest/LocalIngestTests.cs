@@ -19,9 +19,6 @@ public sealed class LocalIngestTests : IDisposable
         _data.Dispose();
     }
 
-    private static string Decrypts(string prefix, int count) =>
-        Document(Enumerable.Range(0, count).SelectMany(i => new[] { AssumedRoleDecrypt($"{prefix}-{i}"), Ec2Record($"{prefix}-x-{i}") }).ToArray());
-
     private async Task<long> CountAsync(string view = "kms_events")
     {
         using var q = DatasetQuery.Open(_data.Root);

@@ -28,6 +28,10 @@ internal static class CloudTrailRecords
         {"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"},"eventTime":"2026-01-15T10:00:01Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.1","userAgent":"console.amazonaws.com","requestParameters":{"filterSet":{},"instancesSet":{"items":[{"instanceId":"i-0abc"}]}},"responseElements":null,"requestID":"r2","eventID":"{{{{eventId}}}}","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
         """;
 
+    /// <summary>A log document of <paramref name="count"/> assumed-role Decrypts (ids <c>prefix-i</c>) interleaved with as many EC2 records.</summary>
+    public static string Decrypts(string prefix, int count) =>
+        Document(Enumerable.Range(0, count).SelectMany(i => new[] { AssumedRoleDecrypt($"{prefix}-{i}"), Ec2Record($"{prefix}-x-{i}") }).ToArray());
+
     public static string Document(params string[] records) => "{\"Records\":[" + string.Join(",", records) + "]}";
 
     public static byte[] Gzip(string text) => Gzip(Encoding.UTF8.GetBytes(text));

@@ -7,9 +7,6 @@ namespace Pipeline.Tests.Emulator.Worker;
 [Collection("emulator")]
 public sealed class MessageShapeTests(EmulatorFixture emulator)
 {
-    private static string Decrypts(string prefix, int count) =>
-        Document(Enumerable.Range(0, count).SelectMany(i => new[] { AssumedRoleDecrypt($"{prefix}-{i}"), Ec2Record($"{prefix}-x-{i}") }).ToArray());
-
     private async Task AssertIngestedAsync(WorkerTestBed bed, int rows)
     {
         await bed.RunWorkerAsync();

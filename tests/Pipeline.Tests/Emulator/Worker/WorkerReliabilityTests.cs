@@ -9,9 +9,6 @@ namespace Pipeline.Tests.Emulator.Worker;
 [Collection("emulator")]
 public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
 {
-    private static string Decrypts(string prefix, int count) =>
-        Document(Enumerable.Range(0, count).SelectMany(i => new[] { AssumedRoleDecrypt($"{prefix}-{i}"), Ec2Record($"{prefix}-x-{i}") }).ToArray());
-
     [Fact]
     public async Task Duplicate_notifications_and_redeliveries_do_not_duplicate_rows()
     {
