@@ -376,6 +376,7 @@ internal sealed class SqsWorkerService : BackgroundService
         }
 
         WorkerLog.Stopped(_logger, released);
+        _health.Set(WorkerState.Stopped);
     }
 
     private async Task ReleaseAsync(IReadOnlyList<Message> messages)

@@ -9,6 +9,7 @@ internal enum WorkerState
     Running,
     Degraded,
     Stopping,
+    Stopped,
     Failed,
 }
 

@@ -67,9 +67,11 @@ internal static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<WorkerMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<S3ObjectIngestor>>()));
+        // Hosted services stop in reverse order: the health writer is registered first so that it stops last and its
+        // final write records the drained worker, not a running one.
+        services.AddHostedService<HealthFileWriter>();
         services.AddSingleton<SqsWorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<SqsWorkerService>());
-        services.AddHostedService<HealthFileWriter>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using Amazon.S3.Model;
 using Pipeline.Diagnostics;
 using Pipeline.Query;
 using Pipeline.Tests.Ingest;
+using Pipeline.Tests.Support;
 using static Pipeline.Tests.Support.CloudTrailRecords;
 
 namespace Pipeline.Tests.Emulator.Worker;
@@ -137,6 +138,53 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
         Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 10));
         Assert.Equal(0, await bed.CountAsync());
         Assert.Equal(1, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task A_notification_for_an_object_that_does_not_exist_is_reported_and_left_on_the_queue()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var good = await bed.PutLogAsync(Decrypts("present", 3));
+        await bed.SendAsync(NotificationParserTests.S3Event("AWSLogs/o-abcdef1234/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T1059Z_Missing0000000001.json.gz", bed.Bucket));
+        await bed.SendAsync(bed.S3Event(good));
+
+        await bed.RunWorkerAsync();
+
+        Assert.Equal(3, await bed.CountAsync());
+        Assert.Contains(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 11 && e.Message.Contains("NoSuchKey", StringComparison.Ordinal));
+        Assert.Equal(1, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task The_health_command_reports_a_running_worker_as_healthy_and_a_stopped_one_as_not()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var settings = bed.Settings(("Worker:StopWhenIdleFor", "00:00:00"));
+        var healthFile = settings["Worker:HealthFile"]!;
+        using var child = WorkerProcess.Start(emulator, settings);
+        try
+        {
+            Assert.True(await child.WaitForOutputAsync("polling", TimeSpan.FromSeconds(30)), child.OutputText);
+            // The file is rewritten every 5 s; the first receive turns Starting into Running.
+            var (running, output) = (1, string.Empty);
+            for (var i = 0; i < 30 && !output.Contains("\"state\":\"Running\"", StringComparison.Ordinal); i++)
+            {
+                await Task.Delay(500);
+                (running, output, _) = await CliRunner.RunAsync("health", "--file", healthFile);
+            }
+
+            Assert.True(running == 0, output);
+            Assert.Contains("\"state\":\"Running\"", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            child.Terminate();
+            await child.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var (stopped, stoppedOutput, _) = await CliRunner.RunAsync("health", "--file", healthFile);
+        Assert.True(stopped == 1, stoppedOutput);
+        Assert.Equal(1, (await CliRunner.RunAsync("health", "--file", healthFile + ".missing")).ExitCode);
     }
 
     [Fact]
