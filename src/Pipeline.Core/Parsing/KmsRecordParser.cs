@@ -235,7 +235,8 @@ internal sealed class KmsRecordParser
             }
             else if (name.SequenceEqual("policy"u8))
             {
-                f.Policy = Str(ref r, "requestParameters.policy");
+                // CloudTrail logs the policy as a JSON string; some exported or test data carries the document itself.
+                f.Policy = r.TokenType == JsonTokenType.StartObject ? Raw(ref r) : Str(ref r, "requestParameters.policy");
             }
             else if (name.SequenceEqual("pendingWindowInDays"u8))
             {

@@ -198,6 +198,22 @@ public sealed class KmsProjectionTests
     }
 
     [Fact]
+    public async Task A_policy_given_as_a_json_object_instead_of_a_string_is_kept()
+    {
+        var record = AssumedRoleDecrypt().Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"PutKeyPolicy\"", StringComparison.Ordinal)
+            .Replace("\"encryptionAlgorithm\":\"SYMMETRIC_DEFAULT\"", "\"policy\":{ \"Statement\": [ {\"Effect\":\"Allow\"} ] }", StringComparison.Ordinal);
+        Assert.Equal("""{"Statement":[{"Effect":"Allow"}]}""", (await OneRowAsync(record))["policy_json"]);
+    }
+
+    [Theory]
+    [InlineData("2026-01-15 10:05:12")]
+    [InlineData("2026-01-15 10:05:12.000")]
+    public async Task Timestamps_without_t_and_zone_as_in_some_published_samples_are_read_as_utc(string time)
+    {
+        Assert.Equal(new DateTime(2026, 1, 15, 10, 5, 12, DateTimeKind.Utc), (await OneRowAsync(AssumedRoleDecrypt(time: time)))["event_time"]);
+    }
+
+    [Fact]
     public async Task Create_grant_and_schedule_key_deletion_fields_get_their_own_columns()
     {
         const string grant = """
