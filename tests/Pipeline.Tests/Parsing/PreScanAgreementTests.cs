@@ -307,6 +307,20 @@ public sealed class PreScanAgreementTests(PreScanCorpus corpus, ITestOutputHelpe
         }
     }
 
+    // Known disagreement (KmsRecordParser, outside the pre-scan): a lone surrogate escape is valid JSON grammar and
+    // JsonDocument reads these documents, but unescaping it in a field the parser reads throws InvalidOperationException
+    // out of the reader, for a KMS record and for a non-KMS record that is parsed because it has an escape.
+    [Theory(Skip = "known bug: a lone surrogate escape in a parsed string field throws InvalidOperationException (KmsRecordParser.Str/Name)")]
+    [InlineData("""{"Records":[{"eventSource":"s3.amazonaws.com","userAgent":"\ud800"}]}""", new int[0])]
+    [InlineData("""{"Records":[{"eventSource":"kms.amazonaws.com","eventID":"e","eventName":"Decrypt","eventTime":"2026-01-15T10:05:12Z","userAgent":"\ud800"}]}""", new[] { 0 })]
+    public async Task A_lone_surrogate_escape_in_a_parsed_field_is_decided_as_a_full_parse_decides(string document, int[] expected)
+    {
+        var bytes = Encoding.UTF8.GetBytes(document);
+        Assert.Equal(expected.Select(i => (long)i), Reference(bytes).Kept);
+        var actual = await RunPipelineAsync(bytes, new ReadMode(null, 0, false), 1);
+        Assert.Equal(expected.Select(i => (long)i), actual.Kept);
+    }
+
     private sealed record Doc(string Text, byte[] Bytes, List<string> Records);
 
     private sealed record PipelineAnswer(List<long> Kept, long Records, long KmsRecords, long CandidatesParsed);
@@ -404,8 +418,7 @@ public sealed class PreScanAgreementTests(PreScanCorpus corpus, ITestOutputHelpe
             props.Add(("Records", null));
         }
 
-        var i2 = props.FindIndex(p => p.Key == "Records");
-        props[i2] = ("Records", records.Select(r => (object?)new RawJson(r)).ToList());
+        props[props.FindIndex(p => p.Key == "Records")] = ("Records", records.Select(r => (object?)new RawJson(r)).ToList());
         var writer = new RandomJsonWriter(rng, PickLayout(rng)) { KeyEscapeRate = rng.Next(10) == 0 ? 0.05 : 0 };
         writer.Gap();
         writer.WriteValue(props);
