@@ -175,7 +175,7 @@ internal sealed class CloudTrailRecordReader
                         return;
                     }
 
-                    _isRecordsKey = !escaped && data[(_pos + 1)..(keyEnd - 1)].SequenceEqual("Records"u8);
+                    _isRecordsKey = JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Records"u8);
                     _inValue = false;
                     _pos = keyEnd;
                     _phase = Phase.Colon;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 
 namespace Pipeline.Parsing;
 
@@ -116,6 +117,28 @@ internal static class JsonStructure
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// Whether the string token <paramref name="quoted"/> (quotes included, as delimited by <see cref="FindStringEnd"/>)
+    /// reads as <paramref name="text"/>: a name spelled with escapes (<c>"Rec\u006frds"</c>) is the same name.
+    /// </summary>
+    public static bool StringEquals(ReadOnlySpan<byte> quoted, bool escaped, ReadOnlySpan<byte> text)
+    {
+        if (!escaped)
+        {
+            return quoted[1..^1].SequenceEqual(text);
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(quoted);
+            return reader.Read() && reader.ValueTextEquals(text);
+        }
+        catch (JsonException)
+        {
+            return false; // a malformed escape is not the name; like other skipped bytes, it is not validated here
+        }
     }
 
     /// <summary>Finds the end of a number, <c>true</c>, <c>false</c> or <c>null</c> starting at <c>data[start]</c>.</summary>
