@@ -365,7 +365,18 @@ internal sealed class KmsRecordParser
                 return new Utf8Slice((int)r.TokenStartIndex + 1, r.ValueSpan.Length, SliceSource.Record);
             case JsonTokenType.String:
                 EnsureScratch(r.ValueSpan.Length);
-                var n = r.CopyString(_scratch.AsSpan(_scratchUsed));
+                int n;
+                try
+                {
+                    n = r.CopyString(_scratch.AsSpan(_scratchUsed));
+                }
+                catch (InvalidOperationException)
+                {
+                    // Valid JSON that is not valid Unicode once unescaped (a lone surrogate such as \ud800): keep the
+                    // value as written rather than lose the record.
+                    return new Utf8Slice((int)r.TokenStartIndex + 1, r.ValueSpan.Length, SliceSource.Record);
+                }
+
                 var s = new Utf8Slice(_scratchUsed, n, SliceSource.Scratch);
                 _scratchUsed += n;
                 return s;
@@ -432,8 +443,21 @@ internal sealed class KmsRecordParser
             return r.ValueSpan;
         }
 
-        // Escaped property names are legal JSON; names longer than the buffer cannot be ones we read.
-        return r.ValueSpan.Length <= buffer.Length ? buffer[..r.CopyString(buffer)] : [];
+        // Escaped property names are legal JSON; names longer than the buffer cannot be ones we read, and names that
+        // do not unescape to valid Unicode are not ones we read either.
+        if (r.ValueSpan.Length > buffer.Length)
+        {
+            return [];
+        }
+
+        try
+        {
+            return buffer[..r.CopyString(buffer)];
+        }
+        catch (InvalidOperationException)
+        {
+            return [];
+        }
     }
 
     private void EnsureScratch(int extra)
