@@ -50,6 +50,55 @@ public sealed class WorkerCrashTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    [Trait("Category", "Crash")]
+    public async Task Twenty_sigkills_at_random_points_over_a_generated_archive_lose_and_duplicate_nothing()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var archive = Path.Combine(bed.Output + "-archive");
+        var manifest = await Pipeline.Generation.ArchiveGenerator.GenerateAsync(
+            new Pipeline.Generation.GeneratorOptions { OutputDirectory = archive, Days = 2, EndDate = new DateOnly(2026, 1, 14), Seed = 99, TargetUncompressedBytes = 6L * 1024 * 1024, DeliveryMinutes = 120 },
+            null,
+            CancellationToken.None);
+        try
+        {
+            foreach (var file in Pipeline.Ingest.LocalArchiveWalker.Walk([archive]).Files)
+            {
+                var key = Path.GetRelativePath(archive, file.Path).Replace('\\', '/');
+                await bed.PutObjectAsync(key, await File.ReadAllBytesAsync(file.Path));
+                await bed.SendAsync(bed.S3Event(key));
+            }
+
+            var childSettings = bed.Settings(
+                ("Worker:VisibilityTimeout", "00:00:02"),
+                ("Worker:HeartbeatInterval", "00:00:00.5"),
+                ("Worker:StopWhenIdleFor", "00:00:00"),
+                ("Sink:FlushRows", "400"),
+                ("Sink:FlushAge", "00:00:01"),
+                ("Sink:SpillBytes", "1048576"),
+                ("Worker:MaxConcurrentMessages", "3"));
+            var random = new Random(1128);
+            for (var round = 0; round < 20; round++)
+            {
+                using var child = WorkerProcess.Start(emulator, childSettings);
+                Assert.True(await child.WaitForOutputAsync("polling", TimeSpan.FromSeconds(30)), child.OutputText);
+                await Task.Delay(random.Next(100, 1200));
+                child.KillHard();
+            }
+
+            await bed.RunWorkerAsync(bed.Settings(("Worker:StopWhenIdleFor", "00:00:05"), ("Worker:VisibilityTimeout", "00:00:02"), ("Worker:HeartbeatInterval", "00:00:00.5")), TimeSpan.FromSeconds(180));
+
+            Assert.Equal(manifest.DistinctKmsEventIds, await bed.CountAsync());
+            Assert.Equal(manifest.DistinctKmsEventIds, await bed.CountAsync("select count(distinct event_id) from kms_events"));
+            Assert.Equal(0, await bed.MessagesLeftAsync());
+            Assert.DoesNotContain(Directory.GetFiles(bed.Output, "*.parquet", SearchOption.AllDirectories), f => Path.GetFileName(f).StartsWith(".tmp-", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(archive, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Sigterm_flushes_what_was_read_deletes_it_and_strands_no_message()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
