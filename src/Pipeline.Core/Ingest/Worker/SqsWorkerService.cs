@@ -33,6 +33,8 @@ internal sealed class SqsWorkerService : BackgroundService
     private readonly ConcurrentDictionary<Task, byte> _handlers = new();
     private readonly CancellationTokenSource _readCancel = new();
     private int _handled;
+    private int _outputFailures;
+    private long _outputBlockedUntilTicks;
 
     public SqsWorkerService(
         IAmazonSQS sqs,
@@ -95,6 +97,13 @@ internal sealed class SqsWorkerService : BackgroundService
 
             try
             {
+                // While the output cannot be written, take no messages until the back-off passes, then probe with one.
+                var blockedFor = TimeSpan.FromTicks(Interlocked.Read(ref _outputBlockedUntilTicks) - _time.GetUtcNow().UtcTicks);
+                if (blockedFor > TimeSpan.Zero)
+                {
+                    await Task.Delay(blockedFor, _time, stoppingToken).ConfigureAwait(false);
+                }
+
                 await _slots.WaitAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -104,7 +113,7 @@ internal sealed class SqsWorkerService : BackgroundService
 
             // Ask only for what can be processed now: one slot is held, take any others that are free.
             var held = 1;
-            while (held < _options.MaxMessagesPerReceive && _slots.Wait(0, CancellationToken.None))
+            while (held < _options.MaxMessagesPerReceive && Volatile.Read(ref _outputFailures) == 0 && _slots.Wait(0, CancellationToken.None))
             {
                 held++;
             }
@@ -259,8 +268,15 @@ internal sealed class SqsWorkerService : BackgroundService
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 WorkerLog.PublishFailed(_logger, m.MessageId, e.Message);
+                OutputFailed(e);
                 Return(m, "its rows could not be written");
                 return;
+            }
+
+            if (publications.Count > 0 && Interlocked.Exchange(ref _outputFailures, 0) > 0)
+            {
+                _health.SetOutputProblem(null);
+                WorkerLog.OutputRecovered(_logger);
             }
 
             if (failure is not null)
@@ -377,6 +393,19 @@ internal sealed class SqsWorkerService : BackgroundService
 
         WorkerLog.Stopped(_logger, released);
         _health.Set(WorkerState.Stopped);
+    }
+
+    /// <summary>
+    /// The output could not be written (disk full, permissions, S3 refusing): report unhealthy and stop taking messages
+    /// for a capped, growing back-off; unwritten messages stay on the queue. The next success clears it.
+    /// </summary>
+    private void OutputFailed(Exception e)
+    {
+        var failures = Interlocked.Increment(ref _outputFailures);
+        var delay = AwsErrors.Backoff(failures - 1, _options.MaxBackoff);
+        Interlocked.Exchange(ref _outputBlockedUntilTicks, (_time.GetUtcNow() + delay).UtcTicks);
+        _health.SetOutputProblem("output cannot be written: " + e.Message);
+        WorkerLog.OutputFailing(_logger, failures, delay.TotalMilliseconds);
     }
 
     private async Task ReleaseAsync(IReadOnlyList<Message> messages)

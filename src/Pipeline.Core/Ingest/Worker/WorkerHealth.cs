@@ -23,6 +23,7 @@ internal sealed class WorkerHealth
     private WorkerState _state = WorkerState.Starting;
     private string? _reason;
     private DateTime _lastReceiveUtc;
+    private string? _outputProblem;
 
     public WorkerState State
     {
@@ -30,8 +31,17 @@ internal sealed class WorkerHealth
         {
             lock (_gate)
             {
-                return _state;
+                return Effective();
             }
+        }
+    }
+
+    /// <summary>Marks the output as failing (the worker is degraded until it is cleared) or, with null, as working again.</summary>
+    public void SetOutputProblem(string? problem)
+    {
+        lock (_gate)
+        {
+            _outputProblem = problem;
         }
     }
 
@@ -62,14 +72,16 @@ internal sealed class WorkerHealth
         }
     }
 
+    private WorkerState Effective() => _outputProblem is not null && _state is WorkerState.Running or WorkerState.Starting ? WorkerState.Degraded : _state;
+
     public string ToJson(DateTime nowUtc, int inFlight)
     {
         lock (_gate)
         {
             return JsonSerializer.Serialize(new Dictionary<string, object?>
             {
-                ["state"] = _state.ToString(),
-                ["reason"] = _reason,
+                ["state"] = Effective().ToString(),
+                ["reason"] = _outputProblem ?? _reason,
                 ["written_at"] = nowUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                 ["last_receive"] = _lastReceiveUtc == default ? null : _lastReceiveUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                 ["in_flight_messages"] = inFlight,

@@ -72,6 +72,12 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 22, Level = LogLevel.Error, Message = "Message {MessageId}: unexpected error; the message is returned to the queue")]
     public static partial void Unexpected(ILogger logger, Exception exception, string messageId);
 
+    [LoggerMessage(EventId = EventIds.Worker + 23, Level = LogLevel.Error, Message = "The output cannot be written ({Failures} failures in a row); taking no messages for {DelayMs:F0} ms, then probing with one. Unwritten messages stay on the queue")]
+    public static partial void OutputFailing(ILogger logger, int failures, double delayMs);
+
+    [LoggerMessage(EventId = EventIds.Worker + 24, Level = LogLevel.Information, Message = "The output is writable again; resuming normal intake")]
+    public static partial void OutputRecovered(ILogger logger);
+
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)
     {

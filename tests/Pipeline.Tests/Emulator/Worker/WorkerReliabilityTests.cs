@@ -188,6 +188,41 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task An_unwritable_output_keeps_messages_on_the_queue_reports_unhealthy_and_recovers()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        for (var i = 0; i < 3; i++)
+        {
+            await bed.SendAsync(bed.S3Event(await bed.PutLogAsync(Decrypts($"full{i}", 4))));
+        }
+
+        // A file where the table directory should be: every Parquet write fails, as on a full or read-only disk.
+        Directory.CreateDirectory(bed.Output);
+        var blocker = Path.Combine(bed.Output, "kms_events");
+        await File.WriteAllTextAsync(blocker, "not a directory");
+        var settings = bed.Settings(("Worker:VisibilityTimeout", "00:00:02"), ("Worker:HeartbeatInterval", "00:00:00.5"), ("Worker:MaxBackoff", "00:00:01"), ("Worker:StopWhenIdleFor", "00:00:06"));
+        var run = bed.RunWorkerAsync(settings, TimeSpan.FromSeconds(90));
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (bed.Logs.Count(EventIds.Worker + 23) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(bed.Logs.Count(EventIds.Worker + 23) > 0, bed.LogText);
+        Assert.Equal(3, await bed.MessagesLeftAsync());
+        await Task.Delay(5500); // the health file is rewritten every 5 s
+        Assert.Contains("\"state\":\"Degraded\"", await File.ReadAllTextAsync(settings["Worker:HealthFile"]!), StringComparison.Ordinal);
+
+        File.Delete(blocker); // space comes back
+        await run;
+
+        Assert.Equal(12, await bed.CountAsync("select count(*) from kms_events_all"));
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+        Assert.True(bed.Logs.Count(EventIds.Worker + 24) > 0, bed.LogText);
+    }
+
+    [Fact]
     public async Task A_queue_that_does_not_exist_stops_the_worker_with_a_clear_error_and_exit_code()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
