@@ -34,7 +34,8 @@ internal sealed class S3ObjectIngestor(
 
     public async Task<ObjectOutcome> IngestAsync(string messageId, NotificationObject obj, CancellationToken cancellationToken)
     {
-        var key = obj.Bucket + "\n" + obj.Key;
+        // The version is part of the key: a notification for a newer version must not be answered by an older read.
+        var key = obj.Bucket + "\n" + obj.Key + "\n" + (obj.ETag ?? "?");
         var mine = new TaskCompletionSource<ObjectOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         var current = _inProgress.GetOrAdd(key, mine.Task);
         if (current != mine.Task)

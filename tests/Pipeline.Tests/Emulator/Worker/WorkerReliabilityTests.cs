@@ -223,6 +223,23 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task An_object_overwritten_after_its_notification_is_skipped_and_its_new_version_is_read_once()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var key = await bed.PutLogAsync(Decrypts("v1", 2));
+        var staleNotification = bed.S3Event(key);
+        await bed.PutObjectAsync(key, Gzip(Decrypts("v2", 3)));
+        await bed.SendAsync(staleNotification);
+        await bed.SendAsync(bed.S3Event(key));
+
+        await bed.RunWorkerAsync();
+
+        Assert.Equal(1, bed.Logs.Count(EventIds.Worker + 13));
+        Assert.Equal(["v2-0", "v2-1", "v2-2"], await bed.EventIdsAsync());
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
     public async Task A_queue_that_does_not_exist_stops_the_worker_with_a_clear_error_and_exit_code()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
