@@ -11,7 +11,7 @@ namespace Pipeline.Analysis;
 /// baseline days: usually a trail excluding KMS events (<c>ExcludeManagementEventSources</c>), not silence. The
 /// dataset keeps only KMS rows, so this reads the ledger, which records every ingested object with its row count.
 /// </summary>
-internal static class CoverageGaps
+internal static partial class CoverageGaps
 {
     public static async Task<IReadOnlyList<Finding>> FindAsync(string datasetRoot, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
@@ -88,7 +88,10 @@ internal static class CoverageGaps
         var normalized = location.Replace('\\', '/');
         if (!CloudTrailObjectKey.TryParse(normalized, out _, out account, out var region))
         {
-            return false;
+            // A log file copied out of the bucket layout still names its account and delivery time.
+            var name = FileName().Match(normalized[(normalized.LastIndexOf('/') + 1)..]);
+            account = name.Success ? name.Groups["acct"].Value : string.Empty;
+            return name.Success && DateOnly.TryParseExact(name.Groups["day"].Value, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
         }
 
         var marker = $"/{account}/CloudTrail/{region}/";
@@ -96,4 +99,7 @@ internal static class CoverageGaps
         var parts = normalized[(at + marker.Length)..].Split('/');
         return parts.Length >= 3 && DateOnly.TryParseExact($"{parts[0]}-{parts[1]}-{parts[2]}", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<acct>\d{12})_CloudTrail_[a-z0-9-]+_(?<day>\d{8})T\d{4}Z_", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex FileName();
 }
