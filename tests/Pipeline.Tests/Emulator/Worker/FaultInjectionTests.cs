@@ -138,7 +138,14 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
     }
 
     [Fact]
-    public async Task Slow_downs_on_the_first_uploads_to_an_s3_output_still_publish_every_row_once()
+    public Task Slow_downs_on_the_first_uploads_to_an_s3_output_still_publish_every_row_once() =>
+        S3OutputUnderSlowDownsAsync(oneMarkerFailsForGood: false);
+
+    [Fact(Skip = "Known bug: a ledger marker write that fails after its Parquet file was published leaves the message on the queue; its redelivery finds no marker and publishes the rows again (27 rows instead of 24). See DatasetSink.FlushAsync/NotifyAsync.")]
+    public Task A_ledger_marker_that_cannot_be_written_after_its_rows_were_published_does_not_duplicate_them() =>
+        S3OutputUnderSlowDownsAsync(oneMarkerFailsForGood: true);
+
+    private async Task S3OutputUnderSlowDownsAsync(bool oneMarkerFailsForGood)
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
         await using var proxy = new FaultProxy(emulator.ServiceUrl);
@@ -146,9 +153,16 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         await bed.S3.PutBucketAsync(outBucket);
         await SeedAsync(bed, "s3put");
 
-        // The first flush fails on its parquet upload; the next fails on its ledger marker, after the parquet landed.
-        // Each failed flush leaves its messages to come back after the 2 s visibility timeout.
-        var ledgerSlowDowns = proxy.Fail("PutObject 503 (ledger)", r => r.IsS3PutObject && r.Path.Contains("/_ledger/", StringComparison.Ordinal), FaultKind.SlowDown, 2);
+        // The first flush fails on its Parquet upload (both SDK tries) and its messages come back after the 2 s
+        // visibility timeout. In the next flush, either two different ledger markers each get one 503, which the SDK's
+        // own retry absorbs, or both tries of one marker fail, so that marker's write fails after its rows were published.
+        string? marker = null;
+        var ledgerSlowDowns = proxy.Fail(
+            oneMarkerFailsForGood ? "PutObject 503 (one ledger marker, both tries)" : "PutObject 503 (ledger)",
+            r => r.IsS3PutObject && r.Path.Contains("/_ledger/", StringComparison.Ordinal)
+                && (!oneMarkerFailsForGood || (Interlocked.CompareExchange(ref marker, r.Path, null) ?? r.Path) == r.Path),
+            FaultKind.SlowDown,
+            2);
         var slowDowns = proxy.Fail("PutObject 503", r => r.IsS3PutObject, FaultKind.SlowDown, 2);
 
         await RunAsync(bed, proxy, bed.Settings(
@@ -159,6 +173,7 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
 
         Assert.Equal(2, slowDowns.Injected);
         Assert.Equal(2, ledgerSlowDowns.Injected);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 21) >= 1, "no flush failed:\n" + bed.LogText);
         Assert.Equal(0, await bed.MessagesLeftAsync());
 
         var listed = await bed.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = outBucket, Prefix = "faults/kms/" });
@@ -177,7 +192,7 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         using var q = DatasetQuery.Open(local);
         var rows = Convert.ToInt64(await q.QueryScalarAsync("select count(*) from kms_events_all", CancellationToken.None), CultureInfo.InvariantCulture);
         var distinct = Convert.ToInt64(await q.QueryScalarAsync("select count(distinct event_id) from kms_events_all", CancellationToken.None), CultureInfo.InvariantCulture);
-        Assert.True(rows == ExpectedRows, $"{rows} rows in {string.Join(", ", keys)}\n{bed.LogText}");
+        Assert.True(rows == ExpectedRows, $"{rows} rows instead of {ExpectedRows}; faults: {proxy.Describe()}\n{bed.LogText}");
         Assert.Equal(ExpectedRows, distinct);
     }
 
@@ -216,6 +231,10 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         finally
         {
             output.WriteLine($"worker ran {started.Elapsed.TotalSeconds:F1} s; {proxy.Forwarded} requests forwarded; faults: {proxy.Describe()}");
+            output.WriteLine(
+                $"receive failures {bed.Logs.Count(EventIds.Worker + 2)}, reads {bed.Logs.Count(EventIds.Worker + 10)}, read retries {bed.Logs.Count(EventIds.Worker + 12)}, " +
+                $"already ingested {bed.Logs.Count(EventIds.Worker + 9)}, deletes given up {bed.Logs.Count(EventIds.Worker + 14)}, " +
+                $"extensions failed {bed.Logs.Count(EventIds.Worker + 17)}, writes failed {bed.Logs.Count(EventIds.Worker + 21)}");
         }
     }
 
