@@ -160,6 +160,11 @@ internal sealed class SqsWorkerService : BackgroundService
             catch (Exception e)
             {
                 _slots.Release(held);
+
+                // A failing receive saw nothing of the queue: it is not idleness, and counting it as such would let
+                // the first empty answer after an outage stop the worker while messages lost in that outage (handed
+                // out in a response that never arrived) are still due to reappear.
+                idleSince = _time.GetTimestamp();
                 var delay = AwsErrors.Backoff(failures++, _options.MaxBackoff);
                 _health.Set(WorkerState.Degraded, "receive failing: " + AwsErrors.Describe(e));
                 WorkerLog.ReceiveFailed(_logger, AwsErrors.Describe(e), delay.TotalMilliseconds);

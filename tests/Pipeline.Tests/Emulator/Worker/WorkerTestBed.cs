@@ -123,12 +123,16 @@ internal sealed class WorkerTestBed : IAsyncDisposable
     }
 
     /// <summary>Runs the worker host in this process until it stops by itself (idle) or the timeout passes; returns its exit code.</summary>
-    public async Task<int> RunWorkerAsync(Dictionary<string, string?>? settings = null, TimeSpan? timeout = null)
+    /// <remarks>
+    /// <paramref name="sqs"/> and <paramref name="s3"/> replace the emulator clients the worker gets (for example clients
+    /// that go through a <see cref="FaultProxy"/>); the caller keeps ownership and disposes them.
+    /// </remarks>
+    public async Task<int> RunWorkerAsync(Dictionary<string, string?>? settings = null, TimeSpan? timeout = null, Amazon.SQS.IAmazonSQS? sqs = null, Amazon.S3.IAmazonS3? s3 = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings ?? Settings());
-        builder.Services.AddSingleton<Amazon.SQS.IAmazonSQS>(Emulator.CreateSqsClient());
-        builder.Services.AddSingleton<Amazon.S3.IAmazonS3>(Emulator.CreateS3Client());
+        builder.Services.AddSingleton<Amazon.SQS.IAmazonSQS>(sqs ?? Emulator.CreateSqsClient());
+        builder.Services.AddSingleton<Amazon.S3.IAmazonS3>(s3 ?? Emulator.CreateS3Client());
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(Logs);

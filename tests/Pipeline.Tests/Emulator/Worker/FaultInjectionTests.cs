@@ -1,0 +1,248 @@
+using System.Globalization;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.SQS;
+using Pipeline.Diagnostics;
+using Pipeline.Query;
+using Xunit.Abstractions;
+using static Pipeline.Tests.Support.CloudTrailRecords;
+
+namespace Pipeline.Tests.Emulator.Worker;
+
+/// <summary>
+/// The worker against an emulator behind a <see cref="FaultProxy"/>: the SDK clients retry once and time out after
+/// 5 s, so the injected faults reach the worker's own retry, back-off, heartbeat and ledger logic.
+/// </summary>
+[Collection("emulator")]
+public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHelper output)
+{
+    private const int Objects = 8;
+    private const int RowsPerObject = 3;
+    private const long ExpectedRows = Objects * RowsPerObject;
+
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task Errors_and_slow_downs_on_the_first_object_reads_are_retried_and_every_row_lands_once()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "get5xx");
+        var internalErrors = proxy.Fail("GetObject 500", r => r.IsS3GetObject, FaultKind.InternalError, 3);
+        var slowDowns = proxy.Fail("GetObject 503", r => r.IsS3GetObject, FaultKind.SlowDown, 3);
+
+        await RunAsync(bed, proxy, bed.Settings());
+
+        Assert.Equal(3, internalErrors.Injected);
+        Assert.Equal(3, slowDowns.Injected);
+        await AssertExactlyOnceAsync(bed, proxy);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 12) >= 1, "no object read was retried by the worker:\n" + bed.LogText);
+        Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 11));
+    }
+
+    [Fact]
+    public async Task Connections_reset_in_the_middle_of_an_object_body_restart_the_object_without_duplicating_rows()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "reset");
+        var resets = proxy.Fail("GetObject reset", r => r.IsS3GetObject, FaultKind.ResetMidBody, 3);
+
+        await RunAsync(bed, proxy, bed.Settings());
+
+        Assert.Equal(3, resets.Injected);
+        await AssertExactlyOnceAsync(bed, proxy);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 12) >= 3, "the resets were not seen as retried reads:\n" + bed.LogText);
+        Assert.Equal(Objects, bed.Logs.Count(EventIds.Worker + 10));
+    }
+
+    [Fact]
+    public async Task Errors_resets_and_timeouts_on_receive_make_the_worker_back_off_and_still_drain_the_queue()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "receive");
+        var errors = proxy.Fail("ReceiveMessage 500", r => r.IsSqs("ReceiveMessage"), FaultKind.InternalError, 4);
+        var unavailable = proxy.Fail("ReceiveMessage 503", r => r.IsSqs("ReceiveMessage"), FaultKind.SlowDown, 2);
+        var timeouts = proxy.Fail("ReceiveMessage held", r => r.IsSqs("ReceiveMessage"), FaultKind.Delay, 1, TimeSpan.FromSeconds(4));
+
+        // A reset after the emulator handed out messages loses them until their visibility timeout ends. The SDK
+        // (3 s timeout here) retries the held request and the resets inside one call, which the worker sees as one
+        // slow receive; the idle stop must outlast that call plus the visibility timeout.
+        var resets = proxy.Fail("ReceiveMessage reset", r => r.IsSqs("ReceiveMessage"), FaultKind.ResetMidBody, 2);
+
+        await RunAsync(bed, proxy, bed.Settings(
+            ("Worker:VisibilityTimeout", "00:00:02"),
+            ("Worker:HeartbeatInterval", "00:00:00.5"),
+            ("Worker:StopWhenIdleFor", "00:00:06")),
+            TimeSpan.FromSeconds(3));
+
+        Assert.Equal(4, errors.Injected);
+        Assert.Equal(2, unavailable.Injected);
+        Assert.Equal(1, timeouts.Injected);
+        Assert.Equal(2, resets.Injected);
+        await AssertExactlyOnceAsync(bed, proxy);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 2) >= 3, "the worker did not report and back off from failed receives:\n" + bed.LogText);
+    }
+
+    [Fact]
+    public async Task Failed_deletes_leave_messages_to_be_redelivered_and_the_ledger_keeps_their_rows_from_being_duplicated()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "delete");
+
+        // Every attempt to delete one message fails (2 SDK tries for each of the worker's 4 attempts), so that message
+        // comes back after its visibility timeout; then two deletes that the emulator performed lose their answers.
+        string? victim = null;
+        var errors = proxy.Fail(
+            "DeleteMessage 500 (one message)",
+            r => r.IsSqs("DeleteMessage") && (Interlocked.CompareExchange(ref victim, r.Body, null) ?? r.Body) == r.Body,
+            FaultKind.InternalError,
+            8);
+        var lostAnswers = proxy.Fail("DeleteMessage reset", r => r.IsSqs("DeleteMessage"), FaultKind.ResetMidBody, 2);
+
+        await RunAsync(bed, proxy, bed.Settings(
+            ("Worker:VisibilityTimeout", "00:00:02"),
+            ("Worker:HeartbeatInterval", "00:00:00.5"),
+            ("Worker:StopWhenIdleFor", "00:00:06")));
+
+        Assert.Equal(8, errors.Injected);
+        Assert.Equal(2, lostAnswers.Injected);
+        await AssertExactlyOnceAsync(bed, proxy);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 14) >= 1, "no delete gave up, so nothing was redelivered:\n" + bed.LogText);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 9) >= 1, "no redelivery was skipped through the ledger:\n" + bed.LogText);
+        Assert.Equal(Objects, bed.Logs.Count(EventIds.Worker + 10));
+    }
+
+    [Fact]
+    public async Task Failed_visibility_extensions_while_rows_wait_for_a_flush_do_not_duplicate_rows()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "heartbeat");
+        var errors = proxy.Fail("ChangeMessageVisibility 500", r => r.SqsAction?.StartsWith("ChangeMessageVisibility", StringComparison.Ordinal) == true, FaultKind.InternalError, 12);
+        var flaky = proxy.FailSometimes("ChangeMessageVisibility flaky", r => r.SqsAction?.StartsWith("ChangeMessageVisibility", StringComparison.Ordinal) == true, FaultKind.SlowDown, 0.3);
+
+        // The flush waits 5 s; the 2 s visibility timeout runs out while every extension fails for the first ~3 s.
+        await RunAsync(bed, proxy, bed.Settings(
+            ("Worker:VisibilityTimeout", "00:00:02"),
+            ("Worker:HeartbeatInterval", "00:00:00.5"),
+            ("Sink:FlushAge", "00:00:05"),
+            ("Worker:StopWhenIdleFor", "00:00:04")));
+
+        Assert.Equal(12, errors.Injected);
+        Assert.True(flaky.Injected > 0, proxy.Describe());
+        await AssertExactlyOnceAsync(bed, proxy);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 17) >= 1, "no extension failure was reported:\n" + bed.LogText);
+    }
+
+    [Fact]
+    public Task Slow_downs_on_the_first_uploads_to_an_s3_output_still_publish_every_row_once() =>
+        S3OutputUnderSlowDownsAsync(oneMarkerFailsForGood: false);
+
+    [Fact(Skip = "Known bug: a ledger marker write that fails after its Parquet file was published leaves the message on the queue; its redelivery finds no marker and publishes the rows again (27 rows instead of 24). See DatasetSink.FlushAsync/NotifyAsync.")]
+    public Task A_ledger_marker_that_cannot_be_written_after_its_rows_were_published_does_not_duplicate_them() =>
+        S3OutputUnderSlowDownsAsync(oneMarkerFailsForGood: true);
+
+    private async Task S3OutputUnderSlowDownsAsync(bool oneMarkerFailsForGood)
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        var outBucket = emulator.UniqueName("out");
+        await bed.S3.PutBucketAsync(outBucket);
+        await SeedAsync(bed, "s3put");
+
+        // The first flush fails on its Parquet upload (both SDK tries) and its messages come back after the 2 s
+        // visibility timeout. In the next flush, either two different ledger markers each get one 503, which the SDK's
+        // own retry absorbs, or both tries of one marker fail, so that marker's write fails after its rows were published.
+        string? marker = null;
+        var ledgerSlowDowns = proxy.Fail(
+            oneMarkerFailsForGood ? "PutObject 503 (one ledger marker, both tries)" : "PutObject 503 (ledger)",
+            r => r.IsS3PutObject && r.Path.Contains("/_ledger/", StringComparison.Ordinal)
+                && (!oneMarkerFailsForGood || (Interlocked.CompareExchange(ref marker, r.Path, null) ?? r.Path) == r.Path),
+            FaultKind.SlowDown,
+            2);
+        var slowDowns = proxy.Fail("PutObject 503", r => r.IsS3PutObject, FaultKind.SlowDown, 2);
+
+        await RunAsync(bed, proxy, bed.Settings(
+            ("Worker:Output", $"s3://{outBucket}/faults/kms"),
+            ("Worker:VisibilityTimeout", "00:00:02"),
+            ("Worker:HeartbeatInterval", "00:00:00.5"),
+            ("Worker:StopWhenIdleFor", "00:00:04")));
+
+        Assert.Equal(2, slowDowns.Injected);
+        Assert.Equal(2, ledgerSlowDowns.Injected);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 21) >= 1, "no flush failed:\n" + bed.LogText);
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+
+        var listed = await bed.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = outBucket, Prefix = "faults/kms/" });
+        var keys = listed.S3Objects.Select(o => o.Key).ToList();
+        Assert.DoesNotContain(keys, k => k.Contains(".tmp-", StringComparison.Ordinal));
+        var local = Path.Combine(bed.Output, "downloaded");
+        foreach (var k in keys.Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)))
+        {
+            var path = Path.Combine(local, k["faults/kms/".Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var o = await bed.S3.GetObjectAsync(outBucket, k);
+            await using var f = File.Create(path);
+            await o.ResponseStream.CopyToAsync(f);
+        }
+
+        using var q = DatasetQuery.Open(local);
+        var rows = Convert.ToInt64(await q.QueryScalarAsync("select count(*) from kms_events_all", CancellationToken.None), CultureInfo.InvariantCulture);
+        var distinct = Convert.ToInt64(await q.QueryScalarAsync("select count(distinct event_id) from kms_events_all", CancellationToken.None), CultureInfo.InvariantCulture);
+        Assert.True(rows == ExpectedRows, $"{rows} rows instead of {ExpectedRows}; faults: {proxy.Describe()}\n{bed.LogText}");
+        Assert.Equal(ExpectedRows, distinct);
+    }
+
+    private static async Task SeedAsync(WorkerTestBed bed, string prefix)
+    {
+        for (var i = 0; i < Objects; i++)
+        {
+            var key = await bed.PutLogAsync(Decrypts($"{prefix}{i}", RowsPerObject));
+            await bed.SendAsync(bed.S3Event(key));
+        }
+    }
+
+    /// <summary>Runs the worker with SDK clients that go through the proxy, retry once and time out quickly.</summary>
+    private async Task RunAsync(WorkerTestBed bed, FaultProxy proxy, Dictionary<string, string?> settings, TimeSpan? clientTimeout = null)
+    {
+        using var sqs = new AmazonSQSClient(EmulatorFixture.Credentials, new AmazonSQSConfig
+        {
+            ServiceURL = proxy.Url,
+            AuthenticationRegion = EmulatorFixture.Region,
+            MaxErrorRetry = 1,
+            Timeout = clientTimeout ?? ClientTimeout,
+        });
+        using var s3 = new AmazonS3Client(EmulatorFixture.Credentials, new AmazonS3Config
+        {
+            ServiceURL = proxy.Url,
+            AuthenticationRegion = EmulatorFixture.Region,
+            ForcePathStyle = true,
+            MaxErrorRetry = 1,
+            Timeout = clientTimeout ?? ClientTimeout,
+        });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await bed.RunWorkerAsync(settings, TimeSpan.FromSeconds(40), sqs, s3);
+        }
+        finally
+        {
+            output.WriteLine($"worker ran {started.Elapsed.TotalSeconds:F1} s; {proxy.Forwarded} requests forwarded; faults: {proxy.Describe()}");
+            output.WriteLine(
+                $"receive failures {bed.Logs.Count(EventIds.Worker + 2)}, reads {bed.Logs.Count(EventIds.Worker + 10)}, read retries {bed.Logs.Count(EventIds.Worker + 12)}, " +
+                $"already ingested {bed.Logs.Count(EventIds.Worker + 9)}, deletes given up {bed.Logs.Count(EventIds.Worker + 14)}, " +
+                $"extensions failed {bed.Logs.Count(EventIds.Worker + 17)}, writes failed {bed.Logs.Count(EventIds.Worker + 21)}");
+        }
+    }
+
+    private static async Task AssertExactlyOnceAsync(WorkerTestBed bed, FaultProxy proxy)
+    {
+        var rows = await bed.CountAsync("select count(*) from kms_events_all");
+        Assert.True(rows == ExpectedRows, $"{rows} rows instead of {ExpectedRows}; faults: {proxy.Describe()}\n{bed.LogText}");
+        Assert.Equal(ExpectedRows, await bed.CountAsync("select count(distinct event_id) from kms_events_all"));
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+}
