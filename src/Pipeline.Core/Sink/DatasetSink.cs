@@ -226,15 +226,20 @@ internal sealed partial class DatasetSink : IAsyncDisposable
             {
                 await _onPublished(published, CancellationToken.None).ConfigureAwait(false);
             }
-
-            source.Completion.TrySetResult(published);
         }
         catch (Exception ex)
         {
-            // The rows are visible; only the bookkeeping failed. Report it so the source is not acknowledged.
-            source.Completion.TrySetException(ex);
+            // The rows are durable and visible: that is what the source waits for. The bookkeeping (a ledger marker) is
+            // a hint; failing the source here would leave its message on the queue, and the redelivery would publish
+            // the same rows a second time.
+            LogBookkeepingFailed(_logger, ex, published.Identity.ToString() ?? "?");
         }
+
+        source.Completion.TrySetResult(published);
     }
+
+    [LoggerMessage(EventId = EventIds.Sink + 20, Level = LogLevel.Warning, Message = "Rows of {Source} are published but recording it in the ledger failed; a later duplicate notification would read it again (the kms_events view hides the copies)")]
+    private static partial void LogBookkeepingFailed(ILogger logger, Exception exception, string source);
 
     [LoggerMessage(EventId = EventIds.Sink + 1, Level = LogLevel.Debug, Message = "Flushed ({Reason}): {Sources} sources, {Rows} rows, {Days} partition days in {ElapsedMs:F0} ms")]
     private static partial void LogFlushed(ILogger logger, string reason, int sources, long rows, int days, double elapsedMs);

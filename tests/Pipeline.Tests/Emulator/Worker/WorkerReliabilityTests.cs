@@ -60,10 +60,11 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
         var key = await bed.PutLogAsync(Decrypts("slow", 3));
         await bed.SendAsync(bed.S3Event(key));
 
+        // Visibility 4 s, heartbeat every second: a tick may be late under CI load without the message reappearing.
         await bed.RunWorkerAsync(bed.Settings(
-            ("Worker:VisibilityTimeout", "00:00:02"),
-            ("Worker:HeartbeatInterval", "00:00:00.5"),
-            ("Sink:FlushAge", "00:00:07"),
+            ("Worker:VisibilityTimeout", "00:00:04"),
+            ("Worker:HeartbeatInterval", "00:00:01"),
+            ("Sink:FlushAge", "00:00:12"),
             ("Worker:StopWhenIdleFor", "00:00:01")));
 
         Assert.Equal(3, await bed.CountAsync("select count(*) from kms_events_all"));
