@@ -265,6 +265,7 @@ internal sealed class SqsWorkerService : BackgroundService
             // Reading is done: let the next message in while this one waits for its rows to be published.
             _slots.Release();
             slotHeld = false;
+            var readsDone = _time.GetTimestamp();
 
             try
             {
@@ -276,6 +277,11 @@ internal sealed class SqsWorkerService : BackgroundService
                 OutputFailed(e);
                 Return(m, "its rows could not be written");
                 return;
+            }
+
+            if (publications.Count > 0)
+            {
+                _metrics.PublishLatency.Record(_time.GetElapsedTime(readsDone).TotalSeconds);
             }
 
             if (publications.Count > 0 && Interlocked.Exchange(ref _outputFailures, 0) > 0)
