@@ -181,19 +181,7 @@ internal sealed class KmsRecordParser
                 continue;
             }
 
-            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-            {
-                var isArn = Name(ref r).SequenceEqual("arn"u8);
-                r.Read();
-                if (isArn)
-                {
-                    f.IssuerArn = Str(ref r, "userIdentity.sessionContext.sessionIssuer.arn");
-                }
-                else
-                {
-                    r.Skip();
-                }
-            }
+            f.IssuerArn = StringMember(ref r, "arn"u8, "userIdentity.sessionContext.sessionIssuer.arn");
         }
     }
 
@@ -277,19 +265,7 @@ internal sealed class KmsRecordParser
             }
             else if (name.SequenceEqual("keyMetadata"u8) && r.TokenType == JsonTokenType.StartObject)
             {
-                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-                {
-                    var isArn = Name(ref r).SequenceEqual("arn"u8);
-                    r.Read();
-                    if (isArn)
-                    {
-                        f.ResponseKeyArn = Str(ref r, "responseElements.keyMetadata.arn");
-                    }
-                    else
-                    {
-                        r.Skip();
-                    }
-                }
+                f.ResponseKeyArn = StringMember(ref r, "arn"u8, "responseElements.keyMetadata.arn");
             }
             else
             {
@@ -343,6 +319,27 @@ internal sealed class KmsRecordParser
         }
 
         return new Utf8Slice(start, (int)r.BytesConsumed - start, SliceSource.Record);
+    }
+
+    /// <summary>Reads the object the reader is on, keeping only the string member <paramref name="property"/>.</summary>
+    private Utf8Slice StringMember(ref Utf8JsonReader r, ReadOnlySpan<byte> property, string field)
+    {
+        Utf8Slice value = default;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            var match = Name(ref r).SequenceEqual(property);
+            r.Read();
+            if (match)
+            {
+                value = Str(ref r, field);
+            }
+            else
+            {
+                r.Skip();
+            }
+        }
+
+        return value;
     }
 
     private static Utf8Slice Raw(ref Utf8JsonReader r)
