@@ -69,7 +69,7 @@ internal static class CompactCommand
             catch (DatasetNotFoundException e)
             {
                 await error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
             catch (Exception e) when (e is DuckDBException or IOException or InvalidDataException)
             {

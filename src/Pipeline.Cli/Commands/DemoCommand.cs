@@ -33,7 +33,7 @@ internal static class DemoCommand
             if (dayCount is < 8 or > 90)
             {
                 await r.InvocationConfiguration.Error.WriteLineAsync($"error: --days must be between 8 and 90 (got {dayCount})").ConfigureAwait(false);
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
 
             var endDate = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);

@@ -8,6 +8,6 @@ internal static class ExitCodes
     /// <summary>The SQL or the operation failed (message on stderr).</summary>
     public const int Failure = 1;
 
-    /// <summary>The dataset directory does not exist.</summary>
-    public const int DatasetNotFound = 2;
+    /// <summary>Bad arguments or configuration, or a missing input or dataset folder: nothing was done.</summary>
+    public const int UsageError = 2;
 }

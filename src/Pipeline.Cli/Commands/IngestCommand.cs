@@ -50,7 +50,7 @@ internal static class IngestCommand
                     await stderr.WriteLineAsync("error: " + e).ConfigureAwait(false);
                 }
 
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
 
             LocalDatasetStore store;
@@ -63,12 +63,12 @@ internal static class IngestCommand
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 await stderr.WriteLineAsync($"error: cannot use '{outDir}' as the dataset folder: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
 
             using var loggers = CliLogging.Create(result.GetValue(verbose));
             var runner = new LocalIngestRunner(
-                new IngestOptions { Parallelism = parallelism, Force = result.GetValue(force), WriterId = WriterId() },
+                new IngestOptions { Parallelism = parallelism, Force = result.GetValue(force), WriterId = DatasetLayout.DefaultWriterId() },
                 new ReaderOptions { MaxDecompressedBytes = cap * 1024 * 1024 },
                 new SinkOptions(),
                 store,
@@ -91,12 +91,6 @@ internal static class IngestCommand
             return summary.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
-    }
-
-    internal static string WriterId()
-    {
-        var host = new string(Environment.MachineName.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
-        return host.Length == 0 ? "local" : host;
     }
 
     private static (double, string) Describe(IngestProgress? p)

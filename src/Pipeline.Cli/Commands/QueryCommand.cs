@@ -29,7 +29,7 @@ internal static class QueryCommand
             catch (DatasetNotFoundException e)
             {
                 await error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
             catch (Exception e) when (e is DuckDBException or ArgumentException or IOException)
             {

@@ -39,7 +39,7 @@ internal static class ReportCommand
             if (r.GetValue(date) is { } text && !DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
             {
                 await e.WriteLineAsync($"error: --date must be YYYY-MM-DD, got '{text}'").ConfigureAwait(false);
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
 
             Severity? threshold = null;
@@ -48,7 +48,7 @@ internal static class ReportCommand
                 if (!SeverityText.TryParse(failText, out var s))
                 {
                     await e.WriteLineAsync($"error: --fail-on must be critical, high, medium, low or info, got '{failText}'").ConfigureAwait(false);
-                    return ExitCodes.DatasetNotFound;
+                    return ExitCodes.UsageError;
                 }
 
                 threshold = s;
@@ -60,7 +60,7 @@ internal static class ReportCommand
                 if (!File.Exists(configFile))
                 {
                     await e.WriteLineAsync($"error: --config file '{configFile}' does not exist").ConfigureAwait(false);
-                    return ExitCodes.DatasetNotFound;
+                    return ExitCodes.UsageError;
                 }
 
                 new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile)).Build().GetSection("Report").Bind(options);
@@ -85,7 +85,7 @@ internal static class ReportCommand
                     await e.WriteLineAsync($"error: Report:{string.Join(",", p.MemberNames)}: {p.ErrorMessage}").ConfigureAwait(false);
                 }
 
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
 
             try
@@ -99,7 +99,7 @@ internal static class ReportCommand
             catch (DatasetNotFoundException ex)
             {
                 await e.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
             catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
             {

@@ -36,7 +36,7 @@ internal static class WorkerCommand
                 if (!File.Exists(file))
                 {
                     await error.WriteLineAsync($"error: --config file '{file}' does not exist").ConfigureAwait(false);
-                    return ExitCodes.DatasetNotFound;
+                    return ExitCodes.UsageError;
                 }
 
                 builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
@@ -53,7 +53,7 @@ internal static class WorkerCommand
                     await error.WriteLineAsync("  - " + problem).ConfigureAwait(false);
                 }
 
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
 
             ConfigureLogging(builder);
@@ -78,7 +78,7 @@ internal static class WorkerCommand
                     await error.WriteLineAsync("  - " + failure).ConfigureAwait(false);
                 }
 
-                return ExitCodes.DatasetNotFound;
+                return ExitCodes.UsageError;
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonClientException or IOException or UnauthorizedAccessException)
             {

@@ -56,6 +56,13 @@ internal static class DatasetLayout
 
     public static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
 
+    /// <summary>This host's name reduced to letters and digits (at most 24), the default writer id; "local" if nothing is left.</summary>
+    public static string DefaultWriterId()
+    {
+        var host = new string(Environment.MachineName.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
+        return host.Length == 0 ? "local" : host;
+    }
+
     public static void ValidateWriterId(string writerId)
     {
         ArgumentException.ThrowIfNullOrEmpty(writerId);

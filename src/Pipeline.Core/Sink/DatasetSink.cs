@@ -45,11 +45,6 @@ internal sealed partial class DatasetSink : IAsyncDisposable
     /// <summary>Rows published so far.</summary>
     public long RowsPublished { get; private set; }
 
-    /// <summary>Number of sources whose rows wait in memory for the next flush.</summary>
-    public int PendingSources => Volatile.Read(ref _pendingCount);
-
-    private int _pendingCount;
-
     /// <summary>
     /// Hands over a source that was read completely: its remaining in-memory rows and the staged files it spilled.
     /// Waits only for room in the channel (back-pressure); the returned task completes when the rows are published.
@@ -124,7 +119,6 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 }
 
                 _pending.Add(source);
-                Volatile.Write(ref _pendingCount, _pending.Count);
                 _pendingBytes += source.Rows.EstimatedBytes;
                 _pendingRows += source.Rows.Count;
                 if (_pendingBytes >= _options.FlushBytes || _pendingRows >= _options.FlushRows)
@@ -144,7 +138,6 @@ internal sealed partial class DatasetSink : IAsyncDisposable
 
         var sources = _pending.ToArray();
         _pending.Clear();
-        Volatile.Write(ref _pendingCount, 0);
         _pendingBytes = 0;
         _pendingRows = 0;
         var started = _time.GetTimestamp();

@@ -78,15 +78,6 @@ internal sealed class KmsEventBatch
         _interner = null;
     }
 
-    /// <summary>Drops the last row (its text stays in the arena until the batch is released).</summary>
-    public void RemoveLastRow()
-    {
-        if (Count > 0)
-        {
-            Count--;
-        }
-    }
-
     public void SetUtf8(int slot, int row, ReadOnlySpan<byte> utf8)
     {
         if (utf8.IsEmpty)
@@ -141,8 +132,6 @@ internal sealed class KmsEventBatch
     public StringRef AddText(ReadOnlySpan<char> value) => _arena.Add(value);
 
     public void SetStringRef(int slot, int row, StringRef value) => _strings[slot][row] = value;
-
-    public StringRef GetStringRef(int slot, int row) => _strings[slot][row];
 
     public bool IsNull(int slot, int row) => _strings[slot][row].IsNull;
 

@@ -143,11 +143,6 @@ internal sealed class SqsWorkerService : BackgroundService
                     return;
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                _slots.Release(held);
-                return;
-            }
             catch (Exception e) when (AwsErrors.IsFatal(e))
             {
                 _slots.Release(held);

@@ -51,7 +51,7 @@ internal sealed class WorkerOptions
     public int ObjectReadAttempts { get; set; } = 4;
 
     /// <summary>Name of this worker in output file names; letters, digits and '_' (default: host name).</summary>
-    public string WriterId { get; set; } = DefaultWriterId();
+    public string WriterId { get; set; } = Sink.DatasetLayout.DefaultWriterId();
 
     /// <summary>File the worker rewrites with its health; <c>pipeline health</c> reads it (default in the temp folder).</summary>
     public string HealthFile { get; set; } = Path.Combine(Path.GetTempPath(), "pipeline-worker.health.json");
@@ -65,9 +65,4 @@ internal sealed class WorkerOptions
     /// <summary>Stop once the queue has been empty for this long (zero = never); for draining a backlog and exiting.</summary>
     public TimeSpan StopWhenIdleFor { get; set; } = TimeSpan.Zero;
 
-    public static string DefaultWriterId()
-    {
-        var host = new string(Environment.MachineName.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
-        return host.Length == 0 ? "worker" : host;
-    }
 }
