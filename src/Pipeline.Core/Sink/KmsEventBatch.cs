@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Unicode;
 
 namespace Pipeline.Sink;
 
@@ -10,7 +11,7 @@ namespace Pipeline.Sink;
 internal sealed class KmsEventBatch
 {
     private const int InitialCapacity = 8;
-    private readonly CharArena _arena = new();
+    private readonly Utf8Arena _arena = new();
     private Utf8Interner? _interner;
     private StringRef[][] _strings;
     private DateTime[][] _timestamps;
@@ -33,7 +34,7 @@ internal sealed class KmsEventBatch
 
     /// <summary>Approximate memory taken by the rows held (text plus per-row cells), for flush and spill decisions.</summary>
     public long EstimatedBytes =>
-        (_arena.UsedChars * sizeof(char)) + ((long)Count * ((KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + 32));
+        _arena.UsedBytes + ((long)Count * ((KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + 32));
 
     /// <summary>Starts a new row whose columns are all null; returns its index.</summary>
     public int AddRow()
@@ -78,6 +79,7 @@ internal sealed class KmsEventBatch
         _interner = null;
     }
 
+    /// <summary>Stores UTF-8 text as is; bytes that are not valid UTF-8 become U+FFFD, as a Parquet STRING must be valid.</summary>
     public void SetUtf8(int slot, int row, ReadOnlySpan<byte> utf8)
     {
         if (utf8.IsEmpty)
@@ -86,14 +88,12 @@ internal sealed class KmsEventBatch
             return;
         }
 
-        var span = _arena.Reserve(utf8.Length);
-        var written = Encoding.UTF8.GetChars(utf8, span);
-        _strings[slot][row] = _arena.Commit(written);
+        _strings[slot][row] = Utf8.IsValid(utf8) ? _arena.Add(utf8) : AddChars(Encoding.UTF8.GetString(utf8));
     }
 
     /// <summary>
     /// Like <see cref="SetUtf8"/> for values that repeat across rows (event names, regions, accounts, ARNs): a
-    /// repeated value is decoded and stored once per batch.
+    /// repeated value is stored once per batch, and equal values share one <see cref="StringRef"/>.
     /// </summary>
     public void SetUtf8Interned(int slot, int row, ReadOnlySpan<byte> utf8)
     {
@@ -114,41 +114,46 @@ internal sealed class KmsEventBatch
         _strings[slot][row] = value;
     }
 
-    public void SetChars(int slot, int row, ReadOnlySpan<char> value) => _strings[slot][row] = _arena.Add(value);
+    public void SetChars(int slot, int row, ReadOnlySpan<char> value) => _strings[slot][row] = AddChars(value);
 
     /// <summary>Stores <paramref name="prefix"/> followed by the UTF-8 text <paramref name="utf8"/> as one value.</summary>
     public void SetConcat(int slot, int row, ReadOnlySpan<char> prefix, ReadOnlySpan<byte> utf8)
     {
-        var span = _arena.Reserve(prefix.Length + utf8.Length);
-        prefix.CopyTo(span);
-        var written = Encoding.UTF8.GetChars(utf8, span[prefix.Length..]);
-        _strings[slot][row] = _arena.Commit(prefix.Length + written);
+        if (!Utf8.IsValid(utf8))
+        {
+            SetChars(slot, row, string.Concat(prefix, Encoding.UTF8.GetString(utf8)));
+            return;
+        }
+
+        var span = _arena.Reserve(Encoding.UTF8.GetMaxByteCount(prefix.Length) + utf8.Length);
+        var written = Encoding.UTF8.GetBytes(prefix, span);
+        utf8.CopyTo(span[written..]);
+        _strings[slot][row] = _arena.Commit(written + utf8.Length);
     }
 
     /// <summary>Makes <paramref name="slot"/> share the value of <paramref name="fromSlot"/> in the same row.</summary>
     public void CopyString(int slot, int fromSlot, int row) => _strings[slot][row] = _strings[fromSlot][row];
 
     /// <summary>Stores text once for reuse in many rows through <see cref="SetStringRef"/> (e.g. the source object's key).</summary>
-    public StringRef AddText(ReadOnlySpan<char> value) => _arena.Add(value);
+    public StringRef AddText(ReadOnlySpan<char> value) => AddChars(value);
 
     public void SetStringRef(int slot, int row, StringRef value) => _strings[slot][row] = value;
 
     public bool IsNull(int slot, int row) => _strings[slot][row].IsNull;
 
-    public ReadOnlySpan<char> GetSpan(int slot, int row) => _arena.GetSpan(_strings[slot][row]);
+    /// <summary>The stored UTF-8 bytes of a value (empty for null; check <see cref="IsNull"/>).</summary>
+    public ReadOnlySpan<byte> GetUtf8(int slot, int row) => _arena.GetSpan(_strings[slot][row]);
 
-    public ReadOnlyMemory<char>? GetMemory(int slot, int row)
-    {
-        var r = _strings[slot][row];
-        // The cast matters: a bare 'null' here converts to an empty ReadOnlyMemory<char> (via the implicit
-        // conversion from char[]), which would turn NULL into ''.
-        return r.IsNull ? (ReadOnlyMemory<char>?)null : _arena.GetMemory(r);
-    }
+    /// <summary>The stored UTF-8 bytes at <paramref name="reference"/> (from <see cref="GetRef"/>).</summary>
+    public ReadOnlySpan<byte> GetUtf8(StringRef reference) => _arena.GetSpan(reference);
+
+    /// <summary>Where a value is stored: equal references mean equal values (interned values share one).</summary>
+    public StringRef GetRef(int slot, int row) => _strings[slot][row];
 
     public string? GetString(int slot, int row)
     {
         var r = _strings[slot][row];
-        return r.IsNull ? null : new string(_arena.GetSpan(r));
+        return r.IsNull ? null : Encoding.UTF8.GetString(_arena.GetSpan(r));
     }
 
     public void SetTimestamp(int slot, int row, DateTime utc) => _timestamps[slot][row] = utc;
@@ -167,6 +172,18 @@ internal sealed class KmsEventBatch
     public void SetEventDay(int row, int dayNumber) => _eventDay[row] = dayNumber;
 
     public int GetEventDay(int row) => _eventDay[row];
+
+    private StringRef AddChars(ReadOnlySpan<char> value)
+    {
+        if (value.IsEmpty)
+        {
+            return StringRef.Empty;
+        }
+
+        // Lone surrogates become U+FFFD (the encoder's replacement fallback), so stored text is always valid UTF-8.
+        var span = _arena.Reserve(Encoding.UTF8.GetMaxByteCount(value.Length));
+        return _arena.Commit(Encoding.UTF8.GetBytes(value, span));
+    }
 
     private static T[][] NewColumns<T>(int columns, int capacity)
     {

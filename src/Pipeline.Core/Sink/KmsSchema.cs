@@ -128,6 +128,10 @@ internal static class KmsSchema
         T("ingest_time", IngestTime, false, "when this pipeline wrote the row, UTC"),
     ];
 
+    /// <summary>Whether values of <paramref name="column"/> repeat across rows, so dictionary encoding may pay (not for ids unique per event).</summary>
+    public static bool MayRepeat(ColumnSpec column) =>
+        column.Kind == ColumnKind.String && column.Slot is not (EventId or RequestId or SharedEventId or DedupeKey);
+
     public static int IndexOf(string name)
     {
         for (var i = 0; i < Columns.Length; i++)

@@ -1,13 +1,13 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Parquet;
-using Parquet.Schema;
+using System.Collections.Concurrent;
+using Pipeline.Sink.ParquetFormat;
 
 namespace Pipeline.Sink;
 
 /// <summary>
-/// Writes the rows of one partition day as one sorted, Zstd-compressed Parquet file and publishes it atomically:
+/// Writes the rows of one partition day as one sorted, Zstd-compressed Parquet file (see <see cref="KmsParquetFileWriter"/>) and publishes it atomically:
 /// the file is staged under a temporary name and only renamed to <c>part-*.parquet</c> once complete, so a
 /// failure or crash never leaves a partial file where queries look.
 /// </summary>
@@ -17,6 +17,7 @@ internal sealed class ParquetPartitionWriter : IPartitionFileWriter
     private readonly ParquetPartitionWriterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ConcurrentBag<KmsParquetFileWriter> _fileWriters = [];
 
     public ParquetPartitionWriter(IDatasetStore store, ParquetPartitionWriterOptions options, TimeProvider? time = null, ILogger<ParquetPartitionWriter>? logger = null)
     {
@@ -98,103 +99,30 @@ internal sealed class ParquetPartitionWriter : IPartitionFileWriter
         }
     }
 
-    private async Task WriteFileAsync(Stream stream, RowRef[] rows, DateTimeOffset now, CancellationToken cancellationToken)
+    private Task WriteFileAsync(Stream stream, RowRef[] rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Parquet.Net defaults to the smallest-size level, which makes zstd the slowest stage of ingestion; level 1 keeps most of the size gain.
-        var options = new ParquetOptions
+        var metadata = new KeyValuePair<string, string>[]
         {
-            CompressionMethod = CompressionMethod.Zstd,
-            CompressionLevel = System.IO.Compression.CompressionLevel.Fastest,
-
-            // Parquet.Net pools its page buffers without bound unless told otherwise; bound them so memory stays flat.
-            MaximumSmallPoolFreeBytes = 8 * 1024 * 1024,
-            MaximumLargePoolFreeBytes = 32 * 1024 * 1024,
+            new("pipeline.writer", _options.WriterId),
+            new("pipeline.rows", rows.Length.ToString(CultureInfo.InvariantCulture)),
+            new("pipeline.created", now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)),
         };
-        var writer = await ParquetWriter.CreateAsync(KmsParquetSchema.Schema, stream, options, append: false, cancellationToken).ConfigureAwait(false);
-        await using (writer.ConfigureAwait(false))
+
+        // Encoding is CPU work over memory already held; the staged file is a local file, so writes are synchronous.
+        if (!_fileWriters.TryTake(out var writer))
         {
-            writer.CustomMetadata = new Dictionary<string, string>
-            {
-                ["pipeline.writer"] = _options.WriterId,
-                ["pipeline.rows"] = rows.Length.ToString(CultureInfo.InvariantCulture),
-                ["pipeline.created"] = now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-            };
-
-            using var buffers = new ColumnBuffers(Math.Min(_options.RowGroupSize, rows.Length));
-            for (var start = 0; start < rows.Length; start += _options.RowGroupSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var group = rows.AsMemory(start, Math.Min(_options.RowGroupSize, rows.Length - start));
-                using var rowGroup = writer.CreateRowGroup();
-                for (var c = 0; c < KmsSchema.Columns.Length; c++)
-                {
-                    await WriteColumnAsync(rowGroup, KmsSchema.Columns[c], KmsParquetSchema.Fields[c], group, buffers, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            writer = new KmsParquetFileWriter();
         }
-    }
 
-    private static Task WriteColumnAsync(
-        ParquetRowGroupWriter rowGroup, ColumnSpec column, DataField field, ReadOnlyMemory<RowRef> group, ColumnBuffers buffers, CancellationToken cancellationToken)
-    {
-        var rows = group.Span;
-        var n = rows.Length;
-        switch (column.Kind)
+        try
         {
-            case ColumnKind.String:
-                var strings = buffers.Strings;
-                for (var i = 0; i < n; i++)
-                {
-                    // Not written with '??': null converts implicitly to an empty ReadOnlyMemory<char> and would
-                    // turn NULL into ''.
-                    var value = rows[i].Batch.GetMemory(column.Slot, rows[i].Row);
-                    if (value is null && !column.Nullable)
-                    {
-                        ThrowNull<bool>(column, rows[i]);
-                    }
-
-                    strings[i] = value;
-                }
-
-                return rowGroup.WriteAsync<ReadOnlyMemory<char>>(field, strings.AsMemory(0, n), null, null, cancellationToken);
-
-            case ColumnKind.Timestamp:
-                var timestamps = buffers.Timestamps;
-                for (var i = 0; i < n; i++)
-                {
-                    timestamps[i] = rows[i].Batch.GetTimestamp(column.Slot, rows[i].Row);
-                }
-
-                return rowGroup.WriteAsync<DateTime>(field, timestamps.AsMemory(0, n), null, null, cancellationToken);
-
-            case ColumnKind.Boolean:
-                var booleans = buffers.Booleans;
-                for (var i = 0; i < n; i++)
-                {
-                    booleans[i] = rows[i].Batch.GetBoolean(column.Slot, rows[i].Row) ?? (column.Nullable ? null : ThrowNull<bool>(column, rows[i]));
-                }
-
-                return column.Nullable
-                    ? rowGroup.WriteAsync<bool>(field, booleans.AsMemory(0, n), null, null, cancellationToken)
-                    : rowGroup.WriteAsync<bool>(field, buffers.NonNull(booleans, n), null, null, cancellationToken);
-
-            case ColumnKind.Int32:
-                var ints = buffers.Int32s;
-                for (var i = 0; i < n; i++)
-                {
-                    ints[i] = rows[i].Batch.GetInt32(column.Slot, rows[i].Row) ?? (column.Nullable ? null : ThrowNull<int>(column, rows[i]));
-                }
-
-                return column.Nullable
-                    ? rowGroup.WriteAsync<int>(field, ints.AsMemory(0, n), null, null, cancellationToken)
-                    : rowGroup.WriteAsync<int>(field, buffers.NonNull(ints, n), null, null, cancellationToken);
-
-            default:
-                throw new InvalidOperationException($"Unknown column kind {column.Kind}.");
+            writer.Write(stream, rows, _options.RowGroupSize, metadata, cancellationToken);
         }
-    }
+        finally
+        {
+            _fileWriters.Add(writer);
+        }
 
-    private static T ThrowNull<T>(ColumnSpec column, RowRef row) =>
-        throw new InvalidDataException(
-            $"Column '{column.Name}' is not nullable but is null in row {row.Row} (event_id '{row.Batch.GetString(KmsSchema.EventId, row.Row)}').");
+        return Task.CompletedTask;
+    }
 }

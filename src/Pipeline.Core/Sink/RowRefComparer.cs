@@ -17,13 +17,13 @@ internal sealed class RowRefComparer : IComparer<RowRef>
             return xNull ? 1 : -1;
         }
 
-        var c = xNull ? 0 : x.Batch.GetSpan(KmsSchema.KeyArn, x.Row).SequenceCompareTo(y.Batch.GetSpan(KmsSchema.KeyArn, y.Row));
+        var c = xNull ? 0 : x.Batch.GetUtf8(KmsSchema.KeyArn, x.Row).SequenceCompareTo(y.Batch.GetUtf8(KmsSchema.KeyArn, y.Row));
         if (c != 0)
         {
             return c;
         }
 
         c = x.Batch.GetTimestamp(KmsSchema.EventTime, x.Row).CompareTo(y.Batch.GetTimestamp(KmsSchema.EventTime, y.Row));
-        return c != 0 ? c : x.Batch.GetSpan(KmsSchema.EventId, x.Row).SequenceCompareTo(y.Batch.GetSpan(KmsSchema.EventId, y.Row));
+        return c != 0 ? c : x.Batch.GetUtf8(KmsSchema.EventId, x.Row).SequenceCompareTo(y.Batch.GetUtf8(KmsSchema.EventId, y.Row));
     }
 }

@@ -54,7 +54,7 @@ public sealed class RoundTripTests : IDisposable
         {
             for (var c = 0; c < KmsSchema.Columns.Length; c++)
             {
-                Assert.True(Equals(Expected(batch, KmsSchema.Columns[c], i), rows[i][c]), $"{KmsSchema.Columns[c].Name} row {i}: expected {Expected(batch, KmsSchema.Columns[c], i)} ({Expected(batch, KmsSchema.Columns[c], i)?.GetType()}), got {rows[i][c]} ({rows[i][c]?.GetType()}, {(rows[i][c] as DateTime?)?.Kind})");
+                Assert.True(Equals(BatchRows.Value(batch, KmsSchema.Columns[c], i), rows[i][c]), $"{KmsSchema.Columns[c].Name} row {i}: expected {BatchRows.Value(batch, KmsSchema.Columns[c], i)} ({BatchRows.Value(batch, KmsSchema.Columns[c], i)?.GetType()}), got {rows[i][c]} ({rows[i][c]?.GetType()}, {(rows[i][c] as DateTime?)?.Kind})");
             }
         }
 
@@ -62,12 +62,4 @@ public sealed class RoundTripTests : IDisposable
         Assert.Equal(eventTime.Ticks, readTime.ToUniversalTime().Ticks);
     }
 
-    private static object? Expected(KmsEventBatch batch, ColumnSpec column, int row) => column.Kind switch
-    {
-        ColumnKind.String => batch.GetString(column.Slot, row),
-        ColumnKind.Timestamp => batch.GetTimestamp(column.Slot, row),
-        ColumnKind.Boolean => batch.GetBoolean(column.Slot, row),
-        ColumnKind.Int32 => batch.GetInt32(column.Slot, row),
-        _ => throw new InvalidOperationException(),
-    };
 }

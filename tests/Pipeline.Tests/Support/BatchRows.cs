@@ -13,13 +13,7 @@ internal static class BatchRows
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var c in KmsSchema.Columns)
             {
-                values[c.Name] = c.Kind switch
-                {
-                    ColumnKind.String => batch.GetString(c.Slot, row),
-                    ColumnKind.Timestamp => batch.GetTimestamp(c.Slot, row),
-                    ColumnKind.Boolean => batch.GetBoolean(c.Slot, row),
-                    _ => batch.GetInt32(c.Slot, row),
-                };
+                values[c.Name] = Value(batch, c, row);
             }
 
             values["event_date"] = DateOnly.FromDayNumber(batch.GetEventDay(row));
@@ -28,4 +22,13 @@ internal static class BatchRows
 
         return rows;
     }
+
+    /// <summary>The value of one cell as a reader would return it (string, UTC DateTime, bool?, int?).</summary>
+    public static object? Value(KmsEventBatch batch, ColumnSpec column, int row) => column.Kind switch
+    {
+        ColumnKind.String => batch.GetString(column.Slot, row),
+        ColumnKind.Timestamp => batch.GetTimestamp(column.Slot, row),
+        ColumnKind.Boolean => batch.GetBoolean(column.Slot, row),
+        _ => batch.GetInt32(column.Slot, row),
+    };
 }
