@@ -120,7 +120,8 @@ internal sealed partial class LocalIngestRunner
         long compressed = 0;
         try
         {
-            var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+            // Unbuffered: the gzip stream above reads in blocks of its own, and a 64 KB buffer per file is garbage per file.
+            var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
             await using (stream.ConfigureAwait(false))
             {
                 var result = await CloudTrailObjectReader.ReadAsync(stream, collector, source, _readerOptions, ct).ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal sealed class KmsRecordCollector : IRecordHandler
     }
 
     /// <summary>Rows not yet handed to the spill callback.</summary>
-    public KmsEventBatch Batch { get; private set; } = new();
+    public KmsEventBatch Batch { get; private set; } = KmsEventBatchPool.Rent();
 
     /// <summary>KMS records kept so far (including spilled ones).</summary>
     public long KmsRecords { get; private set; }

@@ -190,7 +190,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
             RowsPublished += rows;
             foreach (var s in sources)
             {
-                s.Rows.Release();
+                KmsEventBatchPool.Return(s.Rows);
             }
 
             LogFlushed(_logger, reason, sources.Length, rows, byDay.Count, _time.GetElapsedTime(started).TotalMilliseconds);
@@ -206,7 +206,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 }
 
                 s.Completion.TrySetException(ex);
-                s.Rows.Release();
+                KmsEventBatchPool.Return(s.Rows);
             }
         }
     }

@@ -32,6 +32,9 @@ internal sealed class KmsEventBatch
 
     public int Count { get; private set; }
 
+    /// <summary>Rows the column arrays hold without growing.</summary>
+    public int Capacity => _capacity;
+
     /// <summary>Approximate memory taken by the rows held (text plus per-row cells), for flush and spill decisions.</summary>
     public long EstimatedBytes =>
         _arena.UsedBytes + ((long)Count * ((KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + 32));
@@ -68,7 +71,7 @@ internal sealed class KmsEventBatch
     {
         Count = 0;
         _arena.Reset();
-        _interner = null;
+        _interner?.Reset();
     }
 
     /// <summary>Returns the batch's text storage to the shared pool once its rows are written; the batch is empty afterwards.</summary>
@@ -76,7 +79,7 @@ internal sealed class KmsEventBatch
     {
         Count = 0;
         _arena.Release();
-        _interner = null;
+        _interner?.Reset();
     }
 
     /// <summary>Stores UTF-8 text as is; bytes that are not valid UTF-8 become U+FFFD, as a Parquet STRING must be valid.</summary>

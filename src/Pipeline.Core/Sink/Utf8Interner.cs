@@ -12,6 +12,9 @@ internal sealed class Utf8Interner
     private readonly int[] _lengths = new int[Size];
     private readonly StringRef[] _values = new StringRef[Size];
 
+    /// <summary>Forgets every entry (the stored values they point to are gone), keeping the key buffers for reuse.</summary>
+    public void Reset() => Array.Fill(_lengths, -1);
+
     public bool TryGet(ReadOnlySpan<byte> utf8, out StringRef value, out int entry)
     {
         var hash = new HashCode();
