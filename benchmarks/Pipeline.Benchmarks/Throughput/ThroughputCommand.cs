@@ -59,6 +59,7 @@ internal static class ThroughputCommand
         var compressed = walk.Files.Sum(f => f.Length);
         Console.WriteLine(string.Create(Inv, $"input: {input}: {walk.Files.Count} log files, {compressed / 1e6:F1} MB compressed ({walk.Digests} digests skipped); {Environment.ProcessorCount} cores"));
         Console.WriteLine(File.Exists(TimeBinary) ? $"CPU/RSS/wall per child via {TimeBinary} (whole process, runtime start-up included)" : "CPU/RSS via the child's own report (install 'time' for whole-process figures)");
+        Console.WriteLine("every child runs with DOTNET_TieredCompilation=0, the setting pipeline.dll ships with");
 
         var self = SelfCommand();
         var rows = new List<Measurement>
@@ -111,6 +112,10 @@ internal static class ThroughputCommand
         {
             start.ArgumentList.Add(a);
         }
+
+        // The baselines run under the JIT configuration pipeline.dll ships with (no tiered compilation: see
+        // src/Pipeline.Cli/Pipeline.Cli.csproj), so the comparison is about the work done, not about start-up tiers.
+        start.Environment["DOTNET_TieredCompilation"] = "0";
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {exe}");

@@ -24,6 +24,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
     private long _pendingBytes;
     private long _pendingRows;
     private long _oldestTicks;
+    private Task _inFlight = Task.CompletedTask;
 
     public DatasetSink(SinkOptions options, IPartitionFileWriter writer, Func<PublishedSource, CancellationToken, Task>? onPublished, TimeProvider time, ILogger logger)
     {
@@ -90,7 +91,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 var delay = Task.Delay(due, _time, delayCts.Token);
                 if (await Task.WhenAny(wait, delay).ConfigureAwait(false) == delay)
                 {
-                    await FlushPendingAsync("age").ConfigureAwait(false);
+                    await FlushPendingAsync("age", wait: true).ConfigureAwait(false);
                     continue;
                 }
 
@@ -99,7 +100,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
 
             if (!await wait.ConfigureAwait(false))
             {
-                await FlushPendingAsync("shutdown").ConfigureAwait(false);
+                await FlushPendingAsync("shutdown", wait: true).ConfigureAwait(false);
                 return;
             }
 
@@ -107,7 +108,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
             {
                 if (item is FlushRequest flush)
                 {
-                    await FlushPendingAsync("request").ConfigureAwait(false);
+                    await FlushPendingAsync("request", wait: true).ConfigureAwait(false);
                     flush.Done.TrySetResult();
                     continue;
                 }
@@ -123,23 +124,37 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 _pendingRows += source.Rows.Count;
                 if (_pendingBytes >= _options.FlushBytes || _pendingRows >= _options.FlushRows)
                 {
-                    await FlushPendingAsync("size").ConfigureAwait(false);
+                    // Written in the background: the next rows gather (and readers keep going) while this flush encodes.
+                    await FlushPendingAsync("size", wait: false).ConfigureAwait(false);
                 }
             }
         }
     }
 
-    private async Task FlushPendingAsync(string reason)
+    /// <summary>
+    /// Hands the pending sources to a flush. At most one flush runs at a time, so this first waits for the previous
+    /// one; with <paramref name="wait"/> it also waits for this one (age, explicit request, shutdown).
+    /// </summary>
+    private async Task FlushPendingAsync(string reason, bool wait)
     {
-        if (_pending.Count == 0)
+        await _inFlight.ConfigureAwait(false);
+        if (_pending.Count > 0)
         {
-            return;
+            var sources = _pending.ToArray();
+            _pending.Clear();
+            _pendingBytes = 0;
+            _pendingRows = 0;
+            _inFlight = Task.Run(() => FlushAsync(sources, reason));
         }
 
-        var sources = _pending.ToArray();
-        _pending.Clear();
-        _pendingBytes = 0;
-        _pendingRows = 0;
+        if (wait)
+        {
+            await _inFlight.ConfigureAwait(false);
+        }
+    }
+
+    private async Task FlushAsync(PendingSource[] sources, string reason)
+    {
         var started = _time.GetTimestamp();
         try
         {
