@@ -307,6 +307,40 @@ public sealed class PreScanAgreementTests(PreScanCorpus corpus, ITestOutputHelpe
         }
     }
 
+    [Fact]
+    public async Task Backslash_runs_quotes_and_brackets_at_64_byte_block_edges_and_refills_are_scanned_as_strings()
+    {
+        // The pre-scan classifies 64-byte blocks from the byte after a record's '{'. A string of a backslash run of
+        // 1 to 5 (odd runs escape a quote), brackets and multi-byte UTF-8 is moved one byte at a time across two block
+        // edges, in a KMS record and in a decoy whose string looks like the end of the record; records shorter than a
+        // block sit around them, and a top-level pad of random length moves the 4 KiB buffer boundary.
+        var rng = new Random(Seed);
+        var modes = new[] { new ReadMode(new ReaderOptions { BufferBytes = 4096 }, 0, false), new ReadMode(new ReaderOptions { BufferBytes = 4096 }, 64, false), new ReadMode(null, 7, false) };
+        string[] shorts = ["{}", "{\"k\":\"\\\\\\\"}\"}", "{\"é\":[\"]\",{\"日\":\"😀\"}]}"];
+        var runs = 0;
+        for (var run = 1; run <= 5; run++)
+        {
+            var escapes = new string('\\', run) + (run % 2 == 1 ? "\"" : string.Empty);
+            for (var pad = 0; pad < 2 * JsonStructure.BlockBytes + 2; pad++)
+            {
+                var text = new string('x', pad) + escapes + "}]é日😀{[" + escapes;
+                var kms = Edit(AssumedRoleDecrypt(), "aws-sdk-go/1.44", text);
+                var decoy = Edit(Ec2Record(), "console.amazonaws.com", text + "}]},{\\\"eventSource\\\":\\\"kms.amazonaws.com\\\"");
+                var document = "{\"pad\":\"" + new string('p', rng.Next(4200)) + "\",\"Records\":[" + string.Join(",", shorts[0], kms, shorts[1], decoy, shorts[2]) + "]}";
+                var bytes = Encoding.UTF8.GetBytes(document);
+                Assert.Equal([1L], Reference(bytes).Kept);
+                foreach (var mode in modes)
+                {
+                    var actual = await RunPipelineAsync(bytes, mode, pad);
+                    Assert.True(actual.Records == 5 && actual.Kept.SequenceEqual([1L]), $"run {run}, pad {pad} ({mode}): {actual.Records} records, kept [{string.Join(",", actual.Kept)}]");
+                    runs++;
+                }
+            }
+        }
+
+        output.WriteLine($"{runs} documents read");
+    }
+
     // A lone surrogate escape is valid JSON grammar and JsonDocument reads these documents; the parser keeps such a
     // value as written instead of failing the record (found by the property test above).
     [Theory]
