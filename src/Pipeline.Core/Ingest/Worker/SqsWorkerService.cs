@@ -196,7 +196,7 @@ internal sealed class SqsWorkerService : BackgroundService
             var now = _time.GetUtcNow().UtcDateTime;
             foreach (var message in messages)
             {
-                _metrics.MessagesReceived.Add(1);
+                _metrics.MessageReceived();
                 RecordLag(message, now);
                 var inFlight = new InFlightMessage(message, now, now + _options.VisibilityTimeout);
                 _tracker.Add(inFlight);
@@ -323,7 +323,7 @@ internal sealed class SqsWorkerService : BackgroundService
             try
             {
                 await _sqs.DeleteMessageAsync(_options.QueueUrl, m.ReceiptHandle, CancellationToken.None).ConfigureAwait(false);
-                _metrics.MessagesDeleted.Add(1);
+                _metrics.MessageDeleted();
                 WorkerLog.Deleted(_logger, m.MessageId, objects);
                 break;
             }
@@ -346,7 +346,7 @@ internal sealed class SqsWorkerService : BackgroundService
     private void Return(InFlightMessage m, string reason)
     {
         WorkerLog.Returned(_logger, m.MessageId, reason);
-        _metrics.MessagesReturned.Add(1);
+        _metrics.MessageReturned();
         _tracker.Remove(m);
         m.Dispose();
     }
@@ -387,7 +387,7 @@ internal sealed class SqsWorkerService : BackgroundService
             {
                 await _sqs.ChangeMessageVisibilityAsync(_options.QueueUrl, m.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
                 released++;
-                _metrics.MessagesReturned.Add(1);
+                _metrics.MessageReturned();
             }
             catch (Exception e)
             {
@@ -398,7 +398,17 @@ internal sealed class SqsWorkerService : BackgroundService
         }
 
         WorkerLog.Stopped(_logger, released);
+        LogTotals();
         _health.Set(WorkerState.Stopped);
+    }
+
+    /// <summary>The shutdown summary: counts since start, the process's peak working set (VmHWM on Linux) and its CPU time.</summary>
+    private void LogTotals()
+    {
+        var t = _metrics.Totals;
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        WorkerLog.Totals(_logger, _options.WriterId, t.MessagesReceived, t.MessagesDeleted, t.MessagesReturned, t.VisibilityExtensions, t.ObjectsRead, t.BytesRead, t.KmsRows,
+            self.PeakWorkingSet64 / (1024.0 * 1024.0), self.TotalProcessorTime.TotalSeconds);
     }
 
     /// <summary>
@@ -421,7 +431,7 @@ internal sealed class SqsWorkerService : BackgroundService
             try
             {
                 await _sqs.ChangeMessageVisibilityAsync(_options.QueueUrl, message.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
-                _metrics.MessagesReturned.Add(1);
+                _metrics.MessageReturned();
             }
             catch (Exception e)
             {

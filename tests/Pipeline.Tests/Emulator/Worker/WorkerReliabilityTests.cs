@@ -75,6 +75,37 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task The_shutdown_summary_counts_what_the_worker_did_and_its_peak_memory()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var keys = new[] { await bed.PutLogAsync(Decrypts("sum-a", 3)), await bed.PutLogAsync(Decrypts("sum-b", 2)) };
+        foreach (var key in keys)
+        {
+            await bed.SendAsync(bed.S3Event(key));
+        }
+
+        await bed.SendAsync(bed.S3Event(keys[0]));
+        await bed.RunWorkerAsync();
+
+        var summary = Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 25).Message;
+        Assert.Contains("3 messages received, 3 deleted, 0 returned", summary, StringComparison.Ordinal);
+        Assert.Contains($"2 objects read, {await S3BytesAsync(bed, keys)} bytes (compressed), 5 KMS rows", summary, StringComparison.Ordinal);
+        var peak = System.Text.RegularExpressions.Regex.Match(summary, @"peak working set ([\d.]+) MB");
+        Assert.True(peak.Success && double.Parse(peak.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 10, summary);
+    }
+
+    private static async Task<long> S3BytesAsync(WorkerTestBed bed, IEnumerable<string> keys)
+    {
+        long total = 0;
+        foreach (var key in keys)
+        {
+            total += (await bed.S3.GetObjectMetadataAsync(bed.Bucket, key)).ContentLength;
+        }
+
+        return total;
+    }
+
+    [Fact]
     public async Task Two_workers_sharing_a_queue_ingest_each_object_once()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
