@@ -183,7 +183,10 @@ internal sealed class SqsWorkerService : BackgroundService
 
             if (messages.Count == 0)
             {
-                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(idleSince) >= _options.StopWhenIdleFor && _tracker.Count == 0)
+                // Idle long enough and nothing is being read: stop. Messages whose rows only wait for a flush do not
+                // hold the worker up (with the default 5-minute flush age they would for minutes): the drain flushes
+                // them and deletes their messages on the way out.
+                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(idleSince) >= _options.StopWhenIdleFor && _slots.CurrentCount == _options.MaxConcurrentMessages)
                 {
                     _lifetime.StopApplication();
                     return;
