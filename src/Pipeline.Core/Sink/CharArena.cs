@@ -40,7 +40,7 @@ internal sealed class CharArena
             _current = System.Buffers.ArrayPool<char>.Shared.Rent(size);
             _chunks.Insert(++_currentIndex, _current);
             _position = 0;
-            CapacityChars += size;
+            CapacityChars += _current.Length;
         }
 
         return _current.AsSpan(_position);

@@ -7,10 +7,15 @@ namespace Pipeline.Sink;
 internal sealed class Utf8Interner
 {
     public const int MaxKeyBytes = 256;
+    private const int ArrayHeaderBytes = 24;
     private const int Size = 1024;
     private readonly byte[]?[] _keys = new byte[Size][];
     private readonly int[] _lengths = new int[Size];
     private readonly StringRef[] _values = new StringRef[Size];
+    private long _keyBytes;
+
+    /// <summary>Memory the cache holds: its three tables and the key copies.</summary>
+    public long RetainedBytes => (Size * (IntPtr.Size + sizeof(int) + (3 * sizeof(int)))) + _keyBytes;
 
     public bool TryGet(ReadOnlySpan<byte> utf8, out StringRef value, out int entry)
     {
@@ -34,6 +39,7 @@ internal sealed class Utf8Interner
         if (key is null || key.Length < utf8.Length)
         {
             key = new byte[Math.Max(32, utf8.Length)];
+            _keyBytes += key.Length + ArrayHeaderBytes - (_keys[entry] is { } old ? old.Length + ArrayHeaderBytes : 0);
             _keys[entry] = key;
         }
 
