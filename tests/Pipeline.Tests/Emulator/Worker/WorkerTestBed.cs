@@ -83,6 +83,13 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         ETags[key] = response.ETag.Trim('"');
     }
 
+    /// <summary>Uploads a local file, streamed from disk.</summary>
+    public async Task PutFileAsync(string key, string path, CancellationToken cancellationToken = default)
+    {
+        var response = await S3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, FilePath = path }, cancellationToken);
+        ETags[key] = response.ETag.Trim('"');
+    }
+
     /// <summary>ETag of every object uploaded, as S3 notifications carry it (no quotes).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, string> ETags { get; } = new(StringComparer.Ordinal);
 
@@ -95,6 +102,22 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         Pipeline.Tests.Ingest.NotificationParserTests.EventBridge(key, withDetailType, ETags[key]).Replace("org-trail-bucket", Bucket, StringComparison.Ordinal);
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(QueueUrl, body);
+
+    /// <summary>Sends up to 10 bodies in one SendMessageBatch; fails if SQS refuses any of them.</summary>
+    public async Task SendBatchAsync(IReadOnlyList<string> bodies, CancellationToken cancellationToken = default)
+    {
+        var response = await Sqs.SendMessageBatchAsync(
+            new SendMessageBatchRequest
+            {
+                QueueUrl = QueueUrl,
+                Entries = bodies.Select((b, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), b)).ToList(),
+            },
+            cancellationToken);
+        if (response.Failed is { Count: > 0 } failed)
+        {
+            throw new InvalidOperationException("SendMessageBatch refused entries: " + string.Join("; ", failed.Select(f => $"{f.Id} {f.Code} {f.Message}")));
+        }
+    }
 
     /// <summary>Settings of a worker pointed at this bed; <paramref name="overrides"/> win.</summary>
     public Dictionary<string, string?> Settings(params (string Key, string Value)[] overrides)
