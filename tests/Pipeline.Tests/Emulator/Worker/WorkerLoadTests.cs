@@ -33,10 +33,11 @@ public sealed partial class WorkerLoadTests(EmulatorFixture emulator, ITestOutpu
     private const int WorkerCount = 2;
 
     /// <summary>
-    /// Generous: the figure is reported, not tuned to pass. Measured 440–500 MB per worker on the 2-core machine (490–614 MB
-    /// before buffered batches were accounted at their real size); it is there to catch memory that grows with the rows read.
+    /// Generous: the figure is reported, not tuned to pass. Measured 440–560 MB per worker on the 2-core machine (490–614 MB
+    /// before buffered batches were accounted at their real size); it is there to catch memory that runs away with the rows
+    /// read. RSS is not flat here: the GC grows its heap on a 24 GB machine (README, reliability table).
     /// </summary>
-    private const long PeakRssBound = 640L * 1024 * 1024;
+    private const long PeakRssBound = 768L * 1024 * 1024;
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan SampleEvery = TimeSpan.FromMilliseconds(500);
@@ -202,7 +203,8 @@ public sealed partial class WorkerLoadTests(EmulatorFixture emulator, ITestOutpu
         var workerCpu = drain.Totals.Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Cpu);
         Report($"drain: queue empty {seconds:N1} s after the workers started, both exited after {drain.Exited.TotalSeconds:N1} s (both include start-up and the {IdleStop.TotalSeconds:N0} s idle wait before the last flush)");
         Report($"throughput: {decompressedMb / seconds:N1} MB/s decompressed (wall), {notifications / seconds:N0} objects/s; "
-            + $"workers {workerCpu.TotalSeconds:N1} s CPU ({decompressedMb / workerCpu.TotalSeconds:N1} MB per CPU-second), emulator {drain.EmulatorCpu.TotalSeconds:N1} s CPU");
+            + $"workers {workerCpu.TotalSeconds:N1} s CPU ({decompressedMb / workerCpu.TotalSeconds:N1} MB per CPU-second), emulator {drain.EmulatorCpu.TotalSeconds:N1} s CPU "
+            + $"(node peak RSS {(ProcFs.StatusBytes(emulator.ProcessId, "VmHWM") ?? 0) / 1e6:N0} MB, holding every object in memory)");
         for (var i = 0; i < drain.Totals.Count; i++)
         {
             var t = drain.Totals[i];
