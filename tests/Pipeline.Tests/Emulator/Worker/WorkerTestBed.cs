@@ -46,6 +46,9 @@ internal sealed class WorkerTestBed : IAsyncDisposable
 
     public string Output { get; }
 
+    /// <summary>The workers' default health file, next to the dataset folder (removed with it).</summary>
+    public string HealthFile => Output + ".health.json";
+
     public CapturingLoggerProvider Logs { get; } = new();
 
     public static async Task<WorkerTestBed> CreateAsync(EmulatorFixture emulator, int? maxReceiveCount = null)
@@ -134,7 +137,7 @@ internal sealed class WorkerTestBed : IAsyncDisposable
             ["Worker:ShutdownGracePeriod"] = "00:00:10",
             ["Worker:MaxBackoff"] = "00:00:01",
             ["Worker:WriterId"] = "test",
-            ["Worker:HealthFile"] = Path.Combine(Output, "..", Path.GetFileName(Output) + ".health.json"),
+            ["Worker:HealthFile"] = HealthFile,
             ["Sink:FlushAge"] = "00:00:01",
         };
         foreach (var (key, value) in overrides)
@@ -200,6 +203,7 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         Sqs.Dispose();
         try
         {
+            File.Delete(HealthFile);
             Directory.Delete(Output, recursive: true);
         }
         catch (IOException)
