@@ -120,7 +120,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 }
 
                 _pending.Add(source);
-                _pendingBytes += source.Rows.EstimatedBytes;
+                _pendingBytes += source.Rows.RetainedBytes;
                 _pendingRows += source.Rows.Count;
                 if (_pendingBytes >= _options.FlushBytes || _pendingRows >= _options.FlushRows)
                 {

@@ -35,9 +35,26 @@ internal sealed class KmsEventBatch
     /// <summary>Rows the column arrays hold without growing.</summary>
     public int Capacity => _capacity;
 
-    /// <summary>Approximate memory taken by the rows held (text plus per-row cells), for flush and spill decisions.</summary>
+    /// <summary>Approximate size of the rows held (their text plus per-row cells): when a large object spills.</summary>
     public long EstimatedBytes =>
         _arena.UsedBytes + ((long)Count * ((KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + 32));
+
+    /// <summary>
+    /// Memory the batch holds until it is released: its text chunks, its column arrays at their capacity and its
+    /// interner. For the few dozen rows of a typical CloudTrail file this is several times <see cref="EstimatedBytes"/>
+    /// (the arrays and the interner are mostly fixed cost), so buffers of many small sources are bounded by this.
+    /// </summary>
+    public long RetainedBytes =>
+        _arena.CapacityBytes
+        + ((long)_capacity * BytesPerRowSlot)
+        + FixedBytes
+        + (_interner?.RetainedBytes ?? 0);
+
+    // One row slot across every column array: StringRef (3 ints), DateTime, bool?, int?, and the event day.
+    private const int BytesPerRowSlot = (KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + (KmsSchema.BooleanCount * 2) + (KmsSchema.Int32Count * 8) + sizeof(int);
+
+    // Object and array headers of the batch, its arena and its column arrays.
+    private const int FixedBytes = 256 + ((KmsSchema.StringCount + KmsSchema.TimestampCount + KmsSchema.BooleanCount + KmsSchema.Int32Count + 5) * 32);
 
     /// <summary>Starts a new row whose columns are all null; returns its index.</summary>
     public int AddRow()

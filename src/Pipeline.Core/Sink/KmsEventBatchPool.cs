@@ -10,7 +10,7 @@ namespace Pipeline.Sink;
 internal static class KmsEventBatchPool
 {
     private const int MaxPooled = 8;
-    private const int MaxPooledCapacity = 4096;
+    private const int MaxPooledCapacity = 1024; // ~0.6 MB of row arrays: the sink counts them as held memory
     private static readonly ConcurrentQueue<KmsEventBatch> Free = new();
     private static int _free;
 

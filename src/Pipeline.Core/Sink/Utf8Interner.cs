@@ -7,10 +7,15 @@ namespace Pipeline.Sink;
 internal sealed class Utf8Interner
 {
     public const int MaxKeyBytes = 256;
+    private const int ArrayHeaderBytes = 24;
     private const int Size = 1024;
     private readonly byte[]?[] _keys = new byte[Size][];
     private readonly int[] _lengths = new int[Size];
     private readonly StringRef[] _values = new StringRef[Size];
+    private long _keyBytes;
+
+    /// <summary>Memory the cache holds: its three tables and the key copies.</summary>
+    public long RetainedBytes => (Size * (IntPtr.Size + sizeof(int) + (3 * sizeof(int)))) + _keyBytes;
 
     /// <summary>Forgets every entry (the stored values they point to are gone), keeping the key buffers for reuse.</summary>
     public void Reset() => Array.Fill(_lengths, -1);
@@ -37,6 +42,7 @@ internal sealed class Utf8Interner
         if (key is null || key.Length < utf8.Length)
         {
             key = new byte[Math.Max(32, utf8.Length)];
+            _keyBytes += key.Length + ArrayHeaderBytes - (_keys[entry] is { } old ? old.Length + ArrayHeaderBytes : 0);
             _keys[entry] = key;
         }
 

@@ -50,6 +50,9 @@ public sealed class EmulatorFixture : IAsyncLifetime
     /// <summary>The port the emulator listens on (on 127.0.0.1 only).</summary>
     public int Port { get; private set; }
 
+    /// <summary>Process id of the node process serving the emulator (to read its CPU time and memory from /proc).</summary>
+    public int ProcessId => _node?.Id ?? throw new InvalidOperationException("The emulator is not started.");
+
     /// <summary>How long start-up took: spawning node, fauxqs listening, and the health check answering.</summary>
     public TimeSpan StartupTime { get; private set; }
 

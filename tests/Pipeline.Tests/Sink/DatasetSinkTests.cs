@@ -61,6 +61,46 @@ public sealed class DatasetSinkTests : IDisposable
         Assert.Equal(40, (await first).Rows + (await second).Rows);
     }
 
+    // Found by the load test: the byte threshold counted only the rows' text and cells, so thousands of small CloudTrail
+    // files (a few dozen rows each) buffered several times FlushBytes of column arrays, text chunks and interners.
+    [Fact]
+    public async Task Many_small_sources_are_published_once_the_memory_they_hold_reaches_the_byte_threshold()
+    {
+        var options = new SinkOptions { FlushBytes = 1024 * 1024, FlushAge = TimeSpan.FromMinutes(5) };
+        await using var sink = new DatasetSink(options, _data.Writer(), null, TimeProvider.System, NullLogger.Instance);
+        var completions = new List<Task<PublishedSource>>();
+        long text = 0, held = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            var rows = Rows(1, $"small{i:D3}");
+            text += rows.EstimatedBytes;
+            held += rows.RetainedBytes;
+            completions.Add(await sink.AddAsync($"s{i}", rows, [], CancellationToken.None));
+        }
+
+        // The rows' own size is far below the threshold; what they hold is above it, so a flush by size has happened.
+        Assert.True(text < options.FlushBytes / 4, $"{text} bytes of rows");
+        Assert.True(held > options.FlushBytes, $"{held} bytes held");
+        await completions[0].WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotEmpty(_data.ParquetFiles());
+    }
+
+    [Fact]
+    public void A_cleared_batch_still_accounts_for_the_memory_it_keeps_for_reuse()
+    {
+        var batch = Rows(40, "reuse");
+        var held = batch.RetainedBytes;
+        Assert.True(held > batch.EstimatedBytes, $"{held} held, {batch.EstimatedBytes} estimated");
+
+        batch.Clear();
+        Assert.Equal(0, batch.Count);
+        Assert.True(batch.EstimatedBytes < 1024, "a cleared batch has no rows to spill");
+        Assert.Equal(held, batch.RetainedBytes);
+
+        batch.Release();
+        Assert.True(batch.RetainedBytes < held, "released text chunks are no longer held");
+    }
+
     [Fact]
     public async Task Disposing_the_sink_publishes_what_is_buffered()
     {

@@ -163,10 +163,7 @@ internal sealed class S3ObjectIngestor(
         var result = await CloudTrailObjectReader.ReadAsync(response.ResponseStream, collector, source, readerOptions, cancellationToken).ConfigureAwait(false);
         var publication = await sink.AddAsync(identity, collector.Batch, spill.Staged, cancellationToken).ConfigureAwait(false);
         var elapsed = time.GetElapsedTime(started);
-        metrics.Objects.Add(1, new KeyValuePair<string, object?>("outcome", "read"));
-        metrics.BytesRead.Add(result.CompressedBytes);
-        metrics.KmsRows.Add(result.KmsRecords);
-        metrics.ObjectDuration.Record(elapsed.TotalSeconds);
+        metrics.ObjectRead(result.CompressedBytes, result.KmsRecords, elapsed);
         WorkerLog.ObjectRead(logger, messageId, display, result.Records, result.KmsRecords, result.CompressedBytes, elapsed.TotalMilliseconds);
         return new ObjectOutcome(publication, null);
     }

@@ -183,7 +183,10 @@ internal sealed class SqsWorkerService : BackgroundService
 
             if (messages.Count == 0)
             {
-                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(idleSince) >= _options.StopWhenIdleFor && _tracker.Count == 0)
+                // Idle long enough and nothing is being read: stop. Messages whose rows only wait for a flush do not
+                // hold the worker up (with the default 5-minute flush age they would for minutes): the drain flushes
+                // them and deletes their messages on the way out.
+                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(idleSince) >= _options.StopWhenIdleFor && _slots.CurrentCount == _options.MaxConcurrentMessages)
                 {
                     _lifetime.StopApplication();
                     return;
@@ -196,7 +199,7 @@ internal sealed class SqsWorkerService : BackgroundService
             var now = _time.GetUtcNow().UtcDateTime;
             foreach (var message in messages)
             {
-                _metrics.MessagesReceived.Add(1);
+                _metrics.MessageReceived();
                 RecordLag(message, now);
                 var inFlight = new InFlightMessage(message, now, now + _options.VisibilityTimeout);
                 _tracker.Add(inFlight);
@@ -323,7 +326,7 @@ internal sealed class SqsWorkerService : BackgroundService
             try
             {
                 await _sqs.DeleteMessageAsync(_options.QueueUrl, m.ReceiptHandle, CancellationToken.None).ConfigureAwait(false);
-                _metrics.MessagesDeleted.Add(1);
+                _metrics.MessageDeleted();
                 WorkerLog.Deleted(_logger, m.MessageId, objects);
                 break;
             }
@@ -346,7 +349,7 @@ internal sealed class SqsWorkerService : BackgroundService
     private void Return(InFlightMessage m, string reason)
     {
         WorkerLog.Returned(_logger, m.MessageId, reason);
-        _metrics.MessagesReturned.Add(1);
+        _metrics.MessageReturned();
         _tracker.Remove(m);
         m.Dispose();
     }
@@ -387,7 +390,7 @@ internal sealed class SqsWorkerService : BackgroundService
             {
                 await _sqs.ChangeMessageVisibilityAsync(_options.QueueUrl, m.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
                 released++;
-                _metrics.MessagesReturned.Add(1);
+                _metrics.MessageReturned();
             }
             catch (Exception e)
             {
@@ -398,7 +401,17 @@ internal sealed class SqsWorkerService : BackgroundService
         }
 
         WorkerLog.Stopped(_logger, released);
+        LogTotals();
         _health.Set(WorkerState.Stopped);
+    }
+
+    /// <summary>The shutdown summary: counts since start, the process's peak working set (VmHWM on Linux) and its CPU time.</summary>
+    private void LogTotals()
+    {
+        var t = _metrics.Totals;
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        WorkerLog.Totals(_logger, _options.WriterId, t.MessagesReceived, t.MessagesDeleted, t.MessagesReturned, t.VisibilityExtensions, t.ObjectsRead, t.BytesRead, t.KmsRows,
+            self.PeakWorkingSet64 / (1024.0 * 1024.0), self.TotalProcessorTime.TotalSeconds);
     }
 
     /// <summary>
@@ -421,7 +434,7 @@ internal sealed class SqsWorkerService : BackgroundService
             try
             {
                 await _sqs.ChangeMessageVisibilityAsync(_options.QueueUrl, message.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
-                _metrics.MessagesReturned.Add(1);
+                _metrics.MessageReturned();
             }
             catch (Exception e)
             {

@@ -49,7 +49,7 @@ internal sealed class VisibilityHeartbeat(IAmazonSQS sqs, WorkerOptions options,
                 {
                     var m = chunk[int.Parse(ok.Id, System.Globalization.CultureInfo.InvariantCulture)];
                     m.VisibleAtUtc = now + TimeSpan.FromSeconds(entries[int.Parse(ok.Id, System.Globalization.CultureInfo.InvariantCulture)].VisibilityTimeout ?? 0);
-                    metrics.VisibilityExtensions.Add(1);
+                    metrics.VisibilityExtended();
                 }
 
                 foreach (var failed in response.Failed ?? [])

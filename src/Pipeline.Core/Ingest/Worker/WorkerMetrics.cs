@@ -12,6 +12,15 @@ internal sealed class WorkerMetrics : IDisposable
     public const string MeterName = "Pipeline.Worker";
     private readonly Meter _meter = new(MeterName);
 
+    // Running totals for the shutdown summary: the instruments above can only be observed by a listener.
+    private long _received;
+    private long _deleted;
+    private long _returned;
+    private long _extensions;
+    private long _objectsRead;
+    private long _bytesRead;
+    private long _kmsRows;
+
     public WorkerMetrics()
     {
         MessagesReceived = _meter.CreateCounter<long>("pipeline.sqs.messages.received", description: "SQS messages received");
@@ -46,5 +55,41 @@ internal sealed class WorkerMetrics : IDisposable
 
     public Histogram<double> PublishLatency { get; }
 
+    /// <summary>What this worker has done since it started, for its shutdown summary.</summary>
+    public WorkerTotals Totals => new(
+        Interlocked.Read(ref _received),
+        Interlocked.Read(ref _deleted),
+        Interlocked.Read(ref _returned),
+        Interlocked.Read(ref _extensions),
+        Interlocked.Read(ref _objectsRead),
+        Interlocked.Read(ref _bytesRead),
+        Interlocked.Read(ref _kmsRows));
+
+    public void MessageReceived() => CountOne(MessagesReceived, ref _received);
+
+    public void MessageDeleted() => CountOne(MessagesDeleted, ref _deleted);
+
+    public void MessageReturned() => CountOne(MessagesReturned, ref _returned);
+
+    public void VisibilityExtended() => CountOne(VisibilityExtensions, ref _extensions);
+
+    /// <summary>An object read to the end and handed to the sink.</summary>
+    public void ObjectRead(long compressedBytes, long kmsRows, TimeSpan elapsed)
+    {
+        Objects.Add(1, new KeyValuePair<string, object?>("outcome", "read"));
+        BytesRead.Add(compressedBytes);
+        KmsRows.Add(kmsRows);
+        ObjectDuration.Record(elapsed.TotalSeconds);
+        Interlocked.Increment(ref _objectsRead);
+        Interlocked.Add(ref _bytesRead, compressedBytes);
+        Interlocked.Add(ref _kmsRows, kmsRows);
+    }
+
     public void Dispose() => _meter.Dispose();
+
+    private static void CountOne(Counter<long> counter, ref long total)
+    {
+        counter.Add(1);
+        Interlocked.Increment(ref total);
+    }
 }

@@ -62,7 +62,10 @@ internal sealed class WorkerOptions
     /// <summary>Stop after this many messages have been handled (0 = run until stopped); for tests and batch runs.</summary>
     public int StopAfterMessages { get; set; }
 
-    /// <summary>Stop once the queue has been empty for this long (zero = never); for draining a backlog and exiting.</summary>
+    /// <summary>
+    /// Stop once the queue has been empty for this long and nothing is being read (zero = never); for draining a backlog
+    /// and exiting. Rows still waiting for their flush are flushed on the way out.
+    /// </summary>
     public TimeSpan StopWhenIdleFor { get; set; } = TimeSpan.Zero;
 
 }

@@ -124,12 +124,13 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         var errors = proxy.Fail("ChangeMessageVisibility 500", r => r.SqsAction?.StartsWith("ChangeMessageVisibility", StringComparison.Ordinal) == true, FaultKind.InternalError, 12);
         var flaky = proxy.FailSometimes("ChangeMessageVisibility flaky", r => r.SqsAction?.StartsWith("ChangeMessageVisibility", StringComparison.Ordinal) == true, FaultKind.SlowDown, 0.3);
 
-        // The flush waits 5 s; the 2 s visibility timeout runs out while every extension fails for the first ~3 s.
+        // The flush waits 5 s; the 2 s visibility timeout runs out while every extension fails for the first ~3 s. The
+        // worker stays up past the flush age (an idle worker that stops flushes at once, which would skip the wait).
         await RunAsync(bed, proxy, bed.Settings(
             ("Worker:VisibilityTimeout", "00:00:02"),
             ("Worker:HeartbeatInterval", "00:00:00.5"),
             ("Sink:FlushAge", "00:00:05"),
-            ("Worker:StopWhenIdleFor", "00:00:04")));
+            ("Worker:StopWhenIdleFor", "00:00:07")));
 
         Assert.Equal(12, errors.Injected);
         Assert.True(flaky.Injected > 0, proxy.Describe());

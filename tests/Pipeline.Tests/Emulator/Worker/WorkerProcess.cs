@@ -15,6 +15,8 @@ internal sealed partial class WorkerProcess : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public string OutputText => string.Join("\n", Output);
 
     public static WorkerProcess Start(EmulatorFixture emulator, IReadOnlyDictionary<string, string?> settings)
@@ -40,12 +42,13 @@ internal sealed partial class WorkerProcess : IDisposable
             psi.Environment[name] = value;
         }
 
+        // Debug unless the settings say otherwise (a load test logs at the production level).
+        psi.Environment["Logging__LogLevel__Default"] = "Debug";
         foreach (var (name, value) in settings)
         {
             psi.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        psi.Environment["Logging__LogLevel__Default"] = "Debug";
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the worker process");
         var worker = new WorkerProcess(process);
         process.OutputDataReceived += (_, e) => worker.Add(e.Data);

@@ -61,17 +61,65 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
         await bed.SendAsync(bed.S3Event(key));
 
         // Visibility 4 s, heartbeat every second: a tick may be late under CI load without the message reappearing.
+        // The worker stays up past the flush age (an idle worker that stops flushes at once, which would skip the wait).
         await bed.RunWorkerAsync(bed.Settings(
             ("Worker:VisibilityTimeout", "00:00:04"),
             ("Worker:HeartbeatInterval", "00:00:01"),
             ("Sink:FlushAge", "00:00:12"),
-            ("Worker:StopWhenIdleFor", "00:00:01")));
+            ("Worker:StopWhenIdleFor", "00:00:14")));
 
         Assert.Equal(3, await bed.CountAsync("select count(*) from kms_events_all"));
         Assert.True(bed.Logs.Count(EventIds.Worker + 10) == 1, "the object was read more than once:\n" + bed.LogText);
         Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 9));
         Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 16));
         Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task The_shutdown_summary_counts_what_the_worker_did_and_its_peak_memory()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var keys = new[] { await bed.PutLogAsync(Decrypts("sum-a", 3)), await bed.PutLogAsync(Decrypts("sum-b", 2)) };
+        foreach (var key in keys)
+        {
+            await bed.SendAsync(bed.S3Event(key));
+        }
+
+        await bed.SendAsync(bed.S3Event(keys[0]));
+        await bed.RunWorkerAsync();
+
+        var summary = Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 25).Message;
+        Assert.Contains("3 messages received, 3 deleted, 0 returned", summary, StringComparison.Ordinal);
+        Assert.Contains($"2 objects read, {await S3BytesAsync(bed, keys)} bytes (compressed), 5 KMS rows", summary, StringComparison.Ordinal);
+        var peak = System.Text.RegularExpressions.Regex.Match(summary, @"peak working set ([\d.]+) MB");
+        Assert.True(peak.Success && double.Parse(peak.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 10, summary);
+    }
+
+    private static async Task<long> S3BytesAsync(WorkerTestBed bed, IEnumerable<string> keys)
+    {
+        long total = 0;
+        foreach (var key in keys)
+        {
+            total += (await bed.S3.GetObjectMetadataAsync(bed.Bucket, key)).ContentLength;
+        }
+
+        return total;
+    }
+
+    // Found by the load test: a worker told to stop when idle waited for the flush age (5 minutes by default) first,
+    // because messages whose rows were read but not yet flushed counted as work in progress.
+    [Fact]
+    public async Task A_worker_draining_a_backlog_stops_once_idle_without_waiting_for_the_flush_age()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var key = await bed.PutLogAsync(Decrypts("idle", 4));
+        await bed.SendAsync(bed.S3Event(key));
+
+        await bed.RunWorkerAsync(bed.Settings(("Sink:FlushAge", "00:05:00"), ("Worker:StopWhenIdleFor", "00:00:01")), TimeSpan.FromSeconds(30));
+
+        Assert.Equal(4, await bed.CountAsync());
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+        Assert.True(bed.Logs.Count(EventIds.Worker + 20) == 1, "the message was not deleted once:\n" + bed.LogText);
     }
 
     [Fact]

@@ -46,6 +46,9 @@ internal sealed class WorkerTestBed : IAsyncDisposable
 
     public string Output { get; }
 
+    /// <summary>The workers' default health file, next to the dataset folder (removed with it).</summary>
+    public string HealthFile => Output + ".health.json";
+
     public CapturingLoggerProvider Logs { get; } = new();
 
     public static async Task<WorkerTestBed> CreateAsync(EmulatorFixture emulator, int? maxReceiveCount = null)
@@ -83,6 +86,13 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         ETags[key] = response.ETag.Trim('"');
     }
 
+    /// <summary>Uploads a local file, streamed from disk.</summary>
+    public async Task PutFileAsync(string key, string path, CancellationToken cancellationToken = default)
+    {
+        var response = await S3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, FilePath = path }, cancellationToken);
+        ETags[key] = response.ETag.Trim('"');
+    }
+
     /// <summary>ETag of every object uploaded, as S3 notifications carry it (no quotes).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, string> ETags { get; } = new(StringComparer.Ordinal);
 
@@ -95,6 +105,22 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         Pipeline.Tests.Ingest.NotificationParserTests.EventBridge(key, withDetailType, ETags[key]).Replace("org-trail-bucket", Bucket, StringComparison.Ordinal);
 
     public Task SendAsync(string body) => Sqs.SendMessageAsync(QueueUrl, body);
+
+    /// <summary>Sends up to 10 bodies in one SendMessageBatch; fails if SQS refuses any of them.</summary>
+    public async Task SendBatchAsync(IReadOnlyList<string> bodies, CancellationToken cancellationToken = default)
+    {
+        var response = await Sqs.SendMessageBatchAsync(
+            new SendMessageBatchRequest
+            {
+                QueueUrl = QueueUrl,
+                Entries = bodies.Select((b, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), b)).ToList(),
+            },
+            cancellationToken);
+        if (response.Failed is { Count: > 0 } failed)
+        {
+            throw new InvalidOperationException("SendMessageBatch refused entries: " + string.Join("; ", failed.Select(f => $"{f.Id} {f.Code} {f.Message}")));
+        }
+    }
 
     /// <summary>Settings of a worker pointed at this bed; <paramref name="overrides"/> win.</summary>
     public Dictionary<string, string?> Settings(params (string Key, string Value)[] overrides)
@@ -111,7 +137,7 @@ internal sealed class WorkerTestBed : IAsyncDisposable
             ["Worker:ShutdownGracePeriod"] = "00:00:10",
             ["Worker:MaxBackoff"] = "00:00:01",
             ["Worker:WriterId"] = "test",
-            ["Worker:HealthFile"] = Path.Combine(Output, "..", Path.GetFileName(Output) + ".health.json"),
+            ["Worker:HealthFile"] = HealthFile,
             ["Sink:FlushAge"] = "00:00:01",
         };
         foreach (var (key, value) in overrides)
@@ -177,6 +203,7 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         Sqs.Dispose();
         try
         {
+            File.Delete(HealthFile);
             Directory.Delete(Output, recursive: true);
         }
         catch (IOException)
