@@ -7,9 +7,12 @@ internal sealed class SinkOptions
 {
     public const string Section = "Sink";
 
-    /// <summary>Publish buffered rows once they hold this many bytes in memory (default 32 MiB).</summary>
+    /// <summary>
+    /// Publish buffered rows once they hold this many bytes in memory (default 16 MiB). One flush encodes in the background
+    /// while the next rows gather, so up to twice this is held.
+    /// </summary>
     [Range(1L * 1024 * 1024, 4L * 1024 * 1024 * 1024)]
-    public long FlushBytes { get; set; } = 32L * 1024 * 1024;
+    public long FlushBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>Publish buffered rows once there are this many (default 500,000).</summary>
     [Range(1, 50_000_000)]
