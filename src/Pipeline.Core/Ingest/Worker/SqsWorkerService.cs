@@ -17,6 +17,9 @@ namespace Pipeline.Ingest.Worker;
 /// </summary>
 internal sealed class SqsWorkerService : BackgroundService
 {
+    /// <summary>How much longer than its long poll a receive may take before it counts as retried (see the idle stop).</summary>
+    private static readonly TimeSpan SlowReceiveMargin = TimeSpan.FromSeconds(1);
+
     private readonly IAmazonSQS _sqs;
     private readonly WorkerOptions _options;
     private readonly S3ObjectIngestor _ingestor;
@@ -119,6 +122,7 @@ internal sealed class SqsWorkerService : BackgroundService
             }
 
             ReceiveMessageResponse response;
+            var polled = _time.GetTimestamp();
             try
             {
                 // The long poll is not cancelled on shutdown: SQS may already have handed out messages that an aborted
@@ -183,6 +187,13 @@ internal sealed class SqsWorkerService : BackgroundService
 
             if (messages.Count == 0)
             {
+                // A receive much slower than its long poll was retried inside the SDK; an attempt that failed may have had
+                // messages handed out in a response that never arrived. Like a failed receive, it is not idle time.
+                if (_time.GetElapsedTime(polled) > TimeSpan.FromSeconds(_options.WaitTimeSeconds) + SlowReceiveMargin)
+                {
+                    idleSince = _time.GetTimestamp();
+                }
+
                 // Idle long enough and nothing is being read: stop. Messages whose rows only wait for a flush do not
                 // hold the worker up (with the default 5-minute flush age they would for minutes): the drain flushes
                 // them and deletes their messages on the way out.

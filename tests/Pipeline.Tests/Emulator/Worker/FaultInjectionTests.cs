@@ -85,6 +85,34 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         Assert.True(bed.Logs.Count(EventIds.Worker + 2) >= 3, "the worker did not report and back off from failed receives:\n" + bed.LogText);
     }
 
+    // Found when the test above failed once in CI: a receive the SDK retried inside one call (a reset that lost the
+    // messages, then a timeout) came back empty after seconds, and that time counted as idle, so the worker stopped before
+    // the lost messages became visible again.
+    [Fact]
+    public async Task A_slow_receive_retried_inside_the_sdk_does_not_count_as_idle_time()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "slowrecv");
+        var resets = proxy.Fail("ReceiveMessage reset", r => r.IsSqs("ReceiveMessage"), FaultKind.ResetMidBody, 1);
+        var held = proxy.Fail("ReceiveMessage held", r => r.IsSqs("ReceiveMessage"), FaultKind.Delay, 1, TimeSpan.FromSeconds(4));
+
+        // The first call takes all the messages and loses them (6 s visibility), then waits out a 2 s timeout before its
+        // empty third attempt, 3–4 s in all. An idle stop of 4 s counted from before that call would come before the
+        // messages reappear; counted from its end, it comes after.
+        await RunAsync(bed, proxy, bed.Settings(
+            ("Worker:MaxConcurrentMessages", "10"),
+            ("Worker:VisibilityTimeout", "00:00:06"),
+            ("Worker:HeartbeatInterval", "00:00:01"),
+            ("Worker:StopWhenIdleFor", "00:00:04")),
+            TimeSpan.FromSeconds(2),
+            sqsRetries: 2);
+
+        Assert.Equal(1, resets.Injected);
+        Assert.Equal(1, held.Injected);
+        await AssertExactlyOnceAsync(bed, proxy);
+    }
+
     [Fact]
     public async Task Failed_deletes_leave_messages_to_be_redelivered_and_the_ledger_keeps_their_rows_from_being_duplicated()
     {
@@ -208,13 +236,13 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
     }
 
     /// <summary>Runs the worker with SDK clients that go through the proxy, retry once and time out quickly.</summary>
-    private async Task RunAsync(WorkerTestBed bed, FaultProxy proxy, Dictionary<string, string?> settings, TimeSpan? clientTimeout = null)
+    private async Task RunAsync(WorkerTestBed bed, FaultProxy proxy, Dictionary<string, string?> settings, TimeSpan? clientTimeout = null, int sqsRetries = 1)
     {
         using var sqs = new AmazonSQSClient(EmulatorFixture.Credentials, new AmazonSQSConfig
         {
             ServiceURL = proxy.Url,
             AuthenticationRegion = EmulatorFixture.Region,
-            MaxErrorRetry = 1,
+            MaxErrorRetry = sqsRetries,
             Timeout = clientTimeout ?? ClientTimeout,
         });
         using var s3 = new AmazonS3Client(EmulatorFixture.Credentials, new AmazonS3Config
