@@ -14,6 +14,16 @@ internal static class QueryRunner
             throw new ArgumentException("The SQL text contains no statement.", nameof(sql));
         }
 
+        for (var i = 0; i < statements.Count; i++)
+        {
+            if (SqlScript.FileWritingKind(statements[i]) is { } kind)
+            {
+                throw new ArgumentException(
+                    $"statement {i + 1} is {kind}: `pipeline query` only reads the dataset; nothing was run. " +
+                    "To save a result, use --format csv or json and redirect the output.");
+            }
+        }
+
         var shown = statements.Count - 1;
         for (var i = statements.Count - 1; i >= 0; i--)
         {

@@ -99,4 +99,33 @@ public sealed class QueryCommandTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains(missing, error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("COPY (SELECT * FROM kms_events) TO '{dataset}/kms_events/event_date=2024-05-01/part-x.parquet' (FORMAT parquet)", "COPY")]
+    [InlineData("SELECT 1; /* sneaky */ copy kms_events to '{dataset}/out.csv'", "COPY")]
+    [InlineData("EXPLAIN ANALYZE COPY (SELECT 1) TO '{dataset}/out.csv'", "COPY")]
+    [InlineData("ATTACH '{dataset}/new.duckdb' AS db", "ATTACH")]
+    [InlineData("EXPORT DATABASE '{dataset}/export'", "EXPORT")]
+    [InlineData("CREATE PERSISTENT SECRET s (TYPE s3, KEY_ID 'x', SECRET 'y')", "CREATE SECRET")]
+    [InlineData("INSTALL httpfs", "INSTALL")]
+    public async Task A_statement_that_would_write_files_is_refused_before_anything_runs(string sql, string kind)
+    {
+        var before = _dataset.AllFiles().Order(StringComparer.Ordinal).ToArray();
+        var (exit, output, error) = await CliRunner.RunAsync("query", sql.Replace("{dataset}", _dataset.Root, StringComparison.Ordinal), "--data", _dataset.Root);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"is {kind}: `pipeline query` only reads the dataset", error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal(before, _dataset.AllFiles().Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public async Task Words_like_copy_inside_strings_or_names_do_not_count_as_writes()
+    {
+        var (exit, output, error) = await CliRunner.RunAsync(
+            "query", "SELECT 'COPY x TO y' AS copy_text, count(*) AS exported FROM kms_events", "--data", _dataset.Root, "--format", "csv");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("COPY x TO y,2", output, StringComparison.Ordinal);
+    }
 }
