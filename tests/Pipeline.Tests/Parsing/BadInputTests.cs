@@ -17,6 +17,19 @@ public sealed class BadInputTests
         Assert.True(ex.Reason.Contains("truncated", StringComparison.Ordinal) || ex.Reason.Contains("gzip", StringComparison.Ordinal), ex.Reason);
     }
 
+    // The worker leaves S3 response checksums to the gzip trailer (Worker:VerifyS3Checksums is off by default): a body
+    // whose bytes changed in transit or at rest must fail the object, not yield rows.
+    [Fact]
+    public async Task A_gzip_object_whose_checksum_does_not_match_its_content_is_refused()
+    {
+        var gz = Gzip(Document(AssumedRoleDecrypt(), AssumedRoleDecrypt("e2")));
+        var crcAt = gz.Length - 8; // gzip trailer: CRC-32 then the size, little-endian
+        gz[crcAt] ^= 0x01;
+        var ex = await ReaderHarness.FailsAsync(gz);
+        Assert.Contains("test.json.gz", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("gzip", ex.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_file_that_is_neither_gzip_nor_json_is_refused_at_byte_zero()
     {
