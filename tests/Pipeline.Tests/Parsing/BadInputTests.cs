@@ -17,8 +17,7 @@ public sealed class BadInputTests
         Assert.True(ex.Reason.Contains("truncated", StringComparison.Ordinal) || ex.Reason.Contains("gzip", StringComparison.Ordinal), ex.Reason);
     }
 
-    // The worker leaves S3 response checksums to the gzip trailer (Worker:VerifyS3Checksums is off by default): a body
-    // whose bytes changed in transit or at rest must fail the object, not yield rows.
+    // A body whose bytes changed in transit or at rest must fail the object (the gzip trailer's CRC-32), not yield rows.
     [Fact]
     public async Task A_gzip_object_whose_checksum_does_not_match_its_content_is_refused()
     {

@@ -59,12 +59,6 @@ internal sealed class WorkerOptions
     /// <summary>Use path-style S3 URLs (needed by most S3 emulators and some proxies; default false).</summary>
     public bool S3ForcePathStyle { get; set; }
 
-    /// <summary>
-    /// Have the AWS SDK verify S3's response checksums on every download (default false: the gzip CRC-32 of a CloudTrail
-    /// object already checks its bytes, and TLS protects the transfer; turn on for uncompressed .json objects).
-    /// </summary>
-    public bool VerifyS3Checksums { get; set; }
-
     /// <summary>Stop after this many messages have been handled (0 = run until stopped); for tests and batch runs.</summary>
     public int StopAfterMessages { get; set; }
 

@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.SQS;
 using Microsoft.Extensions.Configuration;
@@ -23,7 +22,7 @@ internal static class WorkerServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAmazonSQS>(_ => new AmazonSQSClient());
-        services.TryAddSingleton<IAmazonS3>(sp => new AmazonS3Client(S3Config(sp.GetRequiredService<IOptions<WorkerOptions>>().Value)));
+        services.TryAddSingleton<IAmazonS3>(sp => new AmazonS3Client(new AmazonS3Config { ForcePathStyle = sp.GetRequiredService<IOptions<WorkerOptions>>().Value.S3ForcePathStyle }));
         services.TryAddSingleton<IDatasetStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
@@ -75,15 +74,4 @@ internal static class WorkerServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<SqsWorkerService>());
         return services;
     }
-
-    /// <summary>The S3 client settings the worker's options ask for.</summary>
-    internal static AmazonS3Config S3Config(WorkerOptions options) => new()
-    {
-        ForcePathStyle = options.S3ForcePathStyle,
-
-        // By default the SDK hashes every downloaded body to check a response checksum; for CloudTrail's .json.gz
-        // objects the gzip trailer's CRC-32 already checks every byte (a mismatch fails the object), so this is paid
-        // twice. In the load test it was ~14 % of the workers' CPU.
-        ResponseChecksumValidation = options.VerifyS3Checksums ? ResponseChecksumValidation.WHEN_SUPPORTED : ResponseChecksumValidation.WHEN_REQUIRED,
-    };
 }

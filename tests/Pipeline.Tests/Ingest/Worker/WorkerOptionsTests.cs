@@ -66,14 +66,4 @@ public sealed class WorkerOptionsTests
         Assert.False(OutputLocation.TryParse(text, out _, out var problem));
         Assert.NotEmpty(problem);
     }
-
-    [Theory]
-    [InlineData(false, "WHEN_REQUIRED")]
-    [InlineData(true, "WHEN_SUPPORTED")]
-    public void Response_checksum_verification_by_the_SDK_follows_VerifyS3Checksums(bool verify, string expected)
-    {
-        var config = WorkerServiceCollectionExtensions.S3Config(new WorkerOptions { VerifyS3Checksums = verify, S3ForcePathStyle = true });
-        Assert.Equal(expected, config.ResponseChecksumValidation.ToString());
-        Assert.True(config.ForcePathStyle);
-    }
 }
