@@ -1,10 +1,11 @@
+using Xunit.Abstractions;
 using static Pipeline.Tests.Support.CloudTrailRecords;
 
 namespace Pipeline.Tests.Emulator.Worker;
 
 /// <summary>The real executable killed and stopped mid-work: nothing lost, nothing duplicated in <c>kms_events</c>.</summary>
 [Collection("emulator")]
-public sealed class WorkerCrashTests(EmulatorFixture emulator)
+public sealed class WorkerCrashTests(EmulatorFixture emulator, ITestOutputHelper output)
 {
     private static async Task<HashSet<string>> LoadAsync(WorkerTestBed bed, int objects, int kmsPerObject)
     {
@@ -56,12 +57,14 @@ public sealed class WorkerCrashTests(EmulatorFixture emulator)
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
         var archive = Path.Combine(bed.Output + "-archive");
         var manifest = await Pipeline.Generation.ArchiveGenerator.GenerateAsync(
-            new Pipeline.Generation.GeneratorOptions { OutputDirectory = archive, Days = 2, EndDate = new DateOnly(2026, 1, 14), Seed = 99, TargetUncompressedBytes = 6L * 1024 * 1024, DeliveryMinutes = 120 },
+            new Pipeline.Generation.GeneratorOptions { OutputDirectory = archive, Days = 2, EndDate = new DateOnly(2026, 1, 14), Seed = 99, TargetUncompressedBytes = 64L * 1024 * 1024, DeliveryMinutes = 30 },
             null,
             CancellationToken.None);
         try
         {
-            foreach (var file in Pipeline.Ingest.LocalArchiveWalker.Walk([archive]).Files)
+            var files = Pipeline.Ingest.LocalArchiveWalker.Walk([archive]).Files;
+            output.WriteLine($"archive: {files.Count} log files, {files.Sum(f => f.Length) / 1e6:F1} MB gzip, {manifest.DistinctKmsEventIds} distinct KMS events");
+            foreach (var file in files)
             {
                 var key = Path.GetRelativePath(archive, file.Path).Replace('\\', '/');
                 await bed.PutObjectAsync(key, await File.ReadAllBytesAsync(file.Path));
@@ -76,14 +79,28 @@ public sealed class WorkerCrashTests(EmulatorFixture emulator)
                 ("Sink:FlushAge", "00:00:01"),
                 ("Sink:SpillBytes", "1048576"),
                 ("Worker:MaxConcurrentMessages", "3"));
+            // Each kill lands at a random point after the worker started reading objects (its start-up, the first SDK
+            // calls included, takes about a second): during reads, Parquet writes, renames, ledger markers or deletes.
             var random = new Random(1128);
+            var killedWithWorkInHand = 0;
             for (var round = 0; round < 20; round++)
             {
                 using var child = WorkerProcess.Start(emulator, childSettings);
-                Assert.True(await child.WaitForOutputAsync("polling", TimeSpan.FromSeconds(30)), child.OutputText);
-                await Task.Delay(random.Next(100, 1200));
+                var reading = await child.WaitForOutputAsync(": read s3://", TimeSpan.FromSeconds(20));
+                await Task.Delay(random.Next(0, 900));
                 child.KillHard();
+                var reads = child.Output.Count(line => line.Contains(": read s3://", StringComparison.Ordinal));
+                var left = await bed.MessagesLeftAsync();
+                killedWithWorkInHand += reading && left > 0 ? 1 : 0;
+                output.WriteLine($"round {round + 1}: killed after {reads} objects read; {left} messages left");
+                if (!reading)
+                {
+                    Assert.True(left == 0, $"round {round + 1}: the worker read nothing in 20 s while {left} messages were left:\n{child.OutputText}");
+                    break;
+                }
             }
+
+            Assert.True(killedWithWorkInHand >= 15, $"only {killedWithWorkInHand} of 20 kills hit a worker with work in hand");
 
             await bed.RunWorkerAsync(bed.Settings(("Worker:StopWhenIdleFor", "00:00:05"), ("Worker:VisibilityTimeout", "00:00:02"), ("Worker:HeartbeatInterval", "00:00:00.5")), TimeSpan.FromSeconds(180));
 
