@@ -10,80 +10,72 @@ namespace Pipeline.Sink;
 /// </summary>
 internal sealed class KmsEventBatch
 {
-    private const int InitialCapacity = 8;
     private readonly Utf8Arena _arena = new();
     private Utf8Interner? _interner;
-    private StringRef[][] _strings;
-    private DateTime[][] _timestamps;
-    private bool?[][] _booleans;
-    private int?[][] _int32s;
-    private int[] _eventDay;
-    private int _capacity;
-
-    public KmsEventBatch()
-    {
-        _capacity = InitialCapacity;
-        _strings = NewColumns<StringRef>(KmsSchema.StringCount, _capacity);
-        _timestamps = NewColumns<DateTime>(KmsSchema.TimestampCount, _capacity);
-        _booleans = NewColumns<bool?>(KmsSchema.BooleanCount, _capacity);
-        _int32s = NewColumns<int?>(KmsSchema.Int32Count, _capacity);
-        _eventDay = new int[_capacity];
-    }
+    private RowBlock[] _blocks = [];
+    private int _blockCount;
 
     public int Count { get; private set; }
 
-    /// <summary>Rows the column arrays hold without growing.</summary>
-    public int Capacity => _capacity;
+    /// <summary>Rows the batch holds without taking another block.</summary>
+    public int Capacity => _blockCount * RowBlock.Rows;
 
     /// <summary>Approximate size of the rows held (their text plus per-row cells): when a large object spills.</summary>
     public long EstimatedBytes =>
         _arena.UsedBytes + ((long)Count * ((KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + 32));
 
     /// <summary>
-    /// Memory the batch holds until it is released: its text chunks, its column arrays at their capacity and its
-    /// interner. For the few dozen rows of a typical CloudTrail file this is several times <see cref="EstimatedBytes"/>
-    /// (the arrays and the interner are mostly fixed cost), so buffers of many small sources are bounded by this.
+    /// Memory the batch holds until it is released: its text chunks, its row blocks and its interner. For the few
+    /// dozen rows of a typical CloudTrail file this is several times <see cref="EstimatedBytes"/> (a block and a
+    /// chunk are the minimum), so buffers of many small sources are bounded by this.
     /// </summary>
     public long RetainedBytes =>
         _arena.CapacityBytes
-        + ((long)_capacity * BytesPerRowSlot)
+        + ((long)_blockCount * RowBlock.Bytes)
         + FixedBytes
-        + (_interner?.RetainedBytes ?? 0);
+        + (_interner is null ? 0 : Utf8Interner.RetainedBytes);
 
-    // One row slot across every column array: StringRef (3 ints), DateTime, bool?, int?, and the event day.
-    private const int BytesPerRowSlot = (KmsSchema.StringCount * 12) + (KmsSchema.TimestampCount * 8) + (KmsSchema.BooleanCount * 2) + (KmsSchema.Int32Count * 8) + sizeof(int);
-
-    // Object and array headers of the batch, its arena and its column arrays.
-    private const int FixedBytes = 256 + ((KmsSchema.StringCount + KmsSchema.TimestampCount + KmsSchema.BooleanCount + KmsSchema.Int32Count + 5) * 32);
+    // Object headers of the batch, its arena and their lists.
+    private const int FixedBytes = 256;
 
     /// <summary>Starts a new row whose columns are all null; returns its index.</summary>
     public int AddRow()
     {
-        if (Count == _capacity)
+        var row = Count;
+        var b = row >> RowBlock.Shift;
+        if (b == _blockCount)
         {
-            Grow();
+            if (b == _blocks.Length)
+            {
+                Array.Resize(ref _blocks, Math.Max(4, b * 2));
+            }
+
+            _blocks[b] = BatchMemory.RentBlock();
+            _blockCount++;
         }
 
-        var row = Count++;
-        for (var c = 0; c < _strings.Length; c++)
+        Count++;
+        var block = _blocks[b];
+        var r = row & RowBlock.Mask;
+        for (var c = r; c < block.Strings.Length; c += RowBlock.Rows)
         {
-            _strings[c][row] = StringRef.Null;
+            block.Strings[c] = StringRef.Null;
         }
 
-        for (var c = 0; c < _booleans.Length; c++)
+        for (var c = r; c < block.Booleans.Length; c += RowBlock.Rows)
         {
-            _booleans[c][row] = null;
+            block.Booleans[c] = null;
         }
 
-        for (var c = 0; c < _int32s.Length; c++)
+        for (var c = r; c < block.Int32s.Length; c += RowBlock.Rows)
         {
-            _int32s[c][row] = null;
+            block.Int32s[c] = null;
         }
 
         return row;
     }
 
-    /// <summary>Empties the batch for reuse, keeping its arrays and text chunks, so refilling it allocates nothing large.</summary>
+    /// <summary>Empties the batch for reuse, keeping its blocks and text chunks, so refilling it allocates nothing.</summary>
     public void Clear()
     {
         Count = 0;
@@ -91,10 +83,20 @@ internal sealed class KmsEventBatch
         _interner?.Reset();
     }
 
-    /// <summary>Returns the batch's text storage to the shared pool once its rows are written; the batch is empty afterwards.</summary>
+    /// <summary>
+    /// Gives the row blocks and text chunks back to <see cref="BatchMemory"/> once the rows are written; the batch is
+    /// empty afterwards and nothing read from it before may be used.
+    /// </summary>
     public void Release()
     {
         Count = 0;
+        for (var i = 0; i < _blockCount; i++)
+        {
+            BatchMemory.ReturnBlock(_blocks[i]);
+            _blocks[i] = null!;
+        }
+
+        _blockCount = 0;
         _arena.Release();
         _interner?.Reset();
     }
@@ -104,11 +106,11 @@ internal sealed class KmsEventBatch
     {
         if (utf8.IsEmpty)
         {
-            _strings[slot][row] = StringRef.Empty;
+            StringCell(slot, row) = StringRef.Empty;
             return;
         }
 
-        _strings[slot][row] = Utf8.IsValid(utf8) ? _arena.Add(utf8) : AddChars(Encoding.UTF8.GetString(utf8));
+        StringCell(slot, row) = Utf8.IsValid(utf8) ? _arena.Add(utf8) : AddChars(Encoding.UTF8.GetString(utf8));
     }
 
     /// <summary>
@@ -124,17 +126,17 @@ internal sealed class KmsEventBatch
         }
 
         _interner ??= new Utf8Interner();
-        if (!_interner.TryGet(utf8, out var value, out var entry))
+        if (!_interner.TryGet(utf8, _arena, out var value, out var entry))
         {
             SetUtf8(slot, row, utf8);
-            value = _strings[slot][row];
-            _interner.Set(entry, utf8, value);
+            value = StringCell(slot, row);
+            _interner.Set(entry, value);
         }
 
-        _strings[slot][row] = value;
+        StringCell(slot, row) = value;
     }
 
-    public void SetChars(int slot, int row, ReadOnlySpan<char> value) => _strings[slot][row] = AddChars(value);
+    public void SetChars(int slot, int row, ReadOnlySpan<char> value) => StringCell(slot, row) = AddChars(value);
 
     /// <summary>Stores <paramref name="prefix"/> followed by the UTF-8 text <paramref name="utf8"/> as one value.</summary>
     public void SetConcat(int slot, int row, ReadOnlySpan<char> prefix, ReadOnlySpan<byte> utf8)
@@ -148,50 +150,50 @@ internal sealed class KmsEventBatch
         var span = _arena.Reserve(Encoding.UTF8.GetMaxByteCount(prefix.Length) + utf8.Length);
         var written = Encoding.UTF8.GetBytes(prefix, span);
         utf8.CopyTo(span[written..]);
-        _strings[slot][row] = _arena.Commit(written + utf8.Length);
+        StringCell(slot, row) = _arena.Commit(written + utf8.Length);
     }
 
     /// <summary>Makes <paramref name="slot"/> share the value of <paramref name="fromSlot"/> in the same row.</summary>
-    public void CopyString(int slot, int fromSlot, int row) => _strings[slot][row] = _strings[fromSlot][row];
+    public void CopyString(int slot, int fromSlot, int row) => StringCell(slot, row) = StringCell(fromSlot, row);
 
     /// <summary>Stores text once for reuse in many rows through <see cref="SetStringRef"/> (e.g. the source object's key).</summary>
     public StringRef AddText(ReadOnlySpan<char> value) => AddChars(value);
 
-    public void SetStringRef(int slot, int row, StringRef value) => _strings[slot][row] = value;
+    public void SetStringRef(int slot, int row, StringRef value) => StringCell(slot, row) = value;
 
-    public bool IsNull(int slot, int row) => _strings[slot][row].IsNull;
+    public bool IsNull(int slot, int row) => StringCell(slot, row).IsNull;
 
     /// <summary>The stored UTF-8 bytes of a value (empty for null; check <see cref="IsNull"/>).</summary>
-    public ReadOnlySpan<byte> GetUtf8(int slot, int row) => _arena.GetSpan(_strings[slot][row]);
+    public ReadOnlySpan<byte> GetUtf8(int slot, int row) => _arena.GetSpan(StringCell(slot, row));
 
     /// <summary>The stored UTF-8 bytes at <paramref name="reference"/> (from <see cref="GetRef"/>).</summary>
     public ReadOnlySpan<byte> GetUtf8(StringRef reference) => _arena.GetSpan(reference);
 
     /// <summary>Where a value is stored: equal references mean equal values (interned values share one).</summary>
-    public StringRef GetRef(int slot, int row) => _strings[slot][row];
+    public StringRef GetRef(int slot, int row) => StringCell(slot, row);
 
     public string? GetString(int slot, int row)
     {
-        var r = _strings[slot][row];
+        var r = StringCell(slot, row);
         return r.IsNull ? null : Encoding.UTF8.GetString(_arena.GetSpan(r));
     }
 
-    public void SetTimestamp(int slot, int row, DateTime utc) => _timestamps[slot][row] = utc;
+    public void SetTimestamp(int slot, int row, DateTime utc) => Block(row).Timestamps[Cell(slot, row)] = utc;
 
-    public DateTime GetTimestamp(int slot, int row) => _timestamps[slot][row];
+    public DateTime GetTimestamp(int slot, int row) => Block(row).Timestamps[Cell(slot, row)];
 
-    public void SetBoolean(int slot, int row, bool? value) => _booleans[slot][row] = value;
+    public void SetBoolean(int slot, int row, bool? value) => Block(row).Booleans[Cell(slot, row)] = value;
 
-    public bool? GetBoolean(int slot, int row) => _booleans[slot][row];
+    public bool? GetBoolean(int slot, int row) => Block(row).Booleans[Cell(slot, row)];
 
-    public void SetInt32(int slot, int row, int? value) => _int32s[slot][row] = value;
+    public void SetInt32(int slot, int row, int? value) => Block(row).Int32s[Cell(slot, row)] = value;
 
-    public int? GetInt32(int slot, int row) => _int32s[slot][row];
+    public int? GetInt32(int slot, int row) => Block(row).Int32s[Cell(slot, row)];
 
     /// <summary>Partition of the row: days since 0001-01-01 of <c>event_time</c> in UTC (<see cref="DateOnly.DayNumber"/>).</summary>
-    public void SetEventDay(int row, int dayNumber) => _eventDay[row] = dayNumber;
+    public void SetEventDay(int row, int dayNumber) => Block(row).EventDay[row & RowBlock.Mask] = dayNumber;
 
-    public int GetEventDay(int row) => _eventDay[row];
+    public int GetEventDay(int row) => Block(row).EventDay[row & RowBlock.Mask];
 
     private StringRef AddChars(ReadOnlySpan<char> value)
     {
@@ -205,32 +207,9 @@ internal sealed class KmsEventBatch
         return _arena.Commit(Encoding.UTF8.GetBytes(value, span));
     }
 
-    private static T[][] NewColumns<T>(int columns, int capacity)
-    {
-        var result = new T[columns][];
-        for (var i = 0; i < columns; i++)
-        {
-            result[i] = new T[capacity];
-        }
+    private static int Cell(int slot, int row) => (slot << RowBlock.Shift) | (row & RowBlock.Mask);
 
-        return result;
-    }
+    private RowBlock Block(int row) => _blocks[row >> RowBlock.Shift];
 
-    private void Grow()
-    {
-        _capacity *= 2;
-        GrowAll(_strings, _capacity);
-        GrowAll(_timestamps, _capacity);
-        GrowAll(_booleans, _capacity);
-        GrowAll(_int32s, _capacity);
-        Array.Resize(ref _eventDay, _capacity);
-    }
-
-    private static void GrowAll<T>(T[][] columns, int capacity)
-    {
-        for (var i = 0; i < columns.Length; i++)
-        {
-            Array.Resize(ref columns[i], capacity);
-        }
-    }
+    private ref StringRef StringCell(int slot, int row) => ref Block(row).Strings[Cell(slot, row)];
 }

@@ -1,17 +1,13 @@
-using System.Buffers;
-
 namespace Pipeline.Sink;
 
 /// <summary>
 /// Append-only storage for the text of a batch, kept as UTF-8 exactly as CloudTrail wrote it: values are copied
-/// once into large pooled chunks and referenced by <see cref="StringRef"/>, so a row costs no string object per
+/// once into fixed-size chunks from <see cref="BatchMemory"/> and referenced by <see cref="StringRef"/>, so a row costs no string object per
 /// column and the Parquet writer copies the bytes out without transcoding. Chunks never move, so a span over a
 /// stored value stays valid until <see cref="Reset"/> or <see cref="Release"/>.
 /// </summary>
 internal sealed class Utf8Arena
 {
-    private const int FirstChunkBytes = 8 * 1024;
-    private const int MaxChunkBytes = 1024 * 1024;
     private readonly List<byte[]> _chunks = [];
     private byte[] _current = [];
     private int _currentIndex = -1;
@@ -37,10 +33,9 @@ internal sealed class Utf8Arena
                 return _current.AsSpan();
             }
 
-            // Chunks grow with use, so the many batches holding a handful of rows stay small.
-            var size = Math.Max(Math.Min(MaxChunkBytes, Math.Max(FirstChunkBytes, _current.Length * 2)), maxBytes);
+            // A value larger than a chunk (rare: a huge request parameter) gets an array of its own.
             UsedBytes += _current.Length - _position;
-            _current = ArrayPool<byte>.Shared.Rent(size);
+            _current = maxBytes <= BatchMemory.ChunkBytes ? BatchMemory.RentChunk() : new byte[maxBytes];
             _chunks.Insert(++_currentIndex, _current);
             _position = 0;
             CapacityBytes += _current.Length;
@@ -59,14 +54,14 @@ internal sealed class Utf8Arena
     }
 
     /// <summary>
-    /// Gives the chunks back to the shared pool: the next batches reuse them instead of allocating new large arrays
-    /// (which would pile up on the large-object heap). Nothing may read this arena afterwards.
+    /// Gives the chunks back to <see cref="BatchMemory"/>: the next batches reuse them instead of allocating new
+    /// arrays. Nothing may read this arena afterwards.
     /// </summary>
     public void Release()
     {
         foreach (var chunk in _chunks)
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            BatchMemory.ReturnChunk(chunk);
         }
 
         _chunks.Clear();

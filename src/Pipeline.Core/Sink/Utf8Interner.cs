@@ -2,52 +2,50 @@ namespace Pipeline.Sink;
 
 /// <summary>
 /// A small direct-mapped cache from UTF-8 bytes to a value already stored in a batch's arena. A miss or a collision
-/// just stores the value again, so it needs no eviction policy and costs one hash and one compare per lookup.
+/// just stores the value again, so it needs no eviction policy and costs one hash and one compare per lookup. The
+/// bytes are compared with the stored value itself, so the cache keeps no copies of its own.
 /// </summary>
 internal sealed class Utf8Interner
 {
     public const int MaxKeyBytes = 256;
-    private const int ArrayHeaderBytes = 24;
     private const int Size = 1024;
-    private readonly byte[]?[] _keys = new byte[Size][];
-    private readonly int[] _lengths = new int[Size];
     private readonly StringRef[] _values = new StringRef[Size];
-    private long _keyBytes;
+    private readonly int[] _generations = new int[Size];
+    private int _generation = 1;
 
-    /// <summary>Memory the cache holds: its three tables and the key copies.</summary>
-    public long RetainedBytes => (Size * (IntPtr.Size + sizeof(int) + (3 * sizeof(int)))) + _keyBytes;
+    /// <summary>Memory the cache holds: its two tables.</summary>
+    public static long RetainedBytes => (Size * (12 + sizeof(int))) + 64;
 
-    /// <summary>Forgets every entry (the stored values they point to are gone), keeping the key buffers for reuse.</summary>
-    public void Reset() => Array.Fill(_lengths, -1);
-
-    public bool TryGet(ReadOnlySpan<byte> utf8, out StringRef value, out int entry)
+    /// <summary>Forgets every entry (the stored values they point to are gone).</summary>
+    public void Reset()
     {
-        var hash = new HashCode();
-        hash.AddBytes(utf8);
-        entry = hash.ToHashCode() & (Size - 1);
-        var key = _keys[entry];
-        if (key is not null && _lengths[entry] == utf8.Length && key.AsSpan(0, utf8.Length).SequenceEqual(utf8))
+        if (++_generation == int.MaxValue)
         {
-            value = _values[entry];
-            return true;
+            Array.Clear(_generations);
+            _generation = 1;
+        }
+    }
+
+    public bool TryGet(ReadOnlySpan<byte> utf8, Utf8Arena arena, out StringRef value, out int entry)
+    {
+        entry = Utf8Hash.Compute(utf8) & (Size - 1);
+        if (_generations[entry] == _generation)
+        {
+            var stored = _values[entry];
+            if (stored.Length == utf8.Length && arena.GetSpan(stored).SequenceEqual(utf8))
+            {
+                value = stored;
+                return true;
+            }
         }
 
         value = default;
         return false;
     }
 
-    public void Set(int entry, ReadOnlySpan<byte> utf8, StringRef value)
+    public void Set(int entry, StringRef value)
     {
-        var key = _keys[entry];
-        if (key is null || key.Length < utf8.Length)
-        {
-            key = new byte[Math.Max(32, utf8.Length)];
-            _keyBytes += key.Length + ArrayHeaderBytes - (_keys[entry] is { } old ? old.Length + ArrayHeaderBytes : 0);
-            _keys[entry] = key;
-        }
-
-        utf8.CopyTo(key);
-        _lengths[entry] = utf8.Length;
+        _generations[entry] = _generation;
         _values[entry] = value;
     }
 }

@@ -16,7 +16,6 @@ public sealed class KmsEventBatchTests
             batch.SetUtf8(KmsSchema.EventId, row, Encoding.UTF8.GetBytes("first-" + i));
         }
 
-        var capacity = batch.Capacity;
         batch.Release();
         Assert.Equal(0, batch.Count);
 
@@ -28,7 +27,107 @@ public sealed class KmsEventBatchTests
         Assert.Equal("arn:aws:kms:us-east-1:111122223333:key/3", batch.GetString(KmsSchema.KeyArn, again));
         Assert.Equal(new string('z', 300), batch.GetString(KmsSchema.EventId, filler));
         Assert.True(batch.IsNull(KmsSchema.KeyArn, filler));
-        Assert.Equal(capacity, batch.Capacity); // the row arrays are kept for reuse
+    }
+
+    [Fact]
+    public void A_released_batch_gives_its_row_blocks_and_text_chunks_back()
+    {
+        var batch = new KmsEventBatch();
+        for (var i = 0; i < 1000; i++)
+        {
+            batch.SetUtf8(KmsSchema.EventId, batch.AddRow(), Encoding.UTF8.GetBytes(new string('e', 100)));
+        }
+
+        Assert.True(batch.Capacity >= 1000);
+        Assert.True(batch.RetainedBytes > 1000 * 100, $"{batch.RetainedBytes} bytes held");
+
+        batch.Release();
+        Assert.Equal(0, batch.Capacity);
+        Assert.True(batch.RetainedBytes < 64 * 1024, $"{batch.RetainedBytes} bytes still held after release");
+    }
+
+    [Fact]
+    public void A_refilled_batch_reads_null_for_every_column_its_new_rows_do_not_set()
+    {
+        // Blocks and chunks are reused (by Clear here, through the shared pool after Release): a new row must not
+        // show the values an earlier row left in the same cells.
+        foreach (var release in new[] { false, true })
+        {
+            var batch = new KmsEventBatch();
+            for (var i = 0; i < 100; i++)
+            {
+                var row = batch.AddRow();
+                for (var c = 0; c < KmsSchema.StringCount; c++)
+                {
+                    batch.SetUtf8(c, row, "old"u8);
+                }
+
+                for (var c = 0; c < KmsSchema.BooleanCount; c++)
+                {
+                    batch.SetBoolean(c, row, true);
+                }
+
+                for (var c = 0; c < KmsSchema.Int32Count; c++)
+                {
+                    batch.SetInt32(c, row, 7);
+                }
+            }
+
+            if (release)
+            {
+                batch.Release();
+            }
+            else
+            {
+                batch.Clear();
+            }
+
+            for (var i = 0; i < 100; i++)
+            {
+                var row = batch.AddRow();
+                Assert.Equal(i, row);
+                batch.SetUtf8(KmsSchema.EventId, row, Encoding.UTF8.GetBytes("new-" + i));
+            }
+
+            for (var row = 0; row < 100; row++)
+            {
+                Assert.Equal("new-" + row, batch.GetString(KmsSchema.EventId, row));
+                for (var c = 0; c < KmsSchema.StringCount; c++)
+                {
+                    Assert.True(c == KmsSchema.EventId || batch.IsNull(c, row), $"string column {c} of row {row} (release: {release})");
+                }
+
+                for (var c = 0; c < KmsSchema.BooleanCount; c++)
+                {
+                    Assert.Null(batch.GetBoolean(c, row));
+                }
+
+                for (var c = 0; c < KmsSchema.Int32Count; c++)
+                {
+                    Assert.Null(batch.GetInt32(c, row));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Values_larger_than_a_text_chunk_and_values_across_chunk_boundaries_read_back_whole()
+    {
+        var batch = new KmsEventBatch();
+        var expected = new List<string>();
+        for (var i = 0; i < 400; i++)
+        {
+            // Mostly ~1 KB values that cross chunk boundaries, with a value bigger than a chunk every so often.
+            var text = i % 97 == 5 ? new string((char)('a' + (i % 26)), BatchMemory.ChunkBytes * 2 + i) : string.Concat(Enumerable.Repeat(i.ToString("D4"), 250 + i));
+            var row = batch.AddRow();
+            batch.SetUtf8(KmsSchema.RequestParametersJson, row, Encoding.UTF8.GetBytes(text));
+            expected.Add(text);
+        }
+
+        for (var row = 0; row < expected.Count; row++)
+        {
+            Assert.Equal(expected[row], batch.GetString(KmsSchema.RequestParametersJson, row));
+        }
     }
 
     [Fact]

@@ -137,10 +137,5 @@ internal sealed class StringDictionary
         }
     }
 
-    private static int Hash(ReadOnlySpan<byte> value)
-    {
-        var h = new HashCode();
-        h.AddBytes(value);
-        return h.ToHashCode() & int.MaxValue;
-    }
+    private static int Hash(ReadOnlySpan<byte> value) => Utf8Hash.Compute(value);
 }

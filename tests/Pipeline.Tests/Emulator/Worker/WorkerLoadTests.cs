@@ -39,6 +39,9 @@ public sealed partial class WorkerLoadTests(EmulatorFixture emulator, ITestOutpu
     /// </summary>
     private const long PeakRssBound = 768L * 1024 * 1024;
 
+    /// <summary>What the second half of a drain may add to the first half's peak RSS (beyond 10 %) and still count as flat.</summary>
+    private const long FlatSlackBytes = 16L * 1024 * 1024;
+
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan SampleEvery = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan IdleStop = TimeSpan.FromSeconds(2);
@@ -120,6 +123,15 @@ public sealed partial class WorkerLoadTests(EmulatorFixture emulator, ITestOutpu
             // Both workers took a real share, and neither one's memory ran away.
             Assert.All(drain.Totals, t => Assert.True(t.Deleted >= files.Count / (WorkerCount * 4), $"{t.WriterId} handled only {t.Deleted} messages"));
             Assert.All(drain.Totals, t => Assert.True(t.PeakBytes < PeakRssBound, $"{t.WriterId} peaked at {t.PeakBytes / 1e6:N0} MB"));
+
+            // Flat: once the first half of the backlog is read, memory does not grow with the rows that follow.
+            for (var i = 0; i < WorkerCount; i++)
+            {
+                var (firstHalf, secondHalf) = HalvesPeak(drain, i);
+                Assert.True(
+                    secondHalf <= (firstHalf * 1.10) + FlatSlackBytes,
+                    $"{drain.Totals[i].WriterId}: RSS peaked at {firstHalf / 1e6:N0} MB in the first half of the drain and {secondHalf / 1e6:N0} MB in the second");
+            }
         }
         finally
         {
@@ -220,6 +232,16 @@ public sealed partial class WorkerLoadTests(EmulatorFixture emulator, ITestOutpu
         var local = decompressedMb / baseline.Wall.TotalSeconds;
         Report($"emulator vs local: {decompressedMb / seconds:N1} MB/s through S3 + SQS with {WorkerCount} workers vs {local:N1} MB/s `pipeline ingest` on local files "
             + $"= {decompressedMb / seconds / local:P0} (CPU per MB: workers {workerCpu.TotalSeconds / decompressedMb * 1000:N2} ms, ingest {baseline.Cpu.TotalSeconds / decompressedMb * 1000:N2} ms)");
+    }
+
+    /// <summary>Peak RSS of worker <paramref name="index"/> in the first and in the second half of the drain.</summary>
+    private static (long FirstHalf, long SecondHalf) HalvesPeak(DrainResult drain, int index)
+    {
+        var middle = drain.Drained / 2;
+        var rss = drain.Samples.Where(s => s.At <= drain.Drained).ToList();
+        return (
+            rss.Where(s => s.At < middle).Select(s => s.Rss[index]).DefaultIfEmpty(0).Max(),
+            rss.Where(s => s.At >= middle).Select(s => s.Rss[index]).DefaultIfEmpty(0).Max());
     }
 
     private static async Task<(TimeSpan Wall, TimeSpan Cpu)> IngestLocallyAsync(string archive, string dataset)
