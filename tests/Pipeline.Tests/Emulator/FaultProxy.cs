@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json.Nodes;
 
 namespace Pipeline.Tests.Emulator;
 
@@ -19,6 +21,15 @@ internal enum FaultKind
 
     /// <summary>Hold the request, unforwarded, for <see cref="FaultRule.Delay"/> (beyond the client's timeout), then reset the connection.</summary>
     Delay,
+
+    /// <summary>
+    /// For an SQS batch request: forward it without its first entry and answer HTTP 200 with the emulator's results for
+    /// the others and that entry in <c>Failed</c> as SQS's own fault (<c>InternalError</c>, sender fault false).
+    /// </summary>
+    BatchEntryFailed,
+
+    /// <summary>As <see cref="BatchEntryFailed"/>, with the entry refused as <c>ReceiptHandleIsInvalid</c> (sender fault true).</summary>
+    BatchEntryInvalidReceipt,
 }
 
 /// <summary>One request as the proxy sees it, for rule predicates.</summary>
@@ -129,6 +140,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly List<Task> _handlers = [];
+    private readonly ConcurrentDictionary<string, int> _sqsRequests = new(StringComparer.Ordinal);
     private int _forwarded;
 
     public FaultProxy(string targetUrl, int seed = 12345)
@@ -169,6 +181,9 @@ internal sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Requests forwarded to the emulator (faults that answer without forwarding are not counted).</summary>
     public int Forwarded => Volatile.Read(ref _forwarded);
+
+    /// <summary>SQS requests of one action the proxy received, whether forwarded or answered with a fault.</summary>
+    public int Requests(string sqsAction) => _sqsRequests.GetValueOrDefault(sqsAction);
 
     /// <summary>Adds a rule that fires on the first <paramref name="count"/> matching requests.</summary>
     public FaultRule Fail(string name, Func<ProxiedRequest, bool> match, FaultKind kind, int count, TimeSpan? delay = null) =>
@@ -252,6 +267,10 @@ internal sealed class FaultProxy : IAsyncDisposable
             }
 
             var info = new ProxiedRequest(request.HttpMethod, q < 0 ? rawUrl : rawUrl[..q], q < 0 ? string.Empty : rawUrl[(q + 1)..], target, buffered is null ? null : Encoding.UTF8.GetString(buffered));
+            if (info.SqsAction is { } action)
+            {
+                _sqsRequests.AddOrUpdate(action, 1, (_, n) => n + 1);
+            }
 
             FaultRule? fault = null;
             lock (_rules)
@@ -272,6 +291,22 @@ internal sealed class FaultProxy : IAsyncDisposable
                     return;
             }
 
+            JsonNode? failedEntry = null;
+            if (fault?.Kind is FaultKind.BatchEntryFailed or FaultKind.BatchEntryInvalidReceipt && info.Body is not null)
+            {
+                var batch = JsonNode.Parse(info.Body)!.AsObject();
+                var entries = batch["Entries"]!.AsArray();
+                failedEntry = FailedEntry(entries[0]!["Id"]!.GetValue<string>(), fault.Kind);
+                entries.RemoveAt(0);
+                if (entries.Count == 0)
+                {
+                    await WriteBatchResultAsync(response, new JsonObject { ["Successful"] = new JsonArray(), ["Failed"] = new JsonArray(failedEntry) }).ConfigureAwait(false);
+                    return;
+                }
+
+                buffered = Encoding.UTF8.GetBytes(batch.ToJsonString());
+            }
+
             using var forward = new HttpRequestMessage(new HttpMethod(request.HttpMethod), new Uri(_target, rawUrl.TrimStart('/')));
             var hasBody = request.HasEntityBody;
             if (buffered is not null)
@@ -285,7 +320,7 @@ internal sealed class FaultProxy : IAsyncDisposable
 
             foreach (var name in request.Headers.AllKeys)
             {
-                if (name is null || HopByHop.Contains(name))
+                if (name is null || HopByHop.Contains(name) || (buffered is not null && name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)))
                 {
                     continue;
                 }
@@ -299,6 +334,19 @@ internal sealed class FaultProxy : IAsyncDisposable
 
             using var upstream = await _upstream.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, _stop.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _forwarded);
+            if (failedEntry is not null && upstream.IsSuccessStatusCode)
+            {
+                var result = JsonNode.Parse(await upstream.Content.ReadAsStringAsync(_stop.Token).ConfigureAwait(false))!.AsObject();
+                if (result["Failed"] is not JsonArray failed)
+                {
+                    result["Failed"] = failed = [];
+                }
+
+                failed.Add(failedEntry);
+                await WriteBatchResultAsync(response, result).ConfigureAwait(false);
+                return;
+            }
+
             response.StatusCode = (int)upstream.StatusCode;
             foreach (var header in upstream.Headers.Concat(upstream.Content.Headers))
             {
@@ -365,6 +413,21 @@ internal sealed class FaultProxy : IAsyncDisposable
         while (await body.ReadAsync(buffer).ConfigureAwait(false) > 0)
         {
         }
+    }
+
+    private static JsonObject FailedEntry(string id, FaultKind kind) => kind == FaultKind.BatchEntryInvalidReceipt
+        ? new JsonObject { ["Id"] = id, ["Code"] = "ReceiptHandleIsInvalid", ["Message"] = "injected by FaultProxy", ["SenderFault"] = true }
+        : new JsonObject { ["Id"] = id, ["Code"] = "InternalError", ["Message"] = "injected by FaultProxy", ["SenderFault"] = false };
+
+    private static async Task WriteBatchResultAsync(HttpListenerResponse response, JsonObject result)
+    {
+        var bytes = Encoding.UTF8.GetBytes(result.ToJsonString());
+        response.StatusCode = 200;
+        response.ContentType = "application/x-amz-json-1.0";
+        response.Headers.Add("x-amzn-RequestId", "FAULTPROXY");
+        response.ContentLength64 = bytes.Length;
+        await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
+        response.Close();
     }
 
     private static async Task WriteErrorAsync(HttpListenerResponse response, ProxiedRequest info, FaultKind kind)

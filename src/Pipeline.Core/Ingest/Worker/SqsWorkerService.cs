@@ -13,7 +13,8 @@ namespace Pipeline.Ingest.Worker;
 /// The long-running SQS consumer. It receives only as many messages as it has free slots (at most 10 per call),
 /// reads each message's objects into the shared sink, and deletes a message only when every row from its objects is
 /// published. A slot is freed as soon as a message's objects are read, so waiting for a flush never stops intake;
-/// the heartbeat keeps such messages invisible until they are deleted. Many workers can share one queue.
+/// the heartbeat keeps such messages invisible until they are deleted (in batches, by <see cref="MessageDeleter"/>).
+/// Many workers can share one queue.
 /// </summary>
 internal sealed class SqsWorkerService : BackgroundService
 {
@@ -27,6 +28,7 @@ internal sealed class SqsWorkerService : BackgroundService
     private readonly BucketAllowList _allowList;
     private readonly InFlightTracker _tracker;
     private readonly VisibilityHeartbeat _heartbeat;
+    private readonly MessageDeleter _deleter;
     private readonly WorkerMetrics _metrics;
     private readonly WorkerHealth _health;
     private readonly TimeProvider _time;
@@ -64,6 +66,7 @@ internal sealed class SqsWorkerService : BackgroundService
         _lifetime = lifetime;
         _slots = new SemaphoreSlim(_options.MaxConcurrentMessages, _options.MaxConcurrentMessages);
         _heartbeat = new VisibilityHeartbeat(sqs, _options, tracker, metrics, time, logger);
+        _deleter = new MessageDeleter(sqs, _options, tracker, metrics, time, logger);
     }
 
     /// <summary>Exit code the host should end with (non-zero after a fatal configuration error).</summary>
@@ -74,13 +77,14 @@ internal sealed class SqsWorkerService : BackgroundService
         WorkerLog.Started(_logger, _options.WriterId, _options.QueueUrl, _options.Output, _options.MaxConcurrentMessages);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = _heartbeat.RunAsync(heartbeatStop.Token);
+        var deletes = _deleter.RunAsync();
         try
         {
             await ReceiveLoopAsync(stoppingToken).ConfigureAwait(false);
         }
         finally
         {
-            await DrainAsync().ConfigureAwait(false);
+            await DrainAsync(deletes).ConfigureAwait(false);
             await heartbeatStop.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
         }
@@ -236,11 +240,11 @@ internal sealed class SqsWorkerService : BackgroundService
                     return;
                 case NotificationKind.TestEvent:
                     WorkerLog.TestEvent(_logger, m.MessageId);
-                    await DeleteAsync(m, 0).ConfigureAwait(false);
+                    await _deleter.DeleteAsync(m, 0).ConfigureAwait(false);
                     return;
                 case NotificationKind.Ignored:
                     WorkerLog.Ignored(_logger, m.MessageId, parsed.Kind.ToString());
-                    await DeleteAsync(m, 0).ConfigureAwait(false);
+                    await _deleter.DeleteAsync(m, 0).ConfigureAwait(false);
                     return;
             }
 
@@ -306,7 +310,7 @@ internal sealed class SqsWorkerService : BackgroundService
                 return;
             }
 
-            await DeleteAsync(m, parsed.Objects.Count).ConfigureAwait(false);
+            await _deleter.DeleteAsync(m, parsed.Objects.Count).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -330,32 +334,6 @@ internal sealed class SqsWorkerService : BackgroundService
         }
     }
 
-    private async Task DeleteAsync(InFlightMessage m, int objects)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await _sqs.DeleteMessageAsync(_options.QueueUrl, m.ReceiptHandle, CancellationToken.None).ConfigureAwait(false);
-                _metrics.MessageDeleted();
-                WorkerLog.Deleted(_logger, m.MessageId, objects);
-                break;
-            }
-            catch (Exception e) when (attempt < 3 && !AwsErrors.IsFatal(e) && !IsInvalidReceipt(e))
-            {
-                await Task.Delay(AwsErrors.Backoff(attempt, _options.MaxBackoff), _time, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                WorkerLog.DeleteFailed(_logger, m.MessageId, AwsErrors.Describe(e));
-                break;
-            }
-        }
-
-        _tracker.Remove(m);
-        m.Dispose();
-    }
-
     /// <summary>Stops tracking a message without deleting it: it reappears after its visibility timeout.</summary>
     private void Return(InFlightMessage m, string reason)
     {
@@ -369,7 +347,7 @@ internal sealed class SqsWorkerService : BackgroundService
     /// Graceful stop: no more receives; objects being read get the grace period to finish; then everything read is
     /// flushed and its messages deleted; whatever is still unfinished is abandoned and released (visibility 0).
     /// </summary>
-    private async Task DrainAsync()
+    private async Task DrainAsync(Task deletes)
     {
         _health.Set(WorkerState.Stopping);
         WorkerLog.Stopping(_logger, _tracker.Count, _options.ShutdownGracePeriod);
@@ -392,6 +370,10 @@ internal sealed class SqsWorkerService : BackgroundService
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
         }
+
+        // Every delete queued so far gets the rest of the grace period; a message still undeleted then stays tracked
+        // and is released below with the unfinished ones. Nothing is deleted after this, so the totals are final.
+        await _deleter.StopAsync(deletes, grace.Token).ConfigureAwait(false);
 
         var released = 0;
         foreach (var m in _tracker.Snapshot())
@@ -477,13 +459,11 @@ internal sealed class SqsWorkerService : BackgroundService
     private static string ReceiveCount(InFlightMessage m) =>
         m.Message.Attributes is { } a && a.TryGetValue("ApproximateReceiveCount", out var c) ? c : "?";
 
-    private static bool IsInvalidReceipt(Exception e) =>
-        e is AmazonSQSException s && (s.ErrorCode is "ReceiptHandleIsInvalid" or "InvalidParameterValue" || s is ReceiptHandleIsInvalidException);
-
     public override void Dispose()
     {
         _slots.Dispose();
         _readCancel.Dispose();
+        _deleter.Dispose();
         base.Dispose();
     }
 }

@@ -81,6 +81,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 25, Level = LogLevel.Information, Message = "Worker {WriterId} totals: {Received} messages received, {Deleted} deleted, {Returned} returned, {Extensions} visibility extensions; {Objects} objects read, {Bytes} bytes (compressed), {KmsRows} KMS rows; peak working set {PeakWorkingSetMb:F1} MB, {CpuSeconds:F1} s CPU")]
     public static partial void Totals(ILogger logger, string writerId, long received, long deleted, long returned, long extensions, long objects, long bytes, long kmsRows, double peakWorkingSetMb, double cpuSeconds);
 
+    [LoggerMessage(EventId = EventIds.Worker + 26, Level = LogLevel.Warning, Message = "Message {MessageId}: delete failed (attempt {Attempt}): {Error}; retrying in a later batch in {DelayMs:F0} ms")]
+    public static partial void DeleteRetry(ILogger logger, string messageId, int attempt, string error, double delayMs);
+
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)
     {

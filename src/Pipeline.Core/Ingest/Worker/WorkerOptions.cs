@@ -11,6 +11,9 @@ internal sealed class WorkerOptions
     /// <summary>SQS returns at most 10 messages per receive.</summary>
     public const int MaxMessagesPerReceiveLimit = 10;
 
+    /// <summary>SQS batch calls (DeleteMessageBatch, ChangeMessageVisibilityBatch) take at most 10 entries.</summary>
+    public const int MaxBatchEntries = 10;
+
     /// <summary>SQS visibility timeouts are limited to 12 hours per receive.</summary>
     public static readonly TimeSpan MaxVisibilityTimeout = TimeSpan.FromHours(12);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SQS;
@@ -71,11 +72,7 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         // slow receive; the idle stop must outlast that call plus the visibility timeout.
         var resets = proxy.Fail("ReceiveMessage reset", r => r.IsSqs("ReceiveMessage"), FaultKind.ResetMidBody, 2);
 
-        await RunAsync(bed, proxy, bed.Settings(
-            ("Worker:VisibilityTimeout", "00:00:02"),
-            ("Worker:HeartbeatInterval", "00:00:00.5"),
-            ("Worker:StopWhenIdleFor", "00:00:06")),
-            TimeSpan.FromSeconds(3));
+        await RunAsync(bed, proxy, QuickRedelivery(bed), TimeSpan.FromSeconds(3));
 
         Assert.Equal(4, errors.Injected);
         Assert.Equal(2, unavailable.Injected);
@@ -120,20 +117,19 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         await using var proxy = new FaultProxy(emulator.ServiceUrl);
         await SeedAsync(bed, "delete");
 
-        // Every attempt to delete one message fails (2 SDK tries for each of the worker's 4 attempts), so that message
-        // comes back after its visibility timeout; then two deletes that the emulator performed lose their answers.
+        // Every batch that tries to delete one message fails (2 SDK tries for each of the worker's 4 attempts at it), so
+        // that message comes back after its visibility timeout (others sharing those batches are retried with it); then
+        // two batches that the emulator performed lose their answers.
         string? victim = null;
         var errors = proxy.Fail(
-            "DeleteMessage 500 (one message)",
-            r => r.IsSqs("DeleteMessage") && (Interlocked.CompareExchange(ref victim, r.Body, null) ?? r.Body) == r.Body,
+            "DeleteMessageBatch 500 (every call with one message)",
+            r => r.IsSqs("DeleteMessageBatch") && ReceiptHandles(r.Body!) is var handles
+                && handles.Contains(Interlocked.CompareExchange(ref victim, handles[0], null) ?? handles[0]),
             FaultKind.InternalError,
             8);
-        var lostAnswers = proxy.Fail("DeleteMessage reset", r => r.IsSqs("DeleteMessage"), FaultKind.ResetMidBody, 2);
+        var lostAnswers = proxy.Fail("DeleteMessageBatch reset", r => r.IsSqs("DeleteMessageBatch"), FaultKind.ResetMidBody, 2);
 
-        await RunAsync(bed, proxy, bed.Settings(
-            ("Worker:VisibilityTimeout", "00:00:02"),
-            ("Worker:HeartbeatInterval", "00:00:00.5"),
-            ("Worker:StopWhenIdleFor", "00:00:06")));
+        await RunAsync(bed, proxy, QuickRedelivery(bed));
 
         Assert.Equal(8, errors.Injected);
         Assert.Equal(2, lostAnswers.Injected);
@@ -141,6 +137,82 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         Assert.True(bed.Logs.Count(EventIds.Worker + 14) >= 1, "no delete gave up, so nothing was redelivered:\n" + bed.LogText);
         Assert.True(bed.Logs.Count(EventIds.Worker + 9) >= 1, "no redelivery was skipped through the ledger:\n" + bed.LogText);
         Assert.Equal(Objects, bed.Logs.Count(EventIds.Worker + 10));
+    }
+
+    [Fact]
+    public async Task Batch_entries_that_fail_on_the_sqs_side_are_retried_and_an_invalid_receipt_is_left_for_redelivery()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "entries");
+
+        // The first two batches each report their first entry as failed on SQS's side (HTTP 200, the rest deleted): it
+        // is retried in a later batch. The third refuses its first entry's receipt handle: that delete is given up, the
+        // message comes back after its visibility timeout and the ledger skips its object.
+        var internalErrors = proxy.Fail("DeleteMessageBatch entry InternalError", r => r.IsSqs("DeleteMessageBatch"), FaultKind.BatchEntryFailed, 2);
+        var invalid = proxy.Fail("DeleteMessageBatch entry ReceiptHandleIsInvalid", r => r.IsSqs("DeleteMessageBatch"), FaultKind.BatchEntryInvalidReceipt, 1);
+
+        await RunAsync(bed, proxy, QuickRedelivery(bed));
+
+        Assert.Equal(2, internalErrors.Injected);
+        Assert.Equal(1, invalid.Injected);
+        await AssertExactlyOnceAsync(bed, proxy);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 26) == 2, "the failed entries were not retried:\n" + bed.LogText);
+        var gaveUp = Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 14);
+        Assert.Contains("ReceiptHandleIsInvalid", gaveUp.Message, StringComparison.Ordinal);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 9) >= 1, "no redelivery was skipped through the ledger:\n" + bed.LogText);
+        Assert.Equal(Objects, bed.Logs.Count(EventIds.Worker + 10));
+    }
+
+    [Fact]
+    public async Task Deletes_unfinished_when_the_shutdown_grace_period_ends_are_released_and_a_later_worker_skips_their_rows()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "stopdel");
+
+        // Every delete hangs (held 10 s, beyond the 5 s client timeout) while the idle worker stops with a 2 s grace
+        // period: it must not wait for them, and must release those messages rather than strand them invisible.
+        var held = proxy.Fail("DeleteMessageBatch held", r => r.IsSqs("DeleteMessageBatch"), FaultKind.Delay, 100, TimeSpan.FromSeconds(10));
+        var first = System.Diagnostics.Stopwatch.StartNew();
+        await RunAsync(bed, proxy, bed.Settings(("Worker:ShutdownGracePeriod", "00:00:02"), ("Worker:MaxConcurrentMessages", "8")));
+        first.Stop();
+
+        Assert.True(held.Injected >= 1, proxy.Describe());
+        Assert.True(first.Elapsed < TimeSpan.FromSeconds(9), $"the stop waited {first.Elapsed} for hanging deletes:\n{bed.LogText}");
+        Assert.Contains($"Stopped: {Objects} unfinished messages released", bed.LogText, StringComparison.Ordinal);
+        Assert.Contains($"{Objects} messages received, 0 deleted, {Objects} returned", bed.LogText, StringComparison.Ordinal);
+        Assert.Equal(Objects, bed.Logs.Count(EventIds.Worker + 14));
+
+        held.Enabled = false;
+        await RunAsync(bed, proxy, bed.Settings());
+
+        await AssertExactlyOnceAsync(bed, proxy);
+        Assert.Equal(Objects, bed.Logs.Count(EventIds.Worker + 9));
+        Assert.Equal(Objects, bed.Logs.Count(EventIds.Worker + 10));
+    }
+
+    [Fact]
+    public async Task Messages_whose_rows_are_published_together_are_deleted_with_fewer_calls_than_messages()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "batch");
+
+        // All messages are read at once and their rows wait for the same flush (2 s), long before the idle stop (4 s),
+        // so they reach the deleter together; no fault is injected.
+        await RunAsync(bed, proxy, bed.Settings(
+            ("Worker:MaxConcurrentMessages", Objects.ToString(CultureInfo.InvariantCulture)),
+            ("Sink:FlushAge", "00:00:02"),
+            ("Worker:StopWhenIdleFor", "00:00:04")));
+
+        var calls = proxy.Requests("DeleteMessageBatch");
+        output.WriteLine($"{Objects} messages deleted in {calls} DeleteMessageBatch calls");
+        Assert.Equal(0, proxy.Requests("DeleteMessage"));
+        Assert.InRange(calls, 1, Objects - 1);
+        Assert.Equal(Objects, bed.Logs.Count(EventIds.Worker + 20));
+        Assert.Contains($"{Objects} messages received, {Objects} deleted, 0 returned", Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 25).Message, StringComparison.Ordinal);
+        await AssertExactlyOnceAsync(bed, proxy);
     }
 
     [Fact]
@@ -225,6 +297,16 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         Assert.True(rows == ExpectedRows, $"{rows} rows instead of {ExpectedRows}; faults: {proxy.Describe()}\n{bed.LogText}");
         Assert.Equal(ExpectedRows, distinct);
     }
+
+    /// <summary>A 2 s visibility timeout (extended every 0.5 s) so that messages given up come back soon, and an idle stop that outlasts it.</summary>
+    private static Dictionary<string, string?> QuickRedelivery(WorkerTestBed bed) => bed.Settings(
+        ("Worker:VisibilityTimeout", "00:00:02"),
+        ("Worker:HeartbeatInterval", "00:00:00.5"),
+        ("Worker:StopWhenIdleFor", "00:00:06"));
+
+    /// <summary>The receipt handles of a DeleteMessageBatch request body, in entry order.</summary>
+    private static List<string> ReceiptHandles(string body) =>
+        JsonNode.Parse(body)!["Entries"]!.AsArray().Select(e => e!["ReceiptHandle"]!.GetValue<string>()).ToList();
 
     private static async Task SeedAsync(WorkerTestBed bed, string prefix)
     {
