@@ -72,6 +72,13 @@ internal sealed class KmsEventBatch
             block.Int32s[c] = null;
         }
 
+        // Blocks are reused: every cell of the new row starts empty, as in a new array.
+        for (var c = r; c < block.Timestamps.Length; c += RowBlock.Rows)
+        {
+            block.Timestamps[c] = default;
+        }
+
+        block.EventDay[r] = 0;
         return row;
     }
 

@@ -2,9 +2,9 @@ namespace Pipeline.Sink;
 
 /// <summary>
 /// Append-only storage for the text of a batch, kept as UTF-8 exactly as CloudTrail wrote it: values are copied
-/// once into fixed-size chunks from <see cref="BatchMemory"/> and referenced by <see cref="StringRef"/>, so a row costs no string object per
-/// column and the Parquet writer copies the bytes out without transcoding. Chunks never move, so a span over a
-/// stored value stays valid until <see cref="Reset"/> or <see cref="Release"/>.
+/// once into fixed-size chunks from <see cref="BatchMemory"/> and referenced by <see cref="StringRef"/>, so a row
+/// costs no string object per column and the Parquet writer copies the bytes out without transcoding. Chunks never
+/// move, so a span over a stored value stays valid until <see cref="Reset"/> or <see cref="Release"/>.
 /// </summary>
 internal sealed class Utf8Arena
 {

@@ -71,6 +71,13 @@ public sealed class KmsEventBatchTests
                 {
                     batch.SetInt32(c, row, 7);
                 }
+
+                for (var c = 0; c < KmsSchema.TimestampCount; c++)
+                {
+                    batch.SetTimestamp(c, row, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+                }
+
+                batch.SetEventDay(row, 739_000);
             }
 
             if (release)
@@ -106,6 +113,13 @@ public sealed class KmsEventBatchTests
                 {
                     Assert.Null(batch.GetInt32(c, row));
                 }
+
+                for (var c = 0; c < KmsSchema.TimestampCount; c++)
+                {
+                    Assert.Equal(default, batch.GetTimestamp(c, row));
+                }
+
+                Assert.Equal(0, batch.GetEventDay(row));
             }
         }
     }
