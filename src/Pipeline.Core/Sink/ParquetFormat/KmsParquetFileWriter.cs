@@ -215,6 +215,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
         KmsEventBatch? lastBatch = null;
         var lastRef = StringRef.Null;
         var lastIndex = -1;
+        ReadOnlySpan<byte> lastBytes = [];
         for (var i = 0; i < rows.Length; i++)
         {
             var r = rows[i];
@@ -225,17 +226,23 @@ internal sealed class KmsParquetFileWriter : IDisposable
                 continue;
             }
 
-            // Rows are sorted by key, so a value often repeats the previous row's (same stored bytes): no lookup at all.
+            // Rows are sorted by key, so a value often repeats the previous row's: the same stored bytes (no lookup
+            // at all), or equal bytes stored again (one compare instead of a hash and a probe).
             if (!ReferenceEquals(r.Batch, lastBatch) || reference != lastRef)
             {
-                lastIndex = _dictionary.Add(r.Batch, reference, out var added);
-                if (added)
+                var bytes = r.Batch.GetUtf8(reference);
+                if (lastIndex < 0 || !bytes.SequenceEqual(lastBytes))
                 {
-                    _stats.Add(r.Batch.GetUtf8(reference));
+                    lastIndex = _dictionary.Add(r.Batch, reference, out var added);
+                    if (added)
+                    {
+                        _stats.Add(bytes);
+                    }
                 }
 
                 lastBatch = r.Batch;
                 lastRef = reference;
+                lastBytes = bytes;
             }
 
             _indices[n++] = lastIndex;
