@@ -104,7 +104,7 @@ internal sealed class WorkerTestBed : IAsyncDisposable
     public string EventBridge(string key, bool withDetailType = true) =>
         Pipeline.Tests.Ingest.NotificationParserTests.EventBridge(key, withDetailType, ETags[key]).Replace("org-trail-bucket", Bucket, StringComparison.Ordinal);
 
-    public Task SendAsync(string body) => Sqs.SendMessageAsync(QueueUrl, body);
+    public Task<SendMessageResponse> SendAsync(string body) => Sqs.SendMessageAsync(QueueUrl, body);
 
     /// <summary>Sends up to 10 bodies in one SendMessageBatch; fails if SQS refuses any of them.</summary>
     public async Task SendBatchAsync(IReadOnlyList<string> bodies, CancellationToken cancellationToken = default)
