@@ -23,6 +23,12 @@ internal enum FaultKind
     Delay,
 
     /// <summary>
+    /// Hold the request, unforwarded, until the test calls <see cref="FaultRule.Release"/> (or the proxy stops), then
+    /// forward it as usual: a call that is slow but succeeds.
+    /// </summary>
+    Hold,
+
+    /// <summary>
     /// For an SQS batch request: forward it without its first entry and answer HTTP 200 with the emulator's results for
     /// the others and that entry in <c>Failed</c> as SQS's own fault (<c>InternalError</c>, sender fault false).
     /// </summary>
@@ -52,6 +58,8 @@ internal sealed record ProxiedRequest(string Method, string Path, string Query, 
 /// <summary>A fault rule: which requests, what to do, how often; counts what it injected.</summary>
 internal sealed class FaultRule
 {
+    private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _remaining;
     private int _injected;
 
@@ -81,6 +89,18 @@ internal sealed class FaultRule
 
     /// <summary>Whether the rule is switched on; a test can turn it off mid-run.</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>For <see cref="FaultKind.Hold"/>: completes when the rule holds its first request.</summary>
+    public Task Holding => _holding.Task;
+
+    /// <summary>For <see cref="FaultKind.Hold"/>: lets the requests held so far (and any later ones) through.</summary>
+    public void Release() => _released.TrySetResult();
+
+    internal async Task HoldAsync(CancellationToken cancellationToken)
+    {
+        _holding.TrySetResult();
+        await _released.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Claims one injection: the count is spent atomically so concurrent requests never overshoot it.</summary>
     internal bool TryClaim(Func<double> random)
@@ -120,7 +140,7 @@ internal sealed class FaultRule
 
 /// <summary>
 /// A reverse proxy in front of the emulator that injects faults: AWS-style 500/503 errors, connections reset in the
-/// middle of a response body, and requests held past the client's timeout. Tests point the worker's SDK clients at
+/// middle of a response body, requests held past the client's timeout, and requests held until the test releases them. Tests point the worker's SDK clients at
 /// <see cref="Url"/> and add <see cref="FaultRule"/>s while the worker runs; every other request is forwarded
 /// unchanged (method, path and query as sent, headers, body streamed both ways).
 /// </summary>
@@ -289,6 +309,9 @@ internal sealed class FaultProxy : IAsyncDisposable
                     await Task.Delay(fault.Delay, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
                     response.Abort();
                     return;
+                case FaultKind.Hold:
+                    await fault.HoldAsync(_stop.Token).ConfigureAwait(false);
+                    break;
             }
 
             JsonNode? failedEntry = null;

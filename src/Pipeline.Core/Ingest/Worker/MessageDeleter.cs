@@ -7,23 +7,43 @@ using Microsoft.Extensions.Logging;
 namespace Pipeline.Ingest.Worker;
 
 /// <summary>
-/// Deletes messages whose rows are durable with DeleteMessageBatch: one loop sends whatever is queued when it is free
-/// (up to 10 per call, never waiting to fill a batch), so a lone message goes at once and a burst shares calls. Each
-/// message's outcome is logged, counted and untracked on its own, as with one DeleteMessage per message.
+/// Deletes messages whose rows are durable with DeleteMessageBatch: one loop sends whatever is queued, up to 10 per call,
+/// with up to <see cref="MaxCallsInFlight"/> calls outstanding. A full batch goes whenever a call is free; a partial one
+/// goes at once when no call is outstanding, else when a call ends or every outstanding call is slow (see
+/// <see cref="SlowCall"/>). So a lone message goes at once, a burst shares calls, a backlog is deleted by several calls
+/// at a time, and one slow call does not hold back the deletes queued after it. Each message's outcome is logged,
+/// counted and untracked on its own, as with one DeleteMessage per message.
 /// </summary>
 /// <remarks>
 /// A failed call, or an entry SQS reports as failed on its side, is retried in a later batch after a back-off, up to
 /// <see cref="MaxAttempts"/> attempts per message; an invalid receipt handle, another error of the sender, or a fatal
 /// error gives up at once. A message whose delete is given up is redelivered after its visibility timeout and the
-/// ledger skips its objects.
+/// ledger skips its objects. A message is in exactly one place at a time (the queue, one call's batch, or the retry
+/// list), so it is settled once.
 /// </remarks>
 internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFlightTracker tracker, WorkerMetrics metrics, TimeProvider time, ILogger logger) : IDisposable
 {
     /// <summary>Attempts per message, as the per-message deletes had: the first and three retries.</summary>
     private const int MaxAttempts = 4;
 
-    private readonly Channel<PendingDelete> _queue = Channel.CreateUnbounded<PendingDelete>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// DeleteMessageBatch calls outstanding at once: one at a time caps a worker at 200–500 deletes/s at AWS latency
+    /// (20–50 ms a call), and a slow call would hold back every delete queued behind it.
+    /// </summary>
+    private const int MaxCallsInFlight = 4;
+
+    /// <summary>
+    /// A call outstanding this long is slow (SQS answers in 20–50 ms): a partial batch no longer waits for it. Until
+    /// then a partial batch waits for a call to end, so that messages arriving during a call share the next one.
+    /// </summary>
+    private static readonly TimeSpan SlowCall = TimeSpan.FromMilliseconds(100);
+
+    // One reader, but not SingleReader: that channel cannot count its items, and the loop asks whether 10 are waiting.
+    private readonly Channel<PendingDelete> _queue = Channel.CreateUnbounded<PendingDelete>();
     private readonly CancellationTokenSource _abort = new();
+
+    // Deletes to retry when due: added by the calls as they finish, taken by the loop; guarded by locking the list.
+    private readonly List<PendingDelete> _retries = [];
 
     /// <summary>
     /// Queues a message whose rows are durable; completes once its delete succeeded or was given up. After
@@ -38,24 +58,18 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
     /// <summary>The delete loop; ends after <see cref="StopAsync"/> once every queued message has its outcome.</summary>
     public async Task RunAsync()
     {
-        var retries = new List<PendingDelete>();
-        var batch = new List<PendingDelete>(WorkerOptions.MaxBatchEntries);
+        var calls = new List<Call>(MaxCallsInFlight);
         try
         {
-            while (true)
+            while (!_abort.IsCancellationRequested)
             {
-                batch.Clear();
-                TakeDue(retries, batch);
-                while (batch.Count < WorkerOptions.MaxBatchEntries && _queue.Reader.TryRead(out var next))
-                {
-                    batch.Add(next);
-                }
-
+                await EndFinishedAsync(calls).ConfigureAwait(false);
+                var batch = calls.Count < MaxCallsInFlight ? TakeBatch(fullOnly: YoungestCallAge(calls) < SlowCall) : [];
                 if (batch.Count > 0)
                 {
-                    await SendAsync(batch, retries).ConfigureAwait(false);
+                    calls.Add(new Call(CallAsync(batch), time.GetTimestamp()));
                 }
-                else if (!await WaitAsync(retries).ConfigureAwait(false))
+                else if (!await WaitAsync(calls).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -63,20 +77,19 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
         }
         catch (Exception) when (_abort.IsCancellationRequested)
         {
-            // The grace period ran out: a call in progress was cancelled (or failed as it was).
+            // The grace period ran out: the calls in progress are cancelled (or fail as they are).
         }
         finally
         {
-            // Only when the grace period ran out (or on a bug): whatever has no outcome yet stays tracked for the drain.
-            foreach (var p in batch.Concat(retries))
+            try
             {
-                LeaveToDrain(p);
+                // Every call ends first: one still running could yet settle its messages or schedule retries.
+                await Task.WhenAll(calls.Select(c => c.Task)).ConfigureAwait(false);
             }
-
-            _queue.Writer.TryComplete();
-            while (_queue.Reader.TryRead(out var p))
+            finally
             {
-                LeaveToDrain(p);
+                // Only when the grace period ran out (or on a bug): whatever has no outcome yet stays tracked for the drain.
+                LeaveRestToDrain();
             }
         }
     }
@@ -99,7 +112,156 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
         }
     }
 
-    private async Task SendAsync(List<PendingDelete> batch, List<PendingDelete> retries)
+    /// <summary>Takes no more messages and leaves the retries and the queued messages to the drain.</summary>
+    private void LeaveRestToDrain()
+    {
+        lock (_retries)
+        {
+            foreach (var p in _retries)
+            {
+                LeaveToDrain(p);
+            }
+
+            _retries.Clear();
+        }
+
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryRead(out var p))
+        {
+            LeaveToDrain(p);
+        }
+    }
+
+    /// <summary>Forgets the calls that have finished; a call that failed on a bug ends the loop, as it would have before.</summary>
+    private static async Task EndFinishedAsync(List<Call> calls)
+    {
+        for (var i = calls.Count - 1; i >= 0; i--)
+        {
+            if (calls[i].Task.IsCompleted)
+            {
+                var finished = calls[i].Task;
+                calls.RemoveAt(i);
+                await finished.ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>How long the most recently started outstanding call has been out; infinite when none is.</summary>
+    private TimeSpan YoungestCallAge(List<Call> calls) =>
+        calls.Count == 0 ? TimeSpan.MaxValue : calls.Min(c => time.GetElapsedTime(c.Started));
+
+    /// <summary>
+    /// The next batch: the retries that are due, earliest first, then queued messages, up to 10 in all; with
+    /// <paramref name="fullOnly"/>, nothing unless there are 10.
+    /// </summary>
+    private List<PendingDelete> TakeBatch(bool fullOnly)
+    {
+        var batch = new List<PendingDelete>(WorkerOptions.MaxBatchEntries);
+        lock (_retries)
+        {
+            var now = time.GetUtcNow();
+            var due = _retries.Count == 0 ? [] : _retries.Where(p => p.DueUtc <= now).OrderBy(p => p.DueUtc).Take(WorkerOptions.MaxBatchEntries).ToList();
+            if (fullOnly && due.Count + _queue.Reader.Count < WorkerOptions.MaxBatchEntries)
+            {
+                return batch;
+            }
+
+            foreach (var p in due)
+            {
+                _retries.Remove(p);
+                batch.Add(p);
+            }
+        }
+
+        while (batch.Count < WorkerOptions.MaxBatchEntries && _queue.Reader.TryRead(out var next))
+        {
+            batch.Add(next);
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// Waits until a call finishes (which frees one and may have scheduled a retry) or, while a call is free, until a
+    /// message is queued or the first retry is due, or, while the outstanding calls are young, until the youngest is
+    /// slow; false when stopped and nothing is left.
+    /// </summary>
+    private async Task<bool> WaitAsync(List<Call> calls)
+    {
+        DateTimeOffset? firstDue;
+        lock (_retries)
+        {
+            firstDue = _retries.Count == 0 ? null : _retries.Min(p => p.DueUtc);
+        }
+
+        // Completed means completed and emptied: nothing more can be queued or read.
+        var queueOpen = !_queue.Reader.Completion.IsCompleted;
+        if (calls.Count == 0 && firstDue is null && !queueOpen)
+        {
+            return false;
+        }
+
+        using var woken = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+        var waits = calls.Select(c => c.Task).ToList();
+        var youngest = YoungestCallAge(calls);
+        if (calls.Count < MaxCallsInFlight && youngest < SlowCall)
+        {
+            // A partial batch waits for the calls out now; a full one waits at most until the youngest is slow.
+            waits.Add(Task.Delay(SlowCall - youngest, time, woken.Token));
+        }
+        else if (calls.Count < MaxCallsInFlight)
+        {
+            if (queueOpen)
+            {
+                waits.Add(_queue.Reader.WaitToReadAsync(woken.Token).AsTask());
+            }
+
+            if (firstDue is { } due)
+            {
+                var wait = due - time.GetUtcNow();
+                waits.Add(Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, woken.Token));
+            }
+        }
+
+        try
+        {
+            await Task.WhenAny(waits).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The waits that did not fire end here, cancelled (and nobody observes them).
+            await woken.CancelAsync().ConfigureAwait(false);
+        }
+
+        _abort.Token.ThrowIfCancellationRequested();
+        return true;
+    }
+
+    /// <summary>One DeleteMessageBatch call; on the grace-period abort it is cancelled and leaves its unanswered messages to the drain.</summary>
+    private async Task CallAsync(List<PendingDelete> batch)
+    {
+        var answered = new bool[batch.Count];
+        try
+        {
+            await SendAsync(batch, answered).ConfigureAwait(false);
+        }
+        catch (Exception) when (_abort.IsCancellationRequested)
+        {
+            // The grace period ran out: the call was cancelled (or failed as it was).
+        }
+        finally
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (!answered[i])
+                {
+                    LeaveToDrain(batch[i]);
+                }
+            }
+        }
+    }
+
+    private async Task SendAsync(List<PendingDelete> batch, bool[] answered)
     {
         DeleteMessageBatchResponse response;
         try
@@ -115,9 +277,10 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
         catch (Exception e) when (!_abort.IsCancellationRequested)
         {
             var retryable = !AwsErrors.IsFatal(e) && !IsInvalidReceipt(e);
-            foreach (var p in batch)
+            for (var i = 0; i < batch.Count; i++)
             {
-                Failed(p, retryable, AwsErrors.Describe(e), retries);
+                answered[i] = true;
+                Failed(batch[i], retryable, AwsErrors.Describe(e));
             }
 
             return;
@@ -125,38 +288,46 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
 
         foreach (var ok in response.Successful ?? [])
         {
-            if (Entry(batch, ok.Id) is { } p)
+            if (Answer(answered, ok.Id) is { } i)
             {
                 metrics.MessageDeleted();
-                WorkerLog.Deleted(logger, p.Message.MessageId, p.Objects);
-                Finish(p);
+                WorkerLog.Deleted(logger, batch[i].Message.MessageId, batch[i].Objects);
+                Finish(batch[i]);
             }
         }
 
         foreach (var failed in response.Failed ?? [])
         {
-            if (Entry(batch, failed.Id) is { } p)
+            if (Answer(answered, failed.Id) is { } i)
             {
                 var retryable = failed.SenderFault != true && !IsInvalidReceipt(failed.Code);
-                Failed(p, retryable, $"{failed.Code ?? "?"} (sender fault: {failed.SenderFault?.ToString() ?? "?"}): {failed.Message}", retries);
+                Failed(batch[i], retryable, $"{failed.Code ?? "?"} (sender fault: {failed.SenderFault?.ToString() ?? "?"}): {failed.Message}");
             }
         }
 
-        foreach (var p in batch.Where(p => !p.Settled && !retries.Contains(p)))
+        for (var i = 0; i < batch.Count; i++)
         {
-            Failed(p, retryable: true, "missing from the DeleteMessageBatch response", retries);
+            if (!answered[i])
+            {
+                answered[i] = true;
+                Failed(batch[i], retryable: true, "missing from the DeleteMessageBatch response");
+            }
         }
     }
 
     /// <summary>Retries later unless the error is final or the attempts are spent; then gives up on the message.</summary>
-    private void Failed(PendingDelete p, bool retryable, string error, List<PendingDelete> retries)
+    private void Failed(PendingDelete p, bool retryable, string error)
     {
         if (retryable && p.Attempt < MaxAttempts - 1)
         {
             var delay = AwsErrors.Backoff(p.Attempt, options.MaxBackoff);
             p.Attempt++;
             p.DueUtc = time.GetUtcNow() + delay;
-            retries.Add(p);
+            lock (_retries)
+            {
+                _retries.Add(p);
+            }
+
             WorkerLog.DeleteRetry(logger, p.Message.MessageId, p.Attempt, error, delay.TotalMilliseconds);
             return;
         }
@@ -182,57 +353,17 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
         }
     }
 
-    /// <summary>Moves the retries that are due, earliest first, into the batch.</summary>
-    private void TakeDue(List<PendingDelete> retries, List<PendingDelete> batch)
+    /// <summary>The batch index an answer refers to, the first time it is answered; null for an unknown or repeated id.</summary>
+    private static int? Answer(bool[] answered, string? id)
     {
-        if (retries.Count == 0)
+        if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var i) || i >= answered.Length || answered[i])
         {
-            return;
+            return null;
         }
 
-        var now = time.GetUtcNow();
-        foreach (var p in retries.Where(p => p.DueUtc <= now).OrderBy(p => p.DueUtc).Take(WorkerOptions.MaxBatchEntries).ToList())
-        {
-            retries.Remove(p);
-            batch.Add(p);
-        }
+        answered[i] = true;
+        return i;
     }
-
-    /// <summary>Waits until a message is queued or the first retry is due; false when stopped and nothing is left.</summary>
-    private async Task<bool> WaitAsync(List<PendingDelete> retries)
-    {
-        if (retries.Count == 0)
-        {
-            return await _queue.Reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false);
-        }
-
-        var wait = retries.Min(p => p.DueUtc) - time.GetUtcNow();
-        if (wait <= TimeSpan.Zero)
-        {
-            return true;
-        }
-
-        if (_queue.Reader.Completion.IsCompleted)
-        {
-            await Task.Delay(wait, time, _abort.Token).ConfigureAwait(false);
-            return true;
-        }
-
-        using var due = new CancellationTokenSource(wait, time);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(due.Token, _abort.Token);
-        try
-        {
-            await _queue.Reader.WaitToReadAsync(either.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
-        {
-        }
-
-        return true;
-    }
-
-    private static PendingDelete? Entry(List<PendingDelete> batch, string? id) =>
-        int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < batch.Count && !batch[i].Settled ? batch[i] : null;
 
     private static bool IsInvalidReceipt(Exception e) =>
         e is ReceiptHandleIsInvalidException || (e is AmazonSQSException s && IsInvalidReceipt(s.ErrorCode));
@@ -241,6 +372,9 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
         code is not null && (code.EndsWith("ReceiptHandleIsInvalid", StringComparison.Ordinal) || code == "InvalidParameterValue");
 
     public void Dispose() => _abort.Dispose();
+
+    /// <summary>A DeleteMessageBatch call in progress and when it started (a <see cref="TimeProvider"/> timestamp).</summary>
+    private readonly record struct Call(Task Task, long Started);
 
     /// <summary>A message waiting for its delete, with its attempts so far.</summary>
     private sealed class PendingDelete(InFlightMessage message, int objects)

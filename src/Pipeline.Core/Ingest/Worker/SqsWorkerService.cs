@@ -29,6 +29,7 @@ internal sealed class SqsWorkerService : BackgroundService
     private readonly InFlightTracker _tracker;
     private readonly VisibilityHeartbeat _heartbeat;
     private readonly MessageDeleter _deleter;
+    private readonly WorkerProgress _progress;
     private readonly WorkerMetrics _metrics;
     private readonly WorkerHealth _health;
     private readonly TimeProvider _time;
@@ -67,6 +68,7 @@ internal sealed class SqsWorkerService : BackgroundService
         _slots = new SemaphoreSlim(_options.MaxConcurrentMessages, _options.MaxConcurrentMessages);
         _heartbeat = new VisibilityHeartbeat(sqs, _options, tracker, metrics, time, logger);
         _deleter = new MessageDeleter(sqs, _options, tracker, metrics, time, logger);
+        _progress = new WorkerProgress(_options, tracker, metrics, time, logger);
     }
 
     /// <summary>Exit code the host should end with (non-zero after a fatal configuration error).</summary>
@@ -75,8 +77,10 @@ internal sealed class SqsWorkerService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         WorkerLog.Started(_logger, _options.WriterId, _options.QueueUrl, _options.Output, _options.MaxConcurrentMessages);
-        using var heartbeatStop = new CancellationTokenSource();
-        var heartbeat = _heartbeat.RunAsync(heartbeatStop.Token);
+        // The heartbeat and the progress line run until the drain is over: it still holds messages and still deletes.
+        using var backgroundStop = new CancellationTokenSource();
+        var heartbeat = _heartbeat.RunAsync(backgroundStop.Token);
+        var progress = _progress.RunAsync(backgroundStop.Token);
         var deletes = _deleter.RunAsync();
         try
         {
@@ -85,8 +89,8 @@ internal sealed class SqsWorkerService : BackgroundService
         finally
         {
             await DrainAsync(deletes).ConfigureAwait(false);
-            await heartbeatStop.CancelAsync().ConfigureAwait(false);
-            await heartbeat.ConfigureAwait(false);
+            await backgroundStop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(heartbeat, progress).ConfigureAwait(false);
         }
     }
 

@@ -63,7 +63,7 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 19, Level = LogLevel.Information, Message = "Stopped: {Released} unfinished messages released to the queue")]
     public static partial void Stopped(ILogger logger, int released);
 
-    [LoggerMessage(EventId = EventIds.Worker + 20, Level = LogLevel.Information, Message = "Message {MessageId} done: {Objects} objects, deleted")]
+    [LoggerMessage(EventId = EventIds.Worker + 20, Level = LogLevel.Debug, Message = "Message {MessageId} done: {Objects} objects, deleted")]
     public static partial void Deleted(ILogger logger, string messageId, int objects);
 
     [LoggerMessage(EventId = EventIds.Worker + 21, Level = LogLevel.Error, Message = "Message {MessageId}: writing rows failed: {Error}; the message is left on the queue and will be read again")]
@@ -83,6 +83,9 @@ internal static partial class WorkerLog
 
     [LoggerMessage(EventId = EventIds.Worker + 26, Level = LogLevel.Warning, Message = "Message {MessageId}: delete failed (attempt {Attempt}): {Error}; retrying in a later batch in {DelayMs:F0} ms")]
     public static partial void DeleteRetry(ILogger logger, string messageId, int attempt, string error, double delayMs);
+
+    [LoggerMessage(EventId = EventIds.Worker + 27, Level = LogLevel.Information, Message = "Worker {WriterId} progress: {Received} messages received, {Deleted} deleted, {Returned} returned; {Objects} objects read, {Bytes} bytes (compressed), {KmsRows} KMS rows since start; {ObjectsPerSecond:F1} objects/s, {MegabytesPerSecond:F2} MB/s (compressed) over the last {IntervalSeconds:F0} s; {InFlight} messages in flight")]
+    public static partial void Progress(ILogger logger, string writerId, long received, long deleted, long returned, long objects, long bytes, long kmsRows, double objectsPerSecond, double megabytesPerSecond, double intervalSeconds, int inFlight);
 
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)

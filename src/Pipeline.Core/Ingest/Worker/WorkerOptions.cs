@@ -47,6 +47,12 @@ internal sealed class WorkerOptions
     /// <summary>On SIGTERM, time allowed to finish, flush and delete before the rest is released to the queue (default 30 s).</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often the worker logs a progress line (default 1 min): totals since start, rates over the interval and
+    /// messages in flight. An idle worker logs once when it becomes idle, then nothing until work arrives.
+    /// </summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Longest wait between retries of a failing receive or object read (default 60 s).</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -10,6 +10,9 @@ namespace Pipeline.Ingest.Worker;
 /// </summary>
 internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
 {
+    private static readonly TimeSpan MinProgressInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxProgressInterval = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, WorkerOptions o)
     {
         var problems = new List<string>();
@@ -71,6 +74,12 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         if (o.MaxBackoff < TimeSpan.FromMilliseconds(100) || o.MaxBackoff > TimeSpan.FromHours(1))
         {
             problems.Add($"{p}MaxBackoff must be between 00:00:00.1 and 01:00:00, got {o.MaxBackoff}.");
+        }
+
+        // PeriodicTimer takes 1 ms to ~49 days; a line more often than every second would be noise, not an overview.
+        if (o.ProgressInterval < MinProgressInterval || o.ProgressInterval > MaxProgressInterval)
+        {
+            problems.Add($"{p}ProgressInterval must be between {MinProgressInterval} and {MaxProgressInterval} (how often a progress line is logged), got {o.ProgressInterval}.");
         }
 
         if (string.IsNullOrEmpty(o.WriterId) || o.WriterId.Length > 64 || !o.WriterId.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))

@@ -216,6 +216,69 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_slow_delete_call_does_not_hold_back_the_deletes_of_other_messages()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        var keys = new List<string>();
+        for (var i = 0; i < Objects; i++)
+        {
+            keys.Add(await bed.PutLogAsync(Decrypts($"slowdel{i}", RowsPerObject)));
+        }
+
+        // The first message arrives alone, so the first DeleteMessageBatch carries only it; the proxy holds that call
+        // (the client timeout is longer than the test) until every other message, sent only once it is held, has been
+        // deleted. Then it is let through. The worker runs until all are deleted, then stops as on SIGTERM.
+        var held = proxy.Fail("first DeleteMessageBatch held", r => r.IsSqs("DeleteMessageBatch"), FaultKind.Hold, 1);
+        var heldId = (await bed.SendAsync(bed.S3Event(keys[0]))).MessageId;
+        var othersDeleted = bed.Logs.WaitForAsync(_ => DeletedIds(bed).Count(id => id != heldId) == Objects - 1);
+        var allDeleted = bed.Logs.WaitForAsync(_ => DeletedIds(bed).Count == Objects);
+        var whileHeld = OthersWhileHeldAsync();
+
+        await RunAsync(bed, proxy, bed.Settings(("Worker:StopWhenIdleFor", "00:00:00")), TimeSpan.FromSeconds(60), stopWhen: allDeleted);
+
+        var (deletedWhileHeld, callsWhileHeld) = await whileHeld;
+        output.WriteLine($"while the first call was held: {callsWhileHeld} DeleteMessageBatch calls, {deletedWhileHeld?.Count} messages deleted");
+        Assert.True(deletedWhileHeld is not null, "the other messages were not deleted while the first DeleteMessageBatch was held:\n" + bed.LogText);
+        Assert.Equal(Objects - 1, deletedWhileHeld.Distinct().Count());
+        Assert.DoesNotContain(heldId, deletedWhileHeld);
+        Assert.Equal(1, held.Injected);
+        var deleted = DeletedIds(bed);
+        Assert.Equal(Objects, deleted.Count);
+        Assert.Equal(Objects, deleted.Distinct().Count());
+        Assert.Equal(heldId, deleted[^1]);
+        Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 14));
+        Assert.Equal(0, bed.Logs.Count(EventIds.Worker + 26));
+        Assert.Contains($"{Objects} messages received, {Objects} deleted, 0 returned", Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 25).Message, StringComparison.Ordinal);
+        await AssertExactlyOnceAsync(bed, proxy);
+
+        // Sends the other messages once the first delete is held, and lets it through once they are deleted (or after
+        // 20 s: then the test fails); returns what was deleted while it was held, or null.
+        async Task<(List<string>? Deleted, int Calls)> OthersWhileHeldAsync()
+        {
+            try
+            {
+                await held.Holding.WaitAsync(TimeSpan.FromSeconds(20));
+                foreach (var key in keys.Skip(1))
+                {
+                    await bed.SendAsync(bed.S3Event(key));
+                }
+
+                await othersDeleted.WaitAsync(TimeSpan.FromSeconds(20));
+                return (DeletedIds(bed), proxy.Requests("DeleteMessageBatch"));
+            }
+            catch (TimeoutException)
+            {
+                return (null, proxy.Requests("DeleteMessageBatch"));
+            }
+            finally
+            {
+                held.Release();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Failed_visibility_extensions_while_rows_wait_for_a_flush_do_not_duplicate_rows()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
@@ -304,6 +367,10 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         ("Worker:HeartbeatInterval", "00:00:00.5"),
         ("Worker:StopWhenIdleFor", "00:00:06"));
 
+    /// <summary>The ids of the messages the worker logged as deleted, in the order it logged them.</summary>
+    private static List<string> DeletedIds(WorkerTestBed bed) =>
+        bed.Logs.Entries.Where(e => e.EventId == EventIds.Worker + 20).Select(e => e.Message.Split(' ')[1]).ToList();
+
     /// <summary>The receipt handles of a DeleteMessageBatch request body, in entry order.</summary>
     private static List<string> ReceiptHandles(string body) =>
         JsonNode.Parse(body)!["Entries"]!.AsArray().Select(e => e!["ReceiptHandle"]!.GetValue<string>()).ToList();
@@ -318,7 +385,7 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
     }
 
     /// <summary>Runs the worker with SDK clients that go through the proxy, retry once and time out quickly.</summary>
-    private async Task RunAsync(WorkerTestBed bed, FaultProxy proxy, Dictionary<string, string?> settings, TimeSpan? clientTimeout = null, int sqsRetries = 1)
+    private async Task RunAsync(WorkerTestBed bed, FaultProxy proxy, Dictionary<string, string?> settings, TimeSpan? clientTimeout = null, int sqsRetries = 1, Task? stopWhen = null)
     {
         using var sqs = new AmazonSQSClient(EmulatorFixture.Credentials, new AmazonSQSConfig
         {
@@ -338,7 +405,7 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            await bed.RunWorkerAsync(settings, TimeSpan.FromSeconds(40), sqs, s3);
+            await bed.RunWorkerAsync(settings, TimeSpan.FromSeconds(40), sqs, s3, stopWhen);
         }
         finally
         {

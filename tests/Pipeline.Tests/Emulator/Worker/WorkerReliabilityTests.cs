@@ -97,6 +97,30 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
         Assert.True(peak.Success && double.Parse(peak.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 10, summary);
     }
 
+    [Fact]
+    public async Task A_running_worker_logs_progress_lines_whose_counts_match_what_it_did()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var keys = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            keys.Add(await bed.PutLogAsync(Decrypts($"progress{i}", 3)));
+            await bed.SendAsync(bed.S3Event(keys[^1]));
+        }
+
+        // No idle stop: the worker runs until a progress line reports every message deleted, then stops as on SIGTERM.
+        var allDeleted = bed.Logs.WaitForAsync(e => e.EventId == EventIds.Worker + 27 && e.Message.Contains(", 4 deleted,", StringComparison.Ordinal));
+        await bed.RunWorkerAsync(bed.Settings(("Worker:ProgressInterval", "00:00:01"), ("Worker:StopWhenIdleFor", "00:00:00")), TimeSpan.FromSeconds(60), stopWhen: allDeleted);
+
+        var progress = await allDeleted;
+        Assert.Contains("4 messages received, 4 deleted, 0 returned", progress, StringComparison.Ordinal);
+        Assert.Contains($"4 objects read, {await S3BytesAsync(bed, keys)} bytes (compressed), 12 KMS rows since start", progress, StringComparison.Ordinal);
+        Assert.Matches(@"over the last \d+ s; \d+ messages in flight$", progress);
+        Assert.Equal(4, bed.Logs.Count(EventIds.Worker + 20));
+        Assert.DoesNotContain(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 20 && e.Level != Microsoft.Extensions.Logging.LogLevel.Debug);
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
     private static async Task<long> S3BytesAsync(WorkerTestBed bed, IEnumerable<string> keys)
     {
         long total = 0;

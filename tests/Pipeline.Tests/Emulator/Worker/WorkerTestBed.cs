@@ -104,7 +104,7 @@ internal sealed class WorkerTestBed : IAsyncDisposable
     public string EventBridge(string key, bool withDetailType = true) =>
         Pipeline.Tests.Ingest.NotificationParserTests.EventBridge(key, withDetailType, ETags[key]).Replace("org-trail-bucket", Bucket, StringComparison.Ordinal);
 
-    public Task SendAsync(string body) => Sqs.SendMessageAsync(QueueUrl, body);
+    public Task<SendMessageResponse> SendAsync(string body) => Sqs.SendMessageAsync(QueueUrl, body);
 
     /// <summary>Sends up to 10 bodies in one SendMessageBatch; fails if SQS refuses any of them.</summary>
     public async Task SendBatchAsync(IReadOnlyList<string> bodies, CancellationToken cancellationToken = default)
@@ -148,12 +148,15 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         return settings;
     }
 
-    /// <summary>Runs the worker host in this process until it stops by itself (idle) or the timeout passes; returns its exit code.</summary>
+    /// <summary>
+    /// Runs the worker host in this process until it stops by itself (idle), <paramref name="stopWhen"/> completes (then
+    /// it is stopped as by SIGTERM) or the timeout passes; returns its exit code.
+    /// </summary>
     /// <remarks>
     /// <paramref name="sqs"/> and <paramref name="s3"/> replace the emulator clients the worker gets (for example clients
     /// that go through a <see cref="FaultProxy"/>); the caller keeps ownership and disposes them.
     /// </remarks>
-    public async Task<int> RunWorkerAsync(Dictionary<string, string?>? settings = null, TimeSpan? timeout = null, Amazon.SQS.IAmazonSQS? sqs = null, Amazon.S3.IAmazonS3? s3 = null)
+    public async Task<int> RunWorkerAsync(Dictionary<string, string?>? settings = null, TimeSpan? timeout = null, Amazon.SQS.IAmazonSQS? sqs = null, Amazon.S3.IAmazonS3? s3 = null, Task? stopWhen = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings ?? Settings());
@@ -166,7 +169,14 @@ internal sealed class WorkerTestBed : IAsyncDisposable
         using var host = builder.Build();
         var service = host.Services.GetRequiredService<SqsWorkerService>();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        await host.RunAsync(cts.Token);
+        var run = host.RunAsync(cts.Token);
+        if (stopWhen is not null)
+        {
+            await Task.WhenAny(stopWhen, run);
+            host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        }
+
+        await run;
         Assert.False(cts.IsCancellationRequested, "the worker did not drain the queue in time; log: " + string.Join("\n", Logs.Entries.Select(e => e.Message)));
         return service.ExitCode;
     }

@@ -36,6 +36,18 @@ public sealed class WorkerOptionsTests
     }
 
     [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:05")]
+    public void A_progress_interval_that_is_not_positive_is_reported_naming_the_setting(string interval)
+    {
+        var o = Valid();
+        o.ProgressInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture);
+        var failure = Assert.Single(new WorkerOptionsValidator().Validate(null, o).Failures!);
+        Assert.StartsWith("Worker:ProgressInterval must be between 00:00:01 and 1.00:00:00", failure, StringComparison.Ordinal);
+        Assert.EndsWith($"got {o.ProgressInterval}.", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("org-trail-bucket", "AWSLogs/x.json.gz", true)]
     [InlineData("org-trail-bucket/AWSLogs/o-abc123def4/", "AWSLogs/o-abc123def4/111122223333/CloudTrail/x.json.gz", true)]
     [InlineData("org-trail-bucket/AWSLogs/o-abc123def4/", "AWSLogs/o-other00000/111122223333/CloudTrail/x.json.gz", false)]
