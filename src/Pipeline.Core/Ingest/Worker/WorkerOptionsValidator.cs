@@ -88,6 +88,11 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         }
 
         Range(problems, "StopAfterMessages", o.StopAfterMessages, 0, int.MaxValue, "0 = never stop");
+        if (o.StopWhenIdleFor < TimeSpan.Zero)
+        {
+            problems.Add($"{p}StopWhenIdleFor must be 00:00:00 (never stop) or a positive time, got {o.StopWhenIdleFor}.");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 

@@ -47,6 +47,15 @@ public sealed class WorkerOptionsTests
         Assert.EndsWith($"got {o.ProgressInterval}.", failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_negative_idle_stop_is_reported_naming_the_setting()
+    {
+        var o = Valid();
+        o.StopWhenIdleFor = TimeSpan.FromSeconds(-1);
+        var failure = Assert.Single(new WorkerOptionsValidator().Validate(null, o).Failures!);
+        Assert.Equal("Worker:StopWhenIdleFor must be 00:00:00 (never stop) or a positive time, got -00:00:01.", failure);
+    }
+
     [Theory]
     [InlineData("org-trail-bucket", "AWSLogs/x.json.gz", true)]
     [InlineData("org-trail-bucket/AWSLogs/o-abc123def4/", "AWSLogs/o-abc123def4/111122223333/CloudTrail/x.json.gz", true)]
