@@ -23,9 +23,6 @@ internal static class BatchMemory
     private static readonly ConcurrentQueue<RowBlock> Blocks = new();
     private static long _pooledBytes;
 
-    /// <summary>Bytes currently kept in the pool (for tests and diagnostics).</summary>
-    public static long PooledBytes => Interlocked.Read(ref _pooledBytes);
-
     public static byte[] RentChunk()
     {
         if (Chunks.TryDequeue(out var chunk))

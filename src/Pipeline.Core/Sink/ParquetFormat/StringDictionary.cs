@@ -60,7 +60,7 @@ internal sealed class StringDictionary
     /// <summary>Returns the index of <paramref name="value"/>, adding it if it is new.</summary>
     public int Add(ReadOnlySpan<byte> value, out bool added)
     {
-        var hash = Hash(value);
+        var hash = Utf8Hash.Compute(value);
         var mask = _slots.Length - 1;
         var slot = hash & mask;
         while (true)
@@ -136,6 +136,4 @@ internal sealed class StringDictionary
             _slots[slot] = i + 1;
         }
     }
-
-    private static int Hash(ReadOnlySpan<byte> value) => Utf8Hash.Compute(value);
 }
