@@ -9,7 +9,8 @@ namespace Pipeline.Benchmarks.Throughput;
 /// <summary>
 /// End-to-end throughput over one archive, every measurement in its own fresh process (CPU time and peak RSS are
 /// per measurement): the gzip floor, the plain tokenizer, the real <c>pipeline ingest</c>, and optionally DuckDB's
-/// <c>read_json</c>. Usage: <c>throughput --input DIR [--duckdb] [--out WORKDIR] [--pipeline path/to/pipeline.dll]</c>.
+/// <c>read_json</c>, and optionally <c>pipeline worker</c> draining the same files through the fauxqs S3 + SQS emulator.
+/// Usage: <c>throughput --input DIR [--duckdb] [--emulator [--workers N] [--worker-setting Key=Value]... [--timeline]] [--out WORKDIR] [--pipeline path/to/pipeline.dll]</c>.
 /// </summary>
 internal static class ThroughputCommand
 {
@@ -17,12 +18,18 @@ internal static class ThroughputCommand
     private const string TimeBinary = "/usr/bin/time";
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
+
+    private static async Task<int> RunAsync(string[] args)
     {
         string? input = null;
         string? work = null;
         string? pipeline = null;
         var duck = false;
+        var emulator = false;
+        var timeline = false;
+        var workers = 1;
+        var workerSettings = new List<KeyValuePair<string, string>>();
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -31,9 +38,16 @@ internal static class ThroughputCommand
                 case "--out" when i + 1 < args.Length: work = args[++i]; break;
                 case "--pipeline" when i + 1 < args.Length: pipeline = args[++i]; break;
                 case "--duckdb": duck = true; break;
+                case "--emulator": emulator = true; break;
+                case "--timeline": timeline = true; break;
+                case "--worker-setting" when i + 1 < args.Length && args[i + 1].IndexOf('=', StringComparison.Ordinal) > 0:
+                    var setting = args[++i];
+                    workerSettings.Add(new(setting[..setting.IndexOf('=', StringComparison.Ordinal)], setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..]));
+                    break;
+                case "--workers" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out workers) && workers is >= 1 and <= 8: i++; break;
                 default:
                     Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
-                    Console.Error.WriteLine("usage: throughput --input DIR [--duckdb] [--out WORKDIR] [--pipeline path/to/pipeline.dll]");
+                    Console.Error.WriteLine("usage: throughput --input DIR [--duckdb] [--emulator [--workers 1-8] [--worker-setting Key=Value]... [--timeline]] [--out WORKDIR] [--pipeline path/to/pipeline.dll]");
                     return 2;
             }
         }
@@ -83,8 +97,29 @@ internal static class ThroughputCommand
             rows.Add(Measure("duckdb read_json", self.Exe, [.. self.Prefix, MeasureChild.Name, "duckdb", input, work]));
         }
 
+        if (emulator)
+        {
+            rows.Add(await MeasureEmulatorAsync(input, walk.Files, pipeline, work, workers, workerSettings, timeline));
+        }
+
         var decompressed = rows[0].Bytes;
         Print(rows, decompressed);
+        if (emulator)
+        {
+            var drained = rows[^1];
+            Console.WriteLine(string.Create(
+                Inv,
+                $"emulator vs local: {decompressed / 1e6 / drained.Wall:F1} MB/s through S3 + SQS ({workers} worker process{(workers == 1 ? "" : "es")}) vs {decompressed / 1e6 / ingest.Wall:F1} MB/s `pipeline ingest` = {ingest.Wall / drained.Wall:P0} of the local wall throughput; "
+                + $"CPU per MB {drained.Cpu / (decompressed / 1e6) * 1000:F2} ms (worker) vs {ingest.Cpu / (decompressed / 1e6) * 1000:F2} ms (ingest) = {ingest.Cpu / drained.Cpu:P0}; the emulator (node) used {drained.EmulatorCpu:F2} CPU s meanwhile on the same cores"));
+            if (drained.Steady.Seconds > 0)
+            {
+                var steady = decompressed / 1e6 * drained.Steady.Fraction / drained.Steady.Seconds;
+                Console.WriteLine(string.Create(
+                    Inv,
+                    $"steady state (a running worker: first object read to last, {drained.Steady.Fraction:P0} of the bytes in {drained.Steady.Seconds:F2} s): {steady:F1} MB/s = {steady / (decompressed / 1e6 / ingest.Wall):P0} of `pipeline ingest`'s whole-run {decompressed / 1e6 / ingest.Wall:F1} MB/s"));
+            }
+        }
+
         var ok = Check(rows);
         if (!keepWork)
         {
@@ -92,6 +127,27 @@ internal static class ThroughputCommand
         }
 
         return ok && rows.All(r => r.ExitCode == 0) ? 0 : 1;
+    }
+
+    private static async Task<Measurement> MeasureEmulatorAsync(string input, IReadOnlyList<LocalSource> files, string pipeline, string work, int workers, List<KeyValuePair<string, string>> settings, bool timeline)
+    {
+        Console.Error.WriteLine("running pipeline worker through the emulator ...");
+        var output = Path.Combine(work, "worker");
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, recursive: true);
+        }
+
+        await using var emulator = await EmulatorDrain.StartAsync();
+        var (queueUrl, bucket) = await emulator.LoadAsync(input, files);
+        var d = await emulator.DrainAsync(pipeline, queueUrl, bucket, output, work, workers, settings, timeline);
+        if (!d.Ok)
+        {
+            Console.Error.WriteLine($"the worker drain did not end cleanly ({d.MessagesLeft} messages left on the queue)");
+        }
+
+        var name = workers == 1 ? "pipeline worker via emulator" : $"{workers} pipeline workers via emulator";
+        return new Measurement(name, d.Ok ? 0 : 1, d.Drained.TotalSeconds, d.WorkerCpu, d.PeakKb, -1, d.Rows, -1, DistinctEventIds(output), "") { EmulatorCpu = d.EmulatorCpu, Steady = d.Steady };
     }
 
     private static Measurement Measure(string name, string exe, string[] args)
@@ -272,5 +328,12 @@ internal static class ThroughputCommand
         return null;
     }
 
-    private sealed record Measurement(string Name, int ExitCode, double Wall, double Cpu, long PeakKb, long Bytes, long Rows, long Written, long Distinct, string Stdout);
+    private sealed record Measurement(string Name, int ExitCode, double Wall, double Cpu, long PeakKb, long Bytes, long Rows, long Written, long Distinct, string Stdout)
+    {
+        /// <summary>CPU seconds the emulator's node process used during an emulator measurement.</summary>
+        public double EmulatorCpu { get; init; }
+
+        /// <summary>Emulator measurement: seconds from the first object read to the last, and the share of the bytes read in between.</summary>
+        public (double Seconds, double Fraction) Steady { get; init; }
+    }
 }

@@ -29,8 +29,12 @@ internal sealed class WorkerOptions
     /// <summary>Dataset location: a local folder or <c>s3://bucket/prefix</c> (required).</summary>
     public string Output { get; set; } = string.Empty;
 
-    /// <summary>Messages processed at the same time (default 4). Only this many are ever received and held.</summary>
-    public int MaxConcurrentMessages { get; set; } = 4;
+    /// <summary>
+    /// Messages processed at the same time (default 8). Only this many are ever received and held. More than the cores:
+    /// each object spends part of its time waiting (the receive, GetObject's first byte, the socket), and the others
+    /// keep the cores busy meanwhile (4 -> 8 measured 61-64 % -> 64-69 % of local-file throughput through the emulator).
+    /// </summary>
+    public int MaxConcurrentMessages { get; set; } = 8;
 
     /// <summary>Long-poll wait per receive, 0–20 s (default 20).</summary>
     public int WaitTimeSeconds { get; set; } = MaxWaitTimeSeconds;
