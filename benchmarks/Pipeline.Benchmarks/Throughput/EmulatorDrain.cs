@@ -100,7 +100,23 @@ internal sealed class EmulatorDrain : IAsyncDisposable
             }
         }
 
-        Console.Error.WriteLine(string.Create(Inv, $"emulator: {files.Count} objects uploaded and notified in {clock.Elapsed.TotalSeconds:F1} s (not timed)"));
+        // Warm the emulator's own GetObject, ReceiveMessage and DeleteMessage paths (node compiles its code on first use
+        // too): what is timed is the worker, against a service that is already running, as S3 and SQS are.
+        var scratch = await _sqs.CreateQueueAsync("bench-warm-up").ConfigureAwait(false);
+        for (var i = 0; i < Math.Min(files.Count, 16); i++)
+        {
+            var key = Path.GetRelativePath(root, files[i].Path).Replace('\\', '/');
+            using var get = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key, ByteRange = new ByteRange("bytes=0-") }).ConfigureAwait(false);
+            await get.ResponseStream.CopyToAsync(Stream.Null).ConfigureAwait(false);
+            await _sqs.SendMessageAsync(scratch.QueueUrl, bodies[i]).ConfigureAwait(false);
+            var got = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = scratch.QueueUrl, MaxNumberOfMessages = 10 }).ConfigureAwait(false);
+            foreach (var m in got.Messages ?? [])
+            {
+                await _sqs.DeleteMessageBatchAsync(scratch.QueueUrl, [new DeleteMessageBatchRequestEntry("0", m.ReceiptHandle)]).ConfigureAwait(false);
+            }
+        }
+
+        Console.Error.WriteLine(string.Create(Inv, $"emulator: {files.Count} objects uploaded and notified, emulator warmed up, in {clock.Elapsed.TotalSeconds:F1} s (not timed)"));
         return (queue.QueueUrl, bucket);
     }
 
@@ -114,6 +130,7 @@ internal sealed class EmulatorDrain : IAsyncDisposable
         const string timeBinary = "/usr/bin/time";
         var useTime = File.Exists(timeBinary);
         var nodeCpuBefore = NodeCpuSeconds();
+        var startedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         var running = new List<(Process Process, string TimeFile, Task<string> Stdout, Task<string> Stderr)>();
         for (var i = 0; i < workers; i++)
@@ -239,7 +256,7 @@ internal sealed class EmulatorDrain : IAsyncDisposable
         }
 
         var left = await MessagesLeftAsync(queueUrl).ConfigureAwait(false);
-        return new DrainFigures(drained ?? clock.Elapsed, cpu, peakKb, rows, nodeCpu, failed.Length == 0 && left == 0, left, SteadyState(reads));
+        return new DrainFigures(drained ?? clock.Elapsed, cpu, peakKb, rows, nodeCpu, failed.Length == 0 && left == 0, left, SteadyState(reads), reads.Count > 0 ? reads.Min(r => r.At) - startedAt : TimeSpan.Zero);
     }
 
     public async ValueTask DisposeAsync()
@@ -398,5 +415,5 @@ internal sealed class EmulatorDrain : IAsyncDisposable
         }
     }
 
-    internal sealed record DrainFigures(TimeSpan Drained, double WorkerCpu, long PeakKb, long Rows, double EmulatorCpu, bool Ok, int MessagesLeft, (double Seconds, double Fraction) Steady);
+    internal sealed record DrainFigures(TimeSpan Drained, double WorkerCpu, long PeakKb, long Rows, double EmulatorCpu, bool Ok, int MessagesLeft, (double Seconds, double Fraction) Steady, TimeSpan FirstRead);
 }
