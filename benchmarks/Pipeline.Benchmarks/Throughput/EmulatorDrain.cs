@@ -129,6 +129,10 @@ internal sealed class EmulatorDrain : IAsyncDisposable
     {
         const string timeBinary = "/usr/bin/time";
         var useTime = File.Exists(timeBinary);
+        if (!useTime)
+        {
+            Console.Error.WriteLine($"{timeBinary} is missing (Debian package 'time'): the workers' CPU and peak RSS are reported as 0");
+        }
         var nodeCpuBefore = NodeCpuSeconds();
         var startedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
