@@ -21,10 +21,8 @@ internal sealed class LocalStagedFile : IStagedFile
 
     public string TempPath => _tempPath;
 
-    public Task<string> PublishAsync(string fileName, CancellationToken cancellationToken) =>
-        PublishAsync(fileName, overwrite: false, durable: true, cancellationToken);
-
-    public async Task<string> PublishAsync(string fileName, bool overwrite, bool durable, CancellationToken cancellationToken)
+    /// <summary>Flushes the file to disk and renames it to <paramref name="fileName"/>, never over an existing file.</summary>
+    public async Task<string> PublishAsync(string fileName, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_published, this);
         if (fileName.Length == 0 || fileName.Contains('/', StringComparison.Ordinal) || fileName.Contains('\\', StringComparison.Ordinal)
@@ -35,10 +33,7 @@ internal sealed class LocalStagedFile : IStagedFile
 
         cancellationToken.ThrowIfCancellationRequested();
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (durable)
-        {
-            _stream.Flush(flushToDisk: true);
-        }
+        _stream.Flush(flushToDisk: true);
 
         await _stream.DisposeAsync().ConfigureAwait(false);
 
@@ -47,12 +42,9 @@ internal sealed class LocalStagedFile : IStagedFile
 
         // Without overwrite, .NET renames via link+unlink on Unix: it fails if a file of that name exists,
         // so a publish can never replace data written by someone else.
-        File.Move(_tempPath, finalPath, overwrite);
+        File.Move(_tempPath, finalPath, overwrite: false);
         _published = true;
-        if (durable)
-        {
-            DirectorySync.TryFlush(Path.GetDirectoryName(finalPath)!);
-        }
+        DirectorySync.TryFlush(Path.GetDirectoryName(finalPath)!);
         return relativePath;
     }
 
