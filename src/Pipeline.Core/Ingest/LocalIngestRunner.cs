@@ -53,7 +53,7 @@ internal sealed partial class LocalIngestRunner
         var sink = new DatasetSink(
             _sinkOptions,
             writer,
-            (published, ct) => ledger.MarkProcessedAsync((SourceIdentity)published.Identity, published.Rows, published.Files, ct),
+            (published, ct) => ledger.MarkProcessedAsync(published, ct),
             _time,
             _loggers.CreateLogger<DatasetSink>());
         var completions = new ConcurrentBag<(LocalSource File, Task<PublishedSource> Published)>();

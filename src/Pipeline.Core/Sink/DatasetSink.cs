@@ -14,7 +14,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
 {
     private readonly SinkOptions _options;
     private readonly IPartitionFileWriter _writer;
-    private readonly Func<PublishedSource, CancellationToken, Task>? _onPublished;
+    private readonly Func<IReadOnlyList<PublishedSource>, CancellationToken, Task>? _onPublished;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<object> _channel;
@@ -26,7 +26,8 @@ internal sealed partial class DatasetSink : IAsyncDisposable
     private long _oldestTicks;
     private Task _inFlight = Task.CompletedTask;
 
-    public DatasetSink(SinkOptions options, IPartitionFileWriter writer, Func<PublishedSource, CancellationToken, Task>? onPublished, TimeProvider time, ILogger logger)
+    /// <param name="onPublished">Called once per flush with every source it published (for the ledger), before their tasks complete.</param>
+    public DatasetSink(SinkOptions options, IPartitionFileWriter writer, Func<IReadOnlyList<PublishedSource>, CancellationToken, Task>? onPublished, TimeProvider time, ILogger logger)
     {
         _options = options;
         _writer = writer;
@@ -182,9 +183,10 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 }
             }
 
-            var notified = new List<Task>(sources.Length);
-            foreach (var s in sources)
+            var published = new PublishedSource[sources.Length];
+            for (var i = 0; i < sources.Length; i++)
             {
+                var s = sources[i];
                 var files = filesOf.TryGetValue(s.Rows, out var set) ? set.ToList() : [];
                 long spilledRows = 0;
                 foreach (var staged in s.Staged)
@@ -197,11 +199,16 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 }
 
                 rows += spilledRows;
-                notified.Add(NotifyAsync(s, new PublishedSource(s.Identity, s.Rows.Count + spilledRows, files)));
+                published[i] = new PublishedSource(s.Identity, s.Rows.Count + spilledRows, files);
             }
 
-            // Ledger markers of many small sources are independent small writes: issue them together.
-            await Task.WhenAll(notified).ConfigureAwait(false);
+            // The ledger markers of the whole flush in one call (one shared file on a local store).
+            await NotifyAsync(published).ConfigureAwait(false);
+            for (var i = 0; i < sources.Length; i++)
+            {
+                sources[i].Completion.TrySetResult(published[i]);
+            }
+
             RowsPublished += rows;
             foreach (var s in sources)
             {
@@ -226,7 +233,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
         }
     }
 
-    private async Task NotifyAsync(PendingSource source, PublishedSource published)
+    private async Task NotifyAsync(PublishedSource[] published)
     {
         try
         {
@@ -237,17 +244,15 @@ internal sealed partial class DatasetSink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // The rows are durable and visible: that is what the source waits for. The bookkeeping (a ledger marker) is
-            // a hint; failing the source here would leave its message on the queue, and the redelivery would publish
+            // The rows are durable and visible: that is what the sources wait for. The bookkeeping (ledger markers) is
+            // a hint; failing the sources here would leave their messages on the queue, and the redelivery would publish
             // the same rows a second time.
-            LogBookkeepingFailed(_logger, ex, published.Identity.ToString() ?? "?");
+            LogBookkeepingFailed(_logger, ex, published.Length, published[0].Identity.ToString() ?? "?");
         }
-
-        source.Completion.TrySetResult(published);
     }
 
-    [LoggerMessage(EventId = EventIds.Sink + 20, Level = LogLevel.Warning, Message = "Rows of {Source} are published but recording it in the ledger failed; a later duplicate notification would read it again (the kms_events view hides the copies)")]
-    private static partial void LogBookkeepingFailed(ILogger logger, Exception exception, string source);
+    [LoggerMessage(EventId = EventIds.Sink + 20, Level = LogLevel.Warning, Message = "Rows of {Sources} sources (the first: {Source}) are published but recording them in the ledger failed; a later duplicate notification would read them again (the kms_events view hides the copies)")]
+    private static partial void LogBookkeepingFailed(ILogger logger, Exception exception, int sources, string source);
 
     [LoggerMessage(EventId = EventIds.Sink + 1, Level = LogLevel.Debug, Message = "Flushed ({Reason}): {Sources} sources, {Rows} rows, {Days} partition days in {ElapsedMs:F0} ms")]
     private static partial void LogFlushed(ILogger logger, string reason, int sources, long rows, int days, double elapsedMs);

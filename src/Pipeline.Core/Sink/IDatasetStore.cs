@@ -36,6 +36,13 @@ internal interface IDatasetStore
     /// </summary>
     Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken, bool durable = true);
 
+    /// <summary>
+    /// Records many one-line hints at once (ledger markers), not forced to disk: afterwards each path holds a text of
+    /// JSON lines that includes its own line (a store may let the paths of one call share one text), or, after a crash,
+    /// nothing. Readers must pick their line out of the text.
+    /// </summary>
+    Task WriteLinesAsync(IReadOnlyList<(string RelativePath, string Line)> entries, CancellationToken cancellationToken);
+
     /// <summary>Removes temporary files and directories older than <paramref name="olderThan"/> left by crashed writers; returns how many.</summary>
     int CleanupStaleTempFiles(TimeSpan olderThan);
 }

@@ -121,6 +121,12 @@ internal sealed class LocalDatasetStore : IDatasetStore
     public Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken, bool durable = true)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        WriteText(relativePath, content, durable);
+        return Task.CompletedTask;
+    }
+
+    private void WriteText(string relativePath, string content, bool durable)
+    {
         var finalPath = GetFullPath(relativePath);
         var directory = Path.GetDirectoryName(finalPath)!;
         Directory.CreateDirectory(directory);
@@ -152,6 +158,72 @@ internal sealed class LocalDatasetStore : IDatasetStore
         if (durable)
         {
             DirectorySync.TryFlush(directory);
+        }
+    }
+
+    /// <summary>
+    /// Writes the lines once, as one file, and gives it every path as a hard link: one inode for a whole flush of
+    /// ledger markers instead of one per object (allocating inodes was 12–19 % of a worker's CPU on small objects).
+    /// Where hard links are refused, each path gets its own copy.
+    /// </summary>
+    public Task WriteLinesAsync(IReadOnlyList<(string RelativePath, string Line)> entries, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (entries.Count == 1 || !HardLink.IsSupported)
+        {
+            foreach (var (relativePath, line) in entries)
+            {
+                WriteText(relativePath, line + "\n", durable: false);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        var content = string.Concat(entries.Select(e => e.Line + "\n"));
+        var first = GetFullPath(entries[0].RelativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(first)!);
+
+        // The shared text starts under a temporary name (invisible to readers, removed by the stale-file cleanup if a
+        // crash leaves it); the paths are links to it, and the temporary name goes once every path has its link.
+        var segment = Path.Combine(Path.GetDirectoryName(first)!, DatasetLayout.NewTempName());
+        try
+        {
+            using (var handle = File.OpenHandle(segment, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                RandomAccess.Write(handle, Encoding.UTF8.GetBytes(content), 0);
+            }
+
+            foreach (var (relativePath, line) in entries)
+            {
+                var path = GetFullPath(relativePath);
+                var directory = Path.GetDirectoryName(path)!;
+                Directory.CreateDirectory(directory);
+                var result = HardLink.TryCreate(segment, path);
+                if (result == LinkResult.Exists)
+                {
+                    // Replace the old marker as a whole: link under a temporary name, then rename over it.
+                    var temp = Path.Combine(directory, DatasetLayout.NewTempName());
+                    result = HardLink.TryCreate(segment, temp);
+                    if (result == LinkResult.Created)
+                    {
+                        File.Move(temp, path, overwrite: true);
+                    }
+                }
+
+                if (result == LinkResult.Unsupported)
+                {
+                    WriteText(relativePath, line + "\n", durable: false);
+                }
+            }
+        }
+        finally
+        {
+            TryDelete(segment);
         }
 
         return Task.CompletedTask;

@@ -11,7 +11,11 @@ namespace Pipeline.Sink;
 /// against duplicates is the event-level dedupe of the <c>kms_events</c> view (and of compaction), which keeps
 /// one row per <c>event_id</c>.
 /// </summary>
-/// <remarks>One JSON marker per identity at <c>_ledger/&lt;2 hex&gt;/&lt;sha256&gt;.json</c>; the fan-out keeps directories small.</remarks>
+/// <remarks>
+/// A marker per identity at <c>_ledger/&lt;2 hex&gt;/&lt;sha256&gt;.json</c> (the fan-out keeps directories small): a text of
+/// JSON lines that includes the identity's line. The markers of one flush are written together; a local store gives
+/// them one shared file through hard links, S3 one object each.
+/// </remarks>
 internal sealed class ProcessedObjectLedger
 {
     private readonly IDatasetStore _store;
@@ -53,31 +57,53 @@ internal sealed class ProcessedObjectLedger
             return null;
         }
 
-        try
+        // Markers written before markers became JSON lines are one indented object: read those whole.
+        var indented = text.Length > 1 && text[0] == '{' && text[1] is '\n' or '\r';
+        foreach (var line in indented ? [text] : text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var marker = JsonSerializer.Deserialize(text, LedgerJsonContext.Default.LedgerMarker);
+            try
+            {
+                var marker = JsonSerializer.Deserialize(line, LedgerJsonContext.Default.LedgerMarker);
 
-            // Compare the full identity, not just the hash, so that a marker can never vouch for another object.
-            return marker is not null && marker.Kind == identity.Kind && marker.Location == identity.Location && marker.Version == identity.Version
-                ? marker
-                : null;
+                // Compare the full identity, not just the hash, so that a marker can never vouch for another object.
+                if (marker is not null && marker.Kind == identity.Kind && marker.Location == identity.Location && marker.Version == identity.Version)
+                {
+                    return marker;
+                }
+            }
+            catch (JsonException e)
+            {
+                SinkLog.LedgerMarkerUnreadable(_logger, path, e);
+                return null;
+            }
         }
-        catch (JsonException e)
-        {
-            SinkLog.LedgerMarkerUnreadable(_logger, path, e);
-            return null;
-        }
+
+        return null;
     }
 
     /// <summary>
     /// Marks <paramref name="identity"/> as ingested. Call only after every file holding its rows is published
     /// (<paramref name="files"/> are their relative paths).
     /// </summary>
-    public Task MarkProcessedAsync(SourceIdentity identity, long rows, IReadOnlyList<string> files, CancellationToken cancellationToken)
+    public Task MarkProcessedAsync(SourceIdentity identity, long rows, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
+        MarkProcessedAsync([new PublishedSource(identity, rows, files)], cancellationToken);
+
+    /// <summary>
+    /// Marks every source of one flush as ingested, in one write to the store. Call only after every file holding
+    /// their rows is published; each <see cref="PublishedSource.Identity"/> is a <see cref="SourceIdentity"/>.
+    /// </summary>
+    public Task MarkProcessedAsync(IReadOnlyList<PublishedSource> sources, CancellationToken cancellationToken)
     {
-        var marker = new LedgerMarker(identity.Kind, identity.Location, identity.Version, rows, files, _time.GetUtcNow());
-        var json = JsonSerializer.Serialize(marker, LedgerJsonContext.Default.LedgerMarker);
+        var now = _time.GetUtcNow();
+        var entries = new List<(string, string)>(sources.Count);
+        foreach (var source in sources)
+        {
+            var identity = (SourceIdentity)source.Identity;
+            var marker = new LedgerMarker(identity.Kind, identity.Location, identity.Version, source.Rows, source.Files, now);
+            entries.Add((MarkerPath(identity), JsonSerializer.Serialize(marker, LedgerJsonContext.Default.LedgerMarker)));
+        }
+
         // Markers are hints (event-level dedupe in kms_events is the guarantee), so they are not forced to disk.
-        return _store.WriteTextAsync(MarkerPath(identity), json, cancellationToken, durable: false);
+        return _store.WriteLinesAsync(entries, cancellationToken);
     }
 }

@@ -104,6 +104,13 @@ internal sealed class S3DatasetStore : IDatasetStore
     public Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken, bool durable = true) =>
         _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = Key(Checked(relativePath)), ContentBody = content, ContentType = "application/json" }, cancellationToken);
 
+    /// <summary>One PUT per path, each with its own line (S3 has no links; a shared text would multiply the bytes).</summary>
+    public Task WriteLinesAsync(IReadOnlyList<(string RelativePath, string Line)> entries, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(
+            entries,
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (entry, ct) => await WriteTextAsync(entry.RelativePath, entry.Line + "\n", ct, durable: false).ConfigureAwait(false));
+
     /// <summary>Nothing to clean in the bucket (no temporary keys are ever written); removes local staging files.</summary>
     public int CleanupStaleTempFiles(TimeSpan olderThan)
     {

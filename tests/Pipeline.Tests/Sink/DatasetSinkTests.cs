@@ -19,7 +19,7 @@ public sealed class DatasetSinkTests : IDisposable
     {
         var published = new List<PublishedSource>();
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-15T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        await using var sink = new DatasetSink(new SinkOptions { FlushAge = TimeSpan.FromMinutes(5) }, _data.Writer(), (p, _) => { lock (published) { published.Add(p); } return Task.CompletedTask; }, time, NullLogger.Instance);
+        await using var sink = new DatasetSink(new SinkOptions { FlushAge = TimeSpan.FromMinutes(5) }, _data.Writer(), (ps, _) => { lock (published) { published.AddRange(ps); } return Task.CompletedTask; }, time, NullLogger.Instance);
 
         var completion = await sink.AddAsync("source-1", Rows(10, "a"), [], CancellationToken.None);
         await Task.Delay(200);

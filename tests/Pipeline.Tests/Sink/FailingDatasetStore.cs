@@ -25,6 +25,9 @@ internal sealed class FailingDatasetStore(IDatasetStore inner, long failAfterByt
     public Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken, bool durable = true) =>
         inner.WriteTextAsync(relativePath, content, cancellationToken, durable);
 
+    public Task WriteLinesAsync(IReadOnlyList<(string RelativePath, string Line)> entries, CancellationToken cancellationToken) =>
+        inner.WriteLinesAsync(entries, cancellationToken);
+
     public int CleanupStaleTempFiles(TimeSpan olderThan) => inner.CleanupStaleTempFiles(olderThan);
 
     private sealed class Staged(IStagedFile inner, long failAfterBytes, Action? onWrite) : IStagedFile

@@ -28,6 +28,60 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_markers_of_one_flush_are_written_once_and_each_object_finds_its_own()
+    {
+        var ledger = new ProcessedObjectLedger(_dataset.Store);
+        var ids = Enumerable.Range(1, 3).Select(i => SourceIdentity.ForS3("trail-bucket", $"AWSLogs/1/CloudTrail/{i}.json.gz", $"etag{i}")).ToArray();
+        await ledger.MarkProcessedAsync(ids.Select((id, i) => new PublishedSource(id, 10 + i, [$"part-{i}.parquet"])).ToList(), CancellationToken.None);
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var marker = await ledger.ReadMarkerAsync(ids[i], CancellationToken.None);
+            Assert.Equal(10 + i, marker!.Rows);
+            Assert.Equal([$"part-{i}.parquet"], marker.Files);
+        }
+
+        // On a local store the three markers are names of one file (hard links) holding the flush's three lines, and the
+        // temporary name it was written under is gone.
+        var texts = ids.Select(id => File.ReadAllText(Path.Combine(_dataset.Root, ProcessedObjectLedger.MarkerPath(id)))).ToArray();
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.All(texts, t => Assert.Equal(texts[0], t));
+            Assert.Equal(3, texts[0].Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        }
+
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dataset.Root, DatasetLayout.LedgerDirectory), DatasetLayout.TempPrefix + "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_later_flush_replaces_an_objects_marker_and_leaves_the_others_of_the_first()
+    {
+        var ledger = new ProcessedObjectLedger(_dataset.Store);
+        var a = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/a.json.gz", "ea");
+        var b = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/b.json.gz", "eb");
+        var c = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/c.json.gz", "ec");
+        await ledger.MarkProcessedAsync([new PublishedSource(a, 1, []), new PublishedSource(b, 2, [])], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new PublishedSource(a, 3, []), new PublishedSource(c, 4, [])], CancellationToken.None);
+
+        Assert.Equal(3, (await ledger.ReadMarkerAsync(a, CancellationToken.None))!.Rows);
+        Assert.Equal(2, (await ledger.ReadMarkerAsync(b, CancellationToken.None))!.Rows);
+        Assert.Equal(4, (await ledger.ReadMarkerAsync(c, CancellationToken.None))!.Rows);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dataset.Root, DatasetLayout.LedgerDirectory), DatasetLayout.TempPrefix + "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_marker_written_by_an_earlier_version_as_one_indented_object_still_counts()
+    {
+        var ledger = new ProcessedObjectLedger(_dataset.Store);
+        var identity = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/old.json.gz", "e1");
+        var indented = "{\n  \"kind\": \"" + identity.Kind + "\",\n  \"location\": \"" + identity.Location + "\",\n  \"version\": \"" + identity.Version
+            + "\",\n  \"rows\": 7,\n  \"files\": [],\n  \"processed_at\": \"2026-11-01T00:00:00+00:00\"\n}";
+        await _dataset.Store.WriteTextAsync(ProcessedObjectLedger.MarkerPath(identity), indented, CancellationToken.None);
+
+        Assert.Equal(7, (await ledger.ReadMarkerAsync(identity, CancellationToken.None))!.Rows);
+    }
+
+    [Fact]
     public async Task A_local_file_with_another_size_or_write_time_is_not_processed()
     {
         var ledger = new ProcessedObjectLedger(_dataset.Store);

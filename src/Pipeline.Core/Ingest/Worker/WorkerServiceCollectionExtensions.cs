@@ -49,7 +49,7 @@ internal static class WorkerServiceCollectionExtensions
             return new DatasetSink(
                 sp.GetRequiredService<IOptions<SinkOptions>>().Value,
                 sp.GetRequiredService<IPartitionFileWriter>(),
-                (published, ct) => ledger.MarkProcessedAsync((SourceIdentity)published.Identity, published.Rows, published.Files, ct),
+                (published, ct) => ledger.MarkProcessedAsync(published, ct),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<DatasetSink>>());
         });
