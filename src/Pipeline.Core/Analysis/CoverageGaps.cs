@@ -23,25 +23,39 @@ internal static partial class CoverageGaps
 
         var start = day.AddDays(-options.BaselineDays);
         var perDay = new Dictionary<(string Account, DateOnly Date), (int Files, long Rows)>();
+
+        // The markers of one flush share one file (hard links), so the same text is met under many names, and an object
+        // marked again later also keeps its old line in the older shared file: count each text once, each object once.
+        var texts = new HashSet<string>(StringComparer.Ordinal);
+        var objects = new HashSet<(string Kind, string Location, string Version)>();
         foreach (var path in Directory.EnumerateFiles(ledger, "*.json", SearchOption.AllDirectories))
         {
-            LedgerMarker? marker;
+            List<LedgerMarker> markers;
             try
             {
-                marker = JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false), LedgerJsonContext.Default.LedgerMarker);
+                var text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+                if (!texts.Add(text))
+                {
+                    continue;
+                }
+
+                markers = ProcessedObjectLedger.ParseMarkers(text).ToList();
             }
             catch (Exception e) when (e is JsonException or IOException)
             {
                 continue;
             }
 
-            if (marker is null || !TryDelivery(marker.Location, out var account, out var date) || date < start || date > day)
+            foreach (var marker in markers)
             {
-                continue;
-            }
+                if (!objects.Add((marker.Kind, marker.Location, marker.Version)) || !TryDelivery(marker.Location, out var account, out var date) || date < start || date > day)
+                {
+                    continue;
+                }
 
-            var current = perDay.GetValueOrDefault((account, date));
-            perDay[(account, date)] = (current.Files + 1, current.Rows + marker.Rows);
+                var current = perDay.GetValueOrDefault((account, date));
+                perDay[(account, date)] = (current.Files + 1, current.Rows + marker.Rows);
+            }
         }
 
         var findings = new List<Finding>();

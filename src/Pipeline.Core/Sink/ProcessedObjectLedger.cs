@@ -57,28 +57,32 @@ internal sealed class ProcessedObjectLedger
             return null;
         }
 
-        // Markers written before markers became JSON lines are one indented object: read those whole.
+        try
+        {
+            // Compare the full identity, not just the hash, so that a marker can never vouch for another object.
+            return ParseMarkers(text).FirstOrDefault(m => m.Kind == identity.Kind && m.Location == identity.Location && m.Version == identity.Version);
+        }
+        catch (JsonException e)
+        {
+            SinkLog.LedgerMarkerUnreadable(_logger, path, e);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every marker in the text of a marker file: JSON lines (several when the file is shared by one flush's objects), or
+    /// one indented object as written before markers became JSON lines. Throws <see cref="JsonException"/> on a bad line.
+    /// </summary>
+    internal static IEnumerable<LedgerMarker> ParseMarkers(string text)
+    {
         var indented = text.Length > 1 && text[0] == '{' && text[1] is '\n' or '\r';
         foreach (var line in indented ? [text] : text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            try
+            if (JsonSerializer.Deserialize(line, LedgerJsonContext.Default.LedgerMarker) is { } marker)
             {
-                var marker = JsonSerializer.Deserialize(line, LedgerJsonContext.Default.LedgerMarker);
-
-                // Compare the full identity, not just the hash, so that a marker can never vouch for another object.
-                if (marker is not null && marker.Kind == identity.Kind && marker.Location == identity.Location && marker.Version == identity.Version)
-                {
-                    return marker;
-                }
-            }
-            catch (JsonException e)
-            {
-                SinkLog.LedgerMarkerUnreadable(_logger, path, e);
-                return null;
+                yield return marker;
             }
         }
-
-        return null;
     }
 
     /// <summary>

@@ -20,3 +20,38 @@ public sealed class CoverageGapTests
         Assert.False(CoverageGaps.TryDelivery("/tmp/notes.json.gz", out _, out _));
     }
 }
+
+public sealed class CoverageGapLedgerTests : IDisposable
+{
+    private readonly Pipeline.Tests.Support.TempDataset _dataset = new();
+
+    public void Dispose() => _dataset.Dispose();
+
+    // The markers of one flush share one file of JSON lines (hard links), and an object marked again in a later flush
+    // keeps its old line in the older file: each log file must still count once.
+    [Fact]
+    public async Task Each_delivered_log_file_counts_once_however_many_marker_files_hold_its_line()
+    {
+        var ledger = new Pipeline.Sink.ProcessedObjectLedger(_dataset.Store);
+        static Pipeline.Sink.SourceIdentity File(int day, int n) => Pipeline.Sink.SourceIdentity.ForS3(
+            "trail",
+            $"AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/{day:00}/111122223333_CloudTrail_us-east-1_202601{day:00}T{n:00}05Z_Mu0KsOhtH1ar15ZZ.json.gz",
+            $"e{day}-{n}");
+
+        // Seven baseline days with KMS rows, then a day of three files without any.
+        for (var day = 1; day <= 7; day++)
+        {
+            await ledger.MarkProcessedAsync([new Pipeline.Sink.PublishedSource(File(day, 1), 5, []), new Pipeline.Sink.PublishedSource(File(day, 2), 5, [])], CancellationToken.None);
+        }
+
+        await ledger.MarkProcessedAsync([new Pipeline.Sink.PublishedSource(File(8, 1), 0, []), new Pipeline.Sink.PublishedSource(File(8, 2), 0, [])], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new Pipeline.Sink.PublishedSource(File(8, 2), 0, []), new Pipeline.Sink.PublishedSource(File(8, 3), 0, [])], CancellationToken.None);
+
+        var findings = await CoverageGaps.FindAsync(_dataset.Root, new DateOnly(2026, 1, 8), new AnalysisOptions(), CancellationToken.None);
+
+        var gap = Assert.Single(findings);
+        Assert.Equal("111122223333", gap.CallerAccountId);
+        Assert.Equal(3, (int)gap.Details!["log_files_delivered"]!);
+        Assert.Equal(10, gap.BaselineMean);
+    }
+}
