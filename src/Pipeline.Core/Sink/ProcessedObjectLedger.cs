@@ -86,13 +86,6 @@ internal sealed class ProcessedObjectLedger
     }
 
     /// <summary>
-    /// Marks <paramref name="identity"/> as ingested. Call only after every file holding its rows is published
-    /// (<paramref name="files"/> are their relative paths).
-    /// </summary>
-    public Task MarkProcessedAsync(SourceIdentity identity, long rows, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
-        MarkProcessedAsync([new PublishedSource(identity, rows, files)], cancellationToken);
-
-    /// <summary>
     /// Marks every source of one flush as ingested, in one write to the store. Call only after every file holding
     /// their rows is published; each <see cref="PublishedSource.Identity"/> is a <see cref="SourceIdentity"/>.
     /// </summary>

@@ -1,4 +1,6 @@
 using Pipeline.Analysis;
+using Pipeline.Sink;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Analysis;
 
@@ -23,7 +25,7 @@ public sealed class CoverageGapTests
 
 public sealed class CoverageGapLedgerTests : IDisposable
 {
-    private readonly Pipeline.Tests.Support.TempDataset _dataset = new();
+    private readonly TempDataset _dataset = new();
 
     public void Dispose() => _dataset.Dispose();
 
@@ -32,8 +34,8 @@ public sealed class CoverageGapLedgerTests : IDisposable
     [Fact]
     public async Task Each_delivered_log_file_counts_once_however_many_marker_files_hold_its_line()
     {
-        var ledger = new Pipeline.Sink.ProcessedObjectLedger(_dataset.Store);
-        static Pipeline.Sink.SourceIdentity File(int day, int n) => Pipeline.Sink.SourceIdentity.ForS3(
+        var ledger = new ProcessedObjectLedger(_dataset.Store);
+        static SourceIdentity File(int day, int n) => SourceIdentity.ForS3(
             "trail",
             $"AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/{day:00}/111122223333_CloudTrail_us-east-1_202601{day:00}T{n:00}05Z_Mu0KsOhtH1ar15ZZ.json.gz",
             $"e{day}-{n}");
@@ -41,11 +43,11 @@ public sealed class CoverageGapLedgerTests : IDisposable
         // Seven baseline days with KMS rows, then a day of three files without any.
         for (var day = 1; day <= 7; day++)
         {
-            await ledger.MarkProcessedAsync([new Pipeline.Sink.PublishedSource(File(day, 1), 5, []), new Pipeline.Sink.PublishedSource(File(day, 2), 5, [])], CancellationToken.None);
+            await ledger.MarkProcessedAsync([new PublishedSource(File(day, 1), 5, []), new PublishedSource(File(day, 2), 5, [])], CancellationToken.None);
         }
 
-        await ledger.MarkProcessedAsync([new Pipeline.Sink.PublishedSource(File(8, 1), 0, []), new Pipeline.Sink.PublishedSource(File(8, 2), 0, [])], CancellationToken.None);
-        await ledger.MarkProcessedAsync([new Pipeline.Sink.PublishedSource(File(8, 2), 0, []), new Pipeline.Sink.PublishedSource(File(8, 3), 0, [])], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new PublishedSource(File(8, 1), 0, []), new PublishedSource(File(8, 2), 0, [])], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new PublishedSource(File(8, 2), 0, []), new PublishedSource(File(8, 3), 0, [])], CancellationToken.None);
 
         var findings = await CoverageGaps.FindAsync(_dataset.Root, new DateOnly(2026, 1, 8), new AnalysisOptions(), CancellationToken.None);
 

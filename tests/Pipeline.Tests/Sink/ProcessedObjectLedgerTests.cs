@@ -16,7 +16,7 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
         var identity = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/a.json.gz", "\"abc\"");
 
         Assert.False(await ledger.IsProcessedAsync(identity, CancellationToken.None));
-        await ledger.MarkProcessedAsync(identity, 42, ["kms_events/event_date=2024-05-01/part-x.parquet"], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new PublishedSource(identity, 42, ["kms_events/event_date=2024-05-01/part-x.parquet"])], CancellationToken.None);
 
         Assert.True(await ledger.IsProcessedAsync(identity, CancellationToken.None));
         Assert.True(await ledger.IsProcessedAsync(SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/a.json.gz", "abc"), CancellationToken.None));
@@ -86,7 +86,7 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
     {
         var ledger = new ProcessedObjectLedger(_dataset.Store);
         var path = Path.Combine(_dataset.Root, "in.json");
-        await ledger.MarkProcessedAsync(SourceIdentity.ForLocalFile(path, 100, 5), 1, [], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new PublishedSource(SourceIdentity.ForLocalFile(path, 100, 5), 1, [])], CancellationToken.None);
 
         Assert.True(await ledger.IsProcessedAsync(SourceIdentity.ForLocalFile(path, 100, 5), CancellationToken.None));
         Assert.False(await ledger.IsProcessedAsync(SourceIdentity.ForLocalFile(path, 101, 5), CancellationToken.None));
@@ -98,8 +98,8 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
     {
         var ledger = new ProcessedObjectLedger(_dataset.Store);
         var identity = SourceIdentity.ForS3("b", "k", "e");
-        await ledger.MarkProcessedAsync(identity, 1, [], CancellationToken.None);
-        await ledger.MarkProcessedAsync(identity, 2, [], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new PublishedSource(identity, 1, [])], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new PublishedSource(identity, 2, [])], CancellationToken.None);
 
         var hash = identity.Hash;
         Assert.Matches("^[0-9a-f]{64}$", hash);
