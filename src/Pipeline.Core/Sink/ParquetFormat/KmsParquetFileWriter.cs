@@ -25,6 +25,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
 
     private readonly Compressor _zstd = new(1);
     private readonly ArrayBufferWriter<byte> _body = new(256 * 1024);
+    private readonly ArrayBufferWriter<byte> _values = new(256 * 1024);
     private readonly ArrayBufferWriter<byte> _header = new(256);
     private readonly ArrayBufferWriter<byte> _footer = new(16 * 1024);
     private readonly StringDictionary _dictionary = new();
@@ -32,6 +33,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
     private byte[] _compressed = [];
     private int[] _levels = [];
     private int[] _indices = [];
+    private long[] _fixedValues = [];
     private Stream _stream = Stream.Null;
     private long _offset;
 
@@ -76,35 +78,17 @@ internal sealed class KmsParquetFileWriter : IDisposable
     private ColumnChunkInfo WriteColumn(ColumnSpec column, ReadOnlySpan<RowRef> rows)
     {
         var info = new ColumnChunkInfo(column) { Start = _offset };
-        if (column.Nullable)
-        {
-            EnsureCapacity(ref _levels, rows.Length);
-        }
-
+        EnsureCapacity(ref _levels, rows.Length);
         switch (column.Kind)
         {
             case ColumnKind.String:
                 WriteStringColumn(column, rows, info);
                 break;
             case ColumnKind.Timestamp:
-                WriteFixedColumn(column, rows, info, 8, static (r, slot, span) =>
-                {
-                    var micros = (r.Batch.GetTimestamp(slot, r.Row).Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
-                    BinaryPrimitives.WriteInt64LittleEndian(span, micros);
-                    return true;
-                });
+                WriteFixedColumn<TimestampMicros>(column, rows, info);
                 break;
             case ColumnKind.Int32:
-                WriteFixedColumn(column, rows, info, 4, static (r, slot, span) =>
-                {
-                    var v = r.Batch.GetInt32(slot, r.Row);
-                    if (v is { } value)
-                    {
-                        BinaryPrimitives.WriteInt32LittleEndian(span, value);
-                    }
-
-                    return v.HasValue;
-                });
+                WriteFixedColumn<NullableInt32>(column, rows, info);
                 break;
             case ColumnKind.Boolean:
                 WriteBooleanColumn(column, rows, info);
@@ -137,7 +121,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
             {
                 var count = Math.Min(MaxPageValues, rows.Length - start);
                 _body.ResetWrittenCount();
-                var nonNull = WriteLevels(column, rows.Slice(start, count), static (r, slot) => !r.Batch.IsNull(slot, r.Row));
+                var nonNull = WriteLevels<StringPresence>(column, rows.Slice(start, count));
                 _body.GetSpan(1)[0] = (byte)bitWidth;
                 _body.Advance(1);
                 RleHybridEncoder.Encode(_indices.AsSpan(firstIndex, nonNull), bitWidth, _body);
@@ -148,41 +132,43 @@ internal sealed class KmsParquetFileWriter : IDisposable
         }
         else
         {
-            _stats.Reset();
             info.Encodings = [ParquetEncoding.Plain, ParquetEncoding.Rle];
             var start = 0;
             while (start < rows.Length)
             {
-                // A page ends at ~1 MB of values so page buffers stay small whatever the column holds.
+                // One pass per page: the values go to their own buffer (a page ends at ~1 MB of them, so page buffers
+                // stay small whatever the column holds) while the definition levels are noted, then levels + values.
+                _values.ResetWrittenCount();
                 var count = 0;
-                long bytes = 0;
-                while (start + count < rows.Length && count < MaxPageValues && bytes < TargetPageBytes)
+                while (start + count < rows.Length && count < MaxPageValues && _values.WrittenCount < TargetPageBytes)
                 {
                     var r = rows[start + count];
-                    bytes += r.Batch.GetUtf8(column.Slot, r.Row).Length + 4;
-                    count++;
-                }
-
-                var page = rows.Slice(start, count);
-                _body.ResetWrittenCount();
-                WriteLevels(column, page, static (r, slot) => !r.Batch.IsNull(slot, r.Row));
-                foreach (var r in page)
-                {
-                    if (r.Batch.IsNull(column.Slot, r.Row))
+                    var reference = r.Batch.GetRef(column.Slot, r.Row);
+                    if (reference.IsNull)
                     {
                         ThrowIfRequired(column, r);
+                        _levels[count++] = 0;
                         continue;
                     }
 
-                    var value = r.Batch.GetUtf8(column.Slot, r.Row);
-                    var span = _body.GetSpan(value.Length + 4);
+                    var value = r.Batch.GetUtf8(reference);
+                    var span = _values.GetSpan(value.Length + 4);
                     BinaryPrimitives.WriteInt32LittleEndian(span, value.Length);
                     value.CopyTo(span[4..]);
-                    _body.Advance(value.Length + 4);
+                    _values.Advance(value.Length + 4);
                     _stats.Add(value);
+                    _levels[count++] = 1;
                     nonNullValues++;
                 }
 
+                _body.ResetWrittenCount();
+                if (column.Nullable)
+                {
+                    WriteLevelRuns(count);
+                }
+
+                _values.WrittenSpan.CopyTo(_body.GetSpan(_values.WrittenCount));
+                _body.Advance(_values.WrittenCount);
                 info.DataOffset ??= _offset;
                 EmitPage(info, PageKind.Data, count, _body.WrittenSpan, ParquetEncoding.Plain);
                 start += count;
@@ -256,44 +242,56 @@ internal sealed class KmsParquetFileWriter : IDisposable
         return n > 0;
     }
 
-    private void WriteFixedColumn(ColumnSpec column, ReadOnlySpan<RowRef> rows, ColumnChunkInfo info, int width, Func<RowRef, int, Span<byte>, bool> get)
+    private void WriteFixedColumn<TValue>(ColumnSpec column, ReadOnlySpan<RowRef> rows, ColumnChunkInfo info)
+        where TValue : IFixedWidthValue
     {
         info.Encodings = [ParquetEncoding.Plain, ParquetEncoding.Rle];
-        var isInt64 = width == 8;
+        var width = TValue.Width;
         long min = long.MaxValue, max = long.MinValue;
         var nulls = 0L;
-        Span<byte> value = stackalloc byte[8];
+        EnsureCapacity(ref _fixedValues, Math.Min(MaxPageValues, rows.Length));
         for (var start = 0; start < rows.Length; start += MaxPageValues)
         {
             var page = rows.Slice(start, Math.Min(MaxPageValues, rows.Length - start));
-            _body.ResetWrittenCount();
-            if (column.Nullable)
-            {
-                // Levels need to know which values exist before the values are written.
-                for (var i = 0; i < page.Length; i++)
-                {
-                    _levels[i] = get(page[i], column.Slot, value) ? 1 : 0;
-                }
 
-                WriteLevelRuns(page.Length);
-            }
-
-            foreach (var r in page)
+            // Levels come first in the page, so the values are gathered (and the levels noted) before either is written.
+            var n = 0;
+            for (var i = 0; i < page.Length; i++)
             {
-                if (!get(r, column.Slot, value))
+                if (!TValue.TryGet(page[i], column.Slot, out var v))
                 {
-                    ThrowIfRequired(column, r);
+                    ThrowIfRequired(column, page[i]);
+                    _levels[i] = 0;
                     nulls++;
                     continue;
                 }
 
-                var v = isInt64 ? BinaryPrimitives.ReadInt64LittleEndian(value) : BinaryPrimitives.ReadInt32LittleEndian(value);
+                _levels[i] = 1;
+                _fixedValues[n++] = v;
                 min = Math.Min(min, v);
                 max = Math.Max(max, v);
-                value[..width].CopyTo(_body.GetSpan(width));
-                _body.Advance(width);
             }
 
+            _body.ResetWrittenCount();
+            if (column.Nullable)
+            {
+                WriteLevelRuns(page.Length);
+            }
+
+            var bytes = _body.GetSpan(n * width);
+            for (var i = 0; i < n; i++)
+            {
+                if (width == 8)
+                {
+                    BinaryPrimitives.WriteInt64LittleEndian(bytes[(i * 8)..], _fixedValues[i]);
+                }
+                else
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(bytes[(i * 4)..], (int)_fixedValues[i]);
+                }
+            }
+
+            _body.Advance(n * width);
             info.DataOffset ??= _offset;
             EmitPage(info, PageKind.Data, page.Length, _body.WrittenSpan, ParquetEncoding.Plain);
         }
@@ -303,7 +301,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
         {
             info.Min = new byte[width];
             info.Max = new byte[width];
-            if (isInt64)
+            if (width == 8)
             {
                 BinaryPrimitives.WriteInt64LittleEndian(info.Min, min);
                 BinaryPrimitives.WriteInt64LittleEndian(info.Max, max);
@@ -325,7 +323,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
         {
             var page = rows.Slice(start, Math.Min(MaxPageValues, rows.Length - start));
             _body.ResetWrittenCount();
-            WriteLevels(column, page, static (r, slot) => r.Batch.GetBoolean(slot, r.Row).HasValue);
+            WriteLevels<BooleanPresence>(column, page);
 
             // PLAIN booleans: one bit per value, least significant bit first.
             var bits = _body.GetSpan((page.Length + 7) / 8);
@@ -367,7 +365,8 @@ internal sealed class KmsParquetFileWriter : IDisposable
     }
 
     /// <summary>Writes the page's definition levels (optional columns only); returns the number of non-null values.</summary>
-    private int WriteLevels(ColumnSpec column, ReadOnlySpan<RowRef> page, Func<RowRef, int, bool> present)
+    private int WriteLevels<TPresence>(ColumnSpec column, ReadOnlySpan<RowRef> page)
+        where TPresence : IValuePresence
     {
         if (!column.Nullable)
         {
@@ -377,8 +376,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
         var nonNull = 0;
         for (var i = 0; i < page.Length; i++)
         {
-            var p = present(page[i], column.Slot);
-            _levels[i] = p ? 1 : 0;
+            _levels[i] = TPresence.IsPresent(page[i], column.Slot) ? 1 : 0;
             nonNull += _levels[i];
         }
 
@@ -623,9 +621,63 @@ internal sealed class KmsParquetFileWriter : IDisposable
             ArrayPool<int>.Shared.Return(_indices);
         }
 
+        if (_fixedValues.Length > 0)
+        {
+            ArrayPool<long>.Shared.Return(_fixedValues);
+        }
+
         _compressed = [];
         _levels = [];
         _indices = [];
+        _fixedValues = [];
+    }
+
+    // Per-value accessors as generic struct arguments rather than delegates: the calls are resolved when the method is
+    // compiled and inlined, instead of an indirect call (through a thunk) per value of every column.
+    private interface IValuePresence
+    {
+        static abstract bool IsPresent(RowRef row, int slot);
+    }
+
+    private interface IFixedWidthValue
+    {
+        static abstract int Width { get; }
+
+        static abstract bool TryGet(RowRef row, int slot, out long value);
+    }
+
+    private readonly struct StringPresence : IValuePresence
+    {
+        public static bool IsPresent(RowRef row, int slot) => !row.Batch.IsNull(slot, row.Row);
+    }
+
+    private readonly struct BooleanPresence : IValuePresence
+    {
+        public static bool IsPresent(RowRef row, int slot) => row.Batch.GetBoolean(slot, row.Row).HasValue;
+    }
+
+    /// <summary>TIMESTAMP(MICROS): microseconds since the Unix epoch; never null.</summary>
+    private readonly struct TimestampMicros : IFixedWidthValue
+    {
+        public static int Width => 8;
+
+        public static bool TryGet(RowRef row, int slot, out long value)
+        {
+            value = (row.Batch.GetTimestamp(slot, row.Row).Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
+            return true;
+        }
+    }
+
+    private readonly struct NullableInt32 : IFixedWidthValue
+    {
+        public static int Width => 4;
+
+        public static bool TryGet(RowRef row, int slot, out long value)
+        {
+            var v = row.Batch.GetInt32(slot, row.Row);
+            value = v ?? 0;
+            return v.HasValue;
+        }
     }
 
     private enum PageKind
