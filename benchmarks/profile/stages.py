@@ -62,6 +62,7 @@ def main():
     ap.add_argument("pid", nargs="?", help="process id (default: the one with most samples)")
     ap.add_argument("--freq", type=float, default=999.0)
     ap.add_argument("--top", type=int, default=0, help="also list the N hottest leaf methods")
+    ap.add_argument("--detail", type=int, default=0, help="also list the N hottest leaf methods of each stage")
     ap.add_argument("--text-rva-delta", type=lambda s: int(s, 0), default=0x10000,
                     help="RVA minus file offset of .text in the composite image (0x10000 for crossgen2 on Linux)")
     args = ap.parse_args()
@@ -96,6 +97,7 @@ def main():
     pid = args.pid or max(parsed, key=lambda p: len(parsed[p]))
     stages = collections.Counter()
     leaves = collections.Counter()
+    stage_leaves = collections.defaultdict(collections.Counter)
     for frames in parsed[pid]:
         stack = " | ".join(name for _, name in frames)
         leaf_dso = frames[0][0]
@@ -104,7 +106,9 @@ def main():
                 stages[stage] += 1
                 break
         else:
-            stages["other"] += 1
+            stage = "other"
+            stages[stage] += 1
+        stage_leaves[stage][frames[0][1][:140]] += 1
         leaves[frames[0][1][:140]] += 1
 
     total = len(parsed[pid])
@@ -115,6 +119,11 @@ def main():
         print()
         for name, n in leaves.most_common(args.top):
             print(f"{100 * n / total:5.1f} %  {name}")
+    if args.detail:
+        for stage, n in stages.most_common():
+            print(f"\n{stage}: {n / args.freq:.2f} s")
+            for name, m in stage_leaves[stage].most_common(args.detail):
+                print(f"  {100 * m / total:5.1f} %  {name}")
 
 
 if __name__ == "__main__":

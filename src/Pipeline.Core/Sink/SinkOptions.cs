@@ -8,11 +8,13 @@ internal sealed class SinkOptions
     public const string Section = "Sink";
 
     /// <summary>
-    /// Publish buffered rows once they hold this many bytes in memory (default 16 MiB). One flush encodes in the background
-    /// while the next rows gather, so up to twice this is held.
+    /// Publish buffered rows once they hold this many bytes in memory (default 8 MiB). One flush encodes in the background
+    /// while the next rows gather, so up to twice this is held. 8 MiB keeps <c>ingest</c> of a 1 GB archive at 122-129 MB
+    /// peak RSS where 16 MiB measured 143-165 MB, for the same CPU and 1 % more Parquet bytes (files are half as large,
+    /// which <c>compact</c> undoes).
     /// </summary>
     [Range(1L * 1024 * 1024, 4L * 1024 * 1024 * 1024)]
-    public long FlushBytes { get; set; } = 16L * 1024 * 1024;
+    public long FlushBytes { get; set; } = 8L * 1024 * 1024;
 
     /// <summary>Publish buffered rows once there are this many (default 500,000).</summary>
     [Range(1, 50_000_000)]
