@@ -120,7 +120,7 @@ internal sealed partial class LocalIngestRunner
         long compressed = 0;
         try
         {
-            // Unbuffered: the gzip stream above reads in blocks of its own, and a 64 KB buffer per file is garbage per file.
+            // Unbuffered: the object reader reads ahead in pooled blocks of its own, and a FileStream buffer per file is garbage per file.
             var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
             await using (stream.ConfigureAwait(false))
             {
