@@ -207,15 +207,4 @@ public sealed class BadInputTests
         Assert.Equal(100, result.KmsRecords);
         Assert.Equal(Enumerable.Range(0, 100).Select(i => $"id-{i * 3}"), BatchRows.Read(collector.Batch).Select(r => (string?)r["event_id"]));
     }
-
-    /// <summary>Returns at most N bytes per read, like a slow network body.</summary>
-    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
-    {
-        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
-
-        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
-    }
 }

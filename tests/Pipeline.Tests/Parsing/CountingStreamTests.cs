@@ -1,4 +1,5 @@
 using Pipeline.Parsing;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Parsing;
 
@@ -44,7 +45,7 @@ public sealed class CountingStreamTests
     public async Task Any_mix_of_read_sizes_yields_the_inner_bytes_in_order(int readAhead, int innerChunk)
     {
         var data = RandomBytes(700_001, seed: readAhead + innerChunk);
-        await using var counting = new CountingStream(new ChunkedStream(data, innerChunk), leaveOpen: false, readAhead);
+        await using var counting = new CountingStream(new TrickleStream(data, innerChunk), leaveOpen: false, readAhead);
         var random = new Random(innerChunk);
         var output = new MemoryStream();
         var buffer = new byte[3 * Block];
@@ -92,17 +93,6 @@ public sealed class CountingStreamTests
         var data = new byte[length];
         new Random(seed).NextBytes(data);
         return data;
-    }
-
-    /// <summary>Returns at most N bytes per read, like a socket.</summary>
-    private sealed class ChunkedStream(byte[] data, int chunk) : MemoryStream(data)
-    {
-        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
-
-        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
     }
 
     /// <summary>Delivers its bytes, then throws like a body whose connection was reset.</summary>
