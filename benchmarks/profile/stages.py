@@ -29,7 +29,7 @@ STAGES = [
     ("Parquet: sort and group rows", None, ("RowRefComparer::", "ArraySortHelper", "RowRef::ByDay")),
     ("Parquet: pages, statistics, file", None, ("KmsParquetFileWriter", "ParquetPartitionWriter", "StagedFile", "DatasetSink")),
     ("projection into the batch", None, ("KmsRowProjector::", "KmsEventBatch::")),
-    ("KMS record parse (Utf8JsonReader)", None, ("KmsRecordParser::",)),
+    ("KMS record parse", None, ("KmsRecordParser::", "KmsRecordScanner")),
     ("KMS text filter and UTF-8 check", None, ("KmsRecordCollector::OnRecord",)),
     ("pre-scan (record boundaries)", None, ("CloudTrailRecordReader", "JsonStructure::")),
     ("start-up and warm-up", None, ("ReadPathWarmup", "CliLogging", "Program::")),

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace Pipeline.Parsing;
 
 /// <summary>
-/// Reads one complete CloudTrail record with <see cref="Utf8JsonReader"/> into <see cref="KmsRecordFields"/>, in
-/// one pass, whatever the key order. Values are kept as slices of the record (no allocation); only strings with
+/// Reads one complete CloudTrail record into <see cref="KmsRecordFields"/>, in one pass, whatever the key order:
+/// first with <see cref="KmsRecordScanner"/> (the fast path for records as CloudTrail writes them), and with
+/// <see cref="Utf8JsonReader"/> for whatever the scanner declines. Values are kept as slices of the record (no allocation); only strings with
 /// escape sequences are unescaped, into a reusable scratch buffer. A value of the wrong type is remembered as the
 /// record's type error and read as absent, so a caller can decide to reject the record only if it is KMS.
 /// </summary>
@@ -22,7 +23,21 @@ internal sealed class KmsRecordParser
     public string? TypeError => _typeError;
 
     /// <summary>Parses <paramref name="record"/>; throws <see cref="JsonException"/> when it is not valid JSON.</summary>
+    /// <remarks>Both paths give the same fields for any record the scanner accepts (KmsRecordScannerTests).</remarks>
     public void Parse(ReadOnlySpan<byte> record, ref KmsRecordFields f, int maxDepth)
+    {
+        _scratchUsed = 0;
+        _typeError = null;
+        if (KmsRecordScanner.TryParse(record, ref f, maxDepth))
+        {
+            return;
+        }
+
+        ParseWithReader(record, ref f, maxDepth);
+    }
+
+    /// <summary>The general path: any valid JSON, escapes, wrong types (noted in <see cref="TypeError"/>); throws <see cref="JsonException"/> when the record is not valid JSON.</summary>
+    internal void ParseWithReader(ReadOnlySpan<byte> record, ref KmsRecordFields f, int maxDepth)
     {
         f = default;
         _scratchUsed = 0;
@@ -261,7 +276,9 @@ internal sealed class KmsRecordParser
             }
             else if (name.SequenceEqual("pendingWindowInDays"u8))
             {
-                f.PendingWindowDays ??= Int(ref r, "responseElements.pendingWindowInDays");
+                // Read even when the request already gave it, so that the value is consumed whatever its type.
+                var days = Int(ref r, "responseElements.pendingWindowInDays");
+                f.PendingWindowDays ??= days;
             }
             else if (name.SequenceEqual("keyMetadata"u8) && r.TokenType == JsonTokenType.StartObject)
             {
