@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Pipeline.Ingest;
 using Pipeline.Parsing;
@@ -16,11 +17,12 @@ internal static class IngestCommand
         var output = new Option<string>("--out") { Description = "Dataset folder (created if missing); rows go to <out>/kms_events/event_date=YYYY-MM-DD/", Required = true };
         var parallel = new Option<int>("--parallel") { Description = "Files read at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var force = new Option<bool>("--force") { Description = "Read files again even if the ledger says they were ingested" };
-        var maxBytes = new Option<long>("--max-decompressed-mb") { Description = "Refuse objects that decompress to more than this (gzip-bomb guard)", DefaultValueFactory = _ => 8192 };
+        var maxBytes = new Option<long>("--max-decompressed-mb") { Description = "Refuse objects that decompress to more than this (gzip-bomb guard; default Reader:MaxDecompressedBytes, 8192)" };
+        var config = new Option<string?>("--config") { Description = "Extra JSON settings file for the Sink and Reader sections (same shape as appsettings.json)" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every file" };
         var command = new Command("ingest", "Read CloudTrail log files (.json.gz or .json) and write their KMS events to Hive-partitioned Parquet.")
         {
-            inputs, output, parallel, force, maxBytes, verbose,
+            inputs, output, parallel, force, maxBytes, config, verbose,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -35,10 +37,16 @@ internal static class IngestCommand
                 errors.Add($"--parallel must be between 1 and 256 (got {parallelism})");
             }
 
-            var cap = result.GetValue(maxBytes);
-            if (cap < 1)
+            var (sinkOptions, readerOptions) = Settings(result.GetValue(config), errors);
+            if (result.GetResult(maxBytes) is { Implicit: false })
             {
-                errors.Add($"--max-decompressed-mb must be at least 1 (got {cap})");
+                var cap = result.GetValue(maxBytes);
+                if (cap < 1)
+                {
+                    errors.Add($"--max-decompressed-mb must be at least 1 (got {cap})");
+                }
+
+                readerOptions.MaxDecompressedBytes = cap * 1024 * 1024;
             }
 
             var walk = LocalArchiveWalker.Walk(paths);
@@ -69,8 +77,8 @@ internal static class IngestCommand
             using var loggers = CliLogging.Create(result.GetValue(verbose));
             var runner = new LocalIngestRunner(
                 new IngestOptions { Parallelism = parallelism, Force = result.GetValue(force), WriterId = DatasetLayout.DefaultWriterId() },
-                new ReaderOptions { MaxDecompressedBytes = cap * 1024 * 1024 },
-                new SinkOptions(),
+                readerOptions,
+                sinkOptions,
                 store,
                 TimeProvider.System,
                 loggers);
@@ -91,6 +99,43 @@ internal static class IngestCommand
             return summary.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The <c>Sink</c> and <c>Reader</c> settings, from the same sources as the worker's: <c>appsettings.json</c> next
+    /// to the binary, the <c>--config</c> file, then environment variables (<c>Sink__FlushBytes</c>), later winning.
+    /// </summary>
+    private static (SinkOptions Sink, ReaderOptions Reader) Settings(string? configFile, List<string> errors)
+    {
+        var builder = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        if (configFile is not null)
+        {
+            if (File.Exists(configFile))
+            {
+                builder.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+            }
+            else
+            {
+                errors.Add($"--config file '{configFile}' does not exist");
+            }
+        }
+
+        IConfiguration configuration;
+        try
+        {
+            configuration = builder.AddEnvironmentVariables().Build();
+        }
+        catch (InvalidDataException e)
+        {
+            errors.Add($"cannot read the settings: {e.Message}");
+            return (new SinkOptions(), new ReaderOptions());
+        }
+
+        var problems = new List<string>();
+        var sink = SettingsBinder.Bind<SinkOptions>(configuration, SinkOptions.Section, problems);
+        var reader = SettingsBinder.Bind<ReaderOptions>(configuration, ReaderOptions.Section, problems);
+        errors.AddRange(problems.Select(p => "setting " + p));
+        return (sink, reader);
     }
 
     private static (double, string) Describe(IngestProgress? p)

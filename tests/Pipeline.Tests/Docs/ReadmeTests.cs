@@ -1,3 +1,5 @@
+using System.Reflection;
+using Pipeline.Parsing;
 using Pipeline.Sink;
 using Pipeline.Tests.Support;
 
@@ -26,6 +28,19 @@ public sealed class ReadmeTests
         {
             Assert.Contains(command.Name, help, StringComparison.Ordinal);
             Assert.Contains($"`pipeline {command.Name}", Readme, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(typeof(SinkOptions), SinkOptions.Section)]
+    [InlineData(typeof(ReaderOptions), ReaderOptions.Section)]
+    public void Readme_configuration_table_has_a_row_for_every_sink_and_reader_setting(Type options, string section)
+    {
+        var settings = options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToList();
+        Assert.NotEmpty(settings);
+        foreach (var setting in settings)
+        {
+            Assert.Contains($"| `{section}:{setting.Name}` |", Readme, StringComparison.Ordinal);
         }
     }
 

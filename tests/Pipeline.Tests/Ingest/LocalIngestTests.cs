@@ -13,10 +13,13 @@ public sealed class LocalIngestTests : IDisposable
     private readonly TrailFolder _trail = new();
     private readonly TempDataset _data = new();
 
+    private readonly List<string> _configs = [];
+
     public void Dispose()
     {
         _trail.Dispose();
         _data.Dispose();
+        _configs.ForEach(File.Delete);
     }
 
     private async Task<long> CountAsync(string view = "kms_events")
@@ -90,6 +93,71 @@ public sealed class LocalIngestTests : IDisposable
         Assert.Contains(bad, error, StringComparison.Ordinal);
         Assert.Contains("1 failed", output, StringComparison.Ordinal);
         Assert.Equal(4, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Sink_settings_from_a_config_file_apply_to_ingest()
+    {
+        _trail.AddLogFile(Decrypts("a", 20));
+        _trail.AddLogFile(Decrypts("b", 20));
+        _trail.AddLogFile(Decrypts("c", 20));
+        var config = WriteConfig("""{"Sink":{"FlushRows":10}}""");
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root, "--config", config, "--parallel", "1");
+
+        // Default settings write the 60 rows as one file; flushing every 10 rows publishes each file's rows on their own.
+        Assert.True(exit == 0, error);
+        Assert.Contains("60 rows in 3 Parquet files", output, StringComparison.Ordinal);
+        Assert.Equal(60, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Every_bad_setting_is_reported_at_once_before_anything_is_written()
+    {
+        _trail.AddLogFile(Decrypts("a", 5));
+        var config = WriteConfig("""{"Sink":{"FlushBytes":5,"RowGroupRows":1},"Reader":{"MaxDepth":0}}""");
+
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root, "--config", config);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Sink:FlushBytes", error, StringComparison.Ordinal);
+        Assert.Contains("Sink:RowGroupRows", error, StringComparison.Ordinal);
+        Assert.Contains("Reader:MaxDepth: The field MaxDepth must be between 8 and 1024. Got 0.", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_data.Root, "kms_events")));
+    }
+
+    [Fact]
+    public async Task A_missing_config_file_is_a_usage_error()
+    {
+        _trail.AddLogFile(Decrypts("a", 5));
+
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root, "--config", Path.Combine(_trail.Root, "nope.json"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("nope.json' does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_decompressed_size_flag_overrides_the_reader_setting()
+    {
+        _trail.AddLogFile(Decrypts("a", 2000));
+        var config = WriteConfig("""{"Reader":{"MaxDecompressedBytes":1048576}}""");
+
+        var (refused, _, refusal) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root, "--config", config);
+        Assert.Equal(1, refused);
+        Assert.Contains("1048576", refusal, StringComparison.Ordinal);
+
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root, "--config", config, "--max-decompressed-mb", "64");
+        Assert.True(exit == 0, error);
+        Assert.Equal(2000, await CountAsync());
+    }
+
+    private string WriteConfig(string json)
+    {
+        var path = Path.Combine(_data.Root, "..", Guid.NewGuid().ToString("N") + ".settings.json");
+        File.WriteAllText(path, json);
+        _configs.Add(path);
+        return path;
     }
 
     [Fact]

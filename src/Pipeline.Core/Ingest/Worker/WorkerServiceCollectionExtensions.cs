@@ -18,7 +18,7 @@ internal static class WorkerServiceCollectionExtensions
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
         services.AddOptions<SinkOptions>().Bind(configuration.GetSection(SinkOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ReaderOptions>().Bind(configuration.GetSection("Reader"));
+        services.AddOptions<ReaderOptions>().Bind(configuration.GetSection(ReaderOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAmazonSQS>(_ => new AmazonSQSClient());

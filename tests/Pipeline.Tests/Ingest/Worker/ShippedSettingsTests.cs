@@ -17,7 +17,7 @@ public sealed class ShippedSettingsTests
         .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false)
         .Build();
 
-    public static TheoryData<string> Sections => new() { WorkerOptions.Section, SinkOptions.Section, "Reader" };
+    public static TheoryData<string> Sections => new() { WorkerOptions.Section, SinkOptions.Section, ReaderOptions.Section };
 
     [Theory]
     [MemberData(nameof(Sections))]

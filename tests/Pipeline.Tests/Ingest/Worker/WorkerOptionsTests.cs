@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.Ingest.Worker;
 using Pipeline.Sink;
 
@@ -33,6 +34,41 @@ public sealed class WorkerOptionsTests
         Assert.Contains(failures, f => f.StartsWith("Worker:HeartbeatInterval", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Worker:WriterId", StringComparison.Ordinal));
         Assert.Equal(8, failures.Count);
+    }
+
+    [Fact]
+    public void Startup_check_reports_bad_sink_and_reader_settings_with_the_worker_ones()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Worker:QueueUrl"] = "https://sqs.us-east-1.amazonaws.com/111122223333/trail-events",
+            ["Worker:AllowedBuckets:0"] = "org-trail-bucket",
+            ["Worker:WaitTimeSeconds"] = "21",
+            ["Sink:FlushRows"] = "0",
+            ["Reader:MaxDepth"] = "2",
+            ["Reader:MaxRecordBytes"] = "100",
+        }).Build();
+
+        var problems = WorkerStartupCheck.Problems(configuration);
+
+        Assert.Contains(problems, p => p.StartsWith("Worker:Output is required", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Worker:WaitTimeSeconds", StringComparison.Ordinal));
+        Assert.Contains("Sink:FlushRows: The field FlushRows must be between 1 and 50000000. Got 0.", problems);
+        Assert.Contains("Reader:MaxDepth: The field MaxDepth must be between 8 and 1024. Got 2.", problems);
+        Assert.Contains(problems, p => p.StartsWith("Reader:MaxRecordBytes:", StringComparison.Ordinal) && p.EndsWith("Got 100.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Startup_check_names_a_setting_whose_value_does_not_convert()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sink:FlushBytes"] = "lots",
+        }).Build();
+
+        var problems = WorkerStartupCheck.Problems(configuration);
+
+        Assert.Contains(problems, p => p.Contains("'lots'", StringComparison.Ordinal) && p.Contains("Sink:FlushBytes", StringComparison.Ordinal));
     }
 
     [Theory]
