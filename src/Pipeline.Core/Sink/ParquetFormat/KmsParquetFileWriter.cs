@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace Pipeline.Sink.ParquetFormat;
 
@@ -24,6 +25,8 @@ internal sealed class KmsParquetFileWriter : IDisposable
     private static readonly string CreatedBy = $"pipeline version {typeof(KmsParquetFileWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0"}";
 
     private readonly Compressor _zstd = new(1);
+    private readonly Compressor _zstdFast = FastCompressor();
+    private Compressor _pageCompressor;
     private readonly ArrayBufferWriter<byte> _body = new(256 * 1024);
     private readonly ArrayBufferWriter<byte> _values = new(256 * 1024);
     private readonly ArrayBufferWriter<byte> _header = new(256);
@@ -36,6 +39,24 @@ internal sealed class KmsParquetFileWriter : IDisposable
     private long[] _fixedValues = [];
     private Stream _stream = Stream.Null;
     private long _offset;
+
+    /// <summary>
+    /// zstd for the pages of string columns written PLAIN (ids, ARNs and JSON too varied for a dictionary): level -3,
+    /// with Huffman-coded literals kept on (negative levels switch them off by default). On UUID text it runs at about
+    /// twice level 1's speed for the same ratio (~2:1, all of it from the literals); over the benchmark archive it took
+    /// ~0.035 CPU s off ingest in six alternating runs for 0.3 % more bytes.
+    /// </summary>
+    public KmsParquetFileWriter()
+    {
+        _pageCompressor = _zstd;
+    }
+
+    private static Compressor FastCompressor()
+    {
+        var compressor = new Compressor(-3);
+        compressor.SetParameter(ZSTD_cParameter.ZSTD_c_experimentalParam5, 1); // literal compression mode: Huffman
+        return compressor;
+    }
 
     /// <summary>Writes <paramref name="rows"/> (already in file order) to <paramref name="stream"/> as a complete file.</summary>
     public void Write(Stream stream, ReadOnlySpan<RowRef> rows, int rowGroupSize, IReadOnlyList<KeyValuePair<string, string>> metadata, CancellationToken cancellationToken)
@@ -72,6 +93,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
     public void Dispose()
     {
         _zstd.Dispose();
+        _zstdFast.Dispose();
         ReturnPooled();
     }
 
@@ -79,6 +101,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
     {
         var info = new ColumnChunkInfo(column) { Start = _offset };
         EnsureCapacity(ref _levels, rows.Length);
+        _pageCompressor = _zstd;
         switch (column.Kind)
         {
             case ColumnKind.String:
@@ -132,6 +155,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
         }
         else
         {
+            _pageCompressor = _zstdFast;
             info.Encodings = [ParquetEncoding.Plain, ParquetEncoding.Rle];
             var start = 0;
             while (start < rows.Length)
@@ -399,7 +423,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
     {
         var bound = (int)Compressor.GetCompressBound(body.Length);
         EnsureCapacity(ref _compressed, bound);
-        var compressedLength = _zstd.Wrap(body, _compressed);
+        var compressedLength = _pageCompressor.Wrap(body, _compressed);
 
         _header.ResetWrittenCount();
         var t = new ThriftCompactWriter(_header);
