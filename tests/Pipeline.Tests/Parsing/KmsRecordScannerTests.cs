@@ -228,7 +228,8 @@ public sealed class KmsRecordScannerTests(PreScanCorpus corpus, ITestOutputHelpe
     private static readonly string[] Insertions =
         ["{", "}", "[", "]", ",", ":", "\"", "\\", " ", "\t", "\n", "0", "-", ".", "e", "1", "t", "n", "true", "null", "\u0001", "\\u0041", "\\ud800", "\\uZ", "\\n", "\"\"", "{}", "[]", ",\"k\":1", "\"resources\":", "\"arn\":"];
 
-    private const string Replacements = "{}[],:\"\\ 0123456789-+.eEtrufalsn\t\u0001xA";
+    // Cast to bytes: \u00ff and \u00c3 become invalid UTF-8 (the reader does not check it while reading; nor does the scanner).
+    private const string Replacements = "{}[],:\"\\ 0123456789-+.eEtrufalsn\t\u0001xA\u00ff\u00c3";
 
     /// <summary>One to three random edits: delete, insert a JSON-ish fragment, replace a byte, or swap in a value from elsewhere.</summary>
     private static byte[] Mutate(byte[] source, Random random)
