@@ -127,7 +127,7 @@ internal static class IngestCommand
         }
         catch (InvalidDataException e)
         {
-            errors.Add($"cannot read the settings: {e.Message}");
+            errors.Add("cannot read the settings: " + SettingsBinder.Describe(e));
             return (new SinkOptions(), new ReaderOptions());
         }
 

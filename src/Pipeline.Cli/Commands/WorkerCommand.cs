@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Ingest;
 using Pipeline.Ingest.Worker;
 
 namespace Pipeline.Cli.Commands;
@@ -26,22 +27,32 @@ internal static class WorkerCommand
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var error = r.InvocationConfiguration.Error;
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            HostApplicationBuilder builder;
+            try
             {
-                Args = r.UnmatchedTokens.ToArray(),
-                ContentRootPath = AppContext.BaseDirectory,
-            });
-            if (r.GetValue(config) is { } file)
-            {
-                if (!File.Exists(file))
+                // Settings files are read as they are added: a file that is not JSON fails here, not as a crash.
+                builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
                 {
-                    await error.WriteLineAsync($"error: --config file '{file}' does not exist").ConfigureAwait(false);
-                    return ExitCodes.UsageError;
-                }
+                    Args = r.UnmatchedTokens.ToArray(),
+                    ContentRootPath = AppContext.BaseDirectory,
+                });
+                if (r.GetValue(config) is { } file)
+                {
+                    if (!File.Exists(file))
+                    {
+                        await error.WriteLineAsync($"error: --config file '{file}' does not exist").ConfigureAwait(false);
+                        return ExitCodes.UsageError;
+                    }
 
-                builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
-                builder.Configuration.AddEnvironmentVariables();
-                builder.Configuration.AddCommandLine(r.UnmatchedTokens.ToArray());
+                    builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
+                    builder.Configuration.AddEnvironmentVariables();
+                    builder.Configuration.AddCommandLine(r.UnmatchedTokens.ToArray());
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                await error.WriteLineAsync("error: cannot read the settings: " + SettingsBinder.Describe(e)).ConfigureAwait(false);
+                return ExitCodes.UsageError;
             }
 
             var problems = WorkerStartupCheck.Problems(builder.Configuration);

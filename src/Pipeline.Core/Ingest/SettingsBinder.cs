@@ -34,6 +34,18 @@ internal static class SettingsBinder
         return options;
     }
 
+    /// <summary>A settings file that cannot be read, with the reasons nested inside (e.g. the JSON error and its line).</summary>
+    public static string Describe(InvalidDataException e)
+    {
+        var reasons = new List<string>();
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            reasons.Add(x.Message);
+        }
+
+        return string.Join(" ", reasons);
+    }
+
     private static string Value(object options, IEnumerable<string> members) =>
         members.FirstOrDefault() is { } name && options.GetType().GetProperty(name)?.GetValue(options) is { } value
             ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "?"

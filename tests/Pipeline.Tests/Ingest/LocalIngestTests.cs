@@ -138,6 +138,19 @@ public sealed class LocalIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task A_config_file_that_is_not_json_is_a_usage_error_naming_the_file()
+    {
+        _trail.AddLogFile(Decrypts("a", 5));
+        var config = WriteConfig("""{"Sink": {"FlushRows": """);
+
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root, "--config", config);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("cannot read the settings", error, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFileName(config), error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_decompressed_size_flag_overrides_the_reader_setting()
     {
         _trail.AddLogFile(Decrypts("a", 2000));

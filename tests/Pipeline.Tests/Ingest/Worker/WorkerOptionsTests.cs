@@ -71,6 +71,25 @@ public sealed class WorkerOptionsTests
         Assert.Contains(problems, p => p.Contains("'lots'", StringComparison.Ordinal) && p.Contains("Sink:FlushBytes", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Worker_with_a_config_file_that_is_not_json_exits_with_a_usage_error_naming_the_file()
+    {
+        var config = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".settings.json");
+        await File.WriteAllTextAsync(config, """{"Worker": {"QueueUrl": """);
+        try
+        {
+            var (exit, _, error) = await Support.CliRunner.RunAsync("worker", "--config", config);
+
+            Assert.Equal(2, exit);
+            Assert.Contains("cannot read the settings", error, StringComparison.Ordinal);
+            Assert.Contains(Path.GetFileName(config), error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
     [Theory]
     [InlineData("00:00:00")]
     [InlineData("-00:00:05")]
