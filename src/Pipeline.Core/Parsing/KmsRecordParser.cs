@@ -6,9 +6,10 @@ namespace Pipeline.Parsing;
 /// <summary>
 /// Reads one complete CloudTrail record into <see cref="KmsRecordFields"/>, in one pass, whatever the key order:
 /// first with <see cref="KmsRecordScanner"/> (the fast path for records as CloudTrail writes them), and with
-/// <see cref="Utf8JsonReader"/> for whatever the scanner declines. Values are kept as slices of the record (no allocation); only strings with
-/// escape sequences are unescaped, into a reusable scratch buffer. A value of the wrong type is remembered as the
-/// record's type error and read as absent, so a caller can decide to reject the record only if it is KMS.
+/// <see cref="Utf8JsonReader"/> for whatever the scanner declines. Values are kept as slices of the record (no
+/// allocation); only strings with escape sequences are unescaped, into a reusable scratch buffer. A value of the
+/// wrong type is remembered as the record's type error and read as absent, so a caller can decide to reject the
+/// record only if it is KMS.
 /// </summary>
 internal sealed class KmsRecordParser
 {
@@ -26,10 +27,11 @@ internal sealed class KmsRecordParser
     /// <remarks>Both paths give the same fields for any record the scanner accepts (KmsRecordScannerTests).</remarks>
     public void Parse(ReadOnlySpan<byte> record, ref KmsRecordFields f, int maxDepth)
     {
-        _scratchUsed = 0;
-        _typeError = null;
         if (KmsRecordScanner.TryParse(record, ref f, maxDepth))
         {
+            // Nothing unescaped, no type error: the scanner declines both.
+            _scratchUsed = 0;
+            _typeError = null;
             return;
         }
 

@@ -211,7 +211,7 @@ internal static class KmsRecordScanner
             }
             else if (name.SequenceEqual("policy"u8))
             {
-                f.Policy = c.ValueStart() < c.Length && c.Current == (byte)'{' ? c.Raw() : c.Str();
+                f.Policy = c.NextIs((byte)'{') ? c.Raw() : c.Str();
             }
             else if (name.SequenceEqual("pendingWindowInDays"u8))
             {
@@ -338,13 +338,16 @@ internal static class KmsRecordScanner
         private readonly int _maxDepth = maxDepth;
         private int _pos;
         private int _depth;
+        private int _stringStart; // where the content of the string last scanned starts
 
         public bool Failed { get; private set; }
 
-        public readonly int Length => _s.Length;
-
-        /// <summary>The byte at the position (call after <see cref="ValueStart"/> returned a position before the end).</summary>
-        public readonly byte Current => _s[_pos];
+        /// <summary>Whether the next value (after whitespace) starts with <paramref name="b"/>.</summary>
+        public bool NextIs(byte b)
+        {
+            SkipWhitespace();
+            return (uint)_pos < (uint)_s.Length && _s[_pos] == b;
+        }
 
         public void Fail()
         {
@@ -415,7 +418,7 @@ internal static class KmsRecordScanner
             }
 
             var end = _pos - 1;
-            var start = StringStart;
+            var start = _stringStart;
             SkipWhitespace();
             if ((uint)_pos >= (uint)_s.Length || _s[_pos] != (byte)':')
             {
@@ -473,7 +476,7 @@ internal static class KmsRecordScanner
                 {
                     if (ScanString(out var escaped) && !escaped)
                     {
-                        return new Utf8Slice(StringStart, _pos - 1 - StringStart, SliceSource.Record);
+                        return new Utf8Slice(_stringStart, _pos - 1 - _stringStart, SliceSource.Record);
                     }
                 }
                 else if (b == (byte)'n' && Literal("null"u8))
@@ -502,7 +505,7 @@ internal static class KmsRecordScanner
                     case (byte)'"':
                         if (ScanString(out var escaped) && !escaped)
                         {
-                            var text = _s[StringStart..(_pos - 1)];
+                            var text = _s[_stringStart..(_pos - 1)];
                             if (text.SequenceEqual("true"u8))
                             {
                                 return true;
@@ -638,8 +641,6 @@ internal static class KmsRecordScanner
             }
         }
 
-        private int StringStart { get; set; }
-
         private void Require(bool ok)
         {
             if (!ok)
@@ -689,7 +690,7 @@ internal static class KmsRecordScanner
         {
             escaped = false;
             var i = _pos + 1;
-            StringStart = i;
+            _stringStart = i;
             while (true)
             {
                 i = IndexOfStringStop(_s, i);
