@@ -56,7 +56,9 @@ internal sealed partial class LocalIngestRunner
             (published, ct) => ledger.MarkProcessedAsync(published, ct),
             _time,
             _loggers.CreateLogger<DatasetSink>());
-        var completions = new ConcurrentBag<(LocalSource File, Task<PublishedSource> Published)>();
+        // Files whose rows are not published yet (or failed to be): an entry leaves when its publish succeeds, so this
+        // holds what is in flight plus the failures, not one entry per file of the archive.
+        var unpublished = new ConcurrentDictionary<Task<PublishedSource>, string>();
         await using (sink.ConfigureAwait(false))
         {
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken };
@@ -74,7 +76,19 @@ internal sealed partial class LocalIngestRunner
                 var completion = await ReadFileAsync(file, identity, writer, sink, progress, errors, ct).ConfigureAwait(false);
                 if (completion is not null)
                 {
-                    completions.Add((file, completion));
+                    unpublished[completion] = file.Path;
+                    _ = completion.ContinueWith(
+                        static (task, state) =>
+                        {
+                            if (task.IsCompletedSuccessfully)
+                            {
+                                ((ConcurrentDictionary<Task<PublishedSource>, string>)state!).TryRemove(task, out _);
+                            }
+                        },
+                        unpublished,
+                        CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously,
+                        TaskScheduler.Default);
                 }
             }).ConfigureAwait(false);
 
@@ -84,11 +98,11 @@ internal sealed partial class LocalIngestRunner
             bytesOut = sink.BytesPublished;
         }
 
-        foreach (var (file, published) in completions)
+        foreach (var (published, path) in unpublished)
         {
             if (published.IsFaulted)
             {
-                errors.Add(new IngestError(file.Path, "writing its rows failed: " + published.Exception!.GetBaseException().Message, null, null));
+                errors.Add(new IngestError(path, "writing its rows failed: " + published.Exception!.GetBaseException().Message, null, null));
             }
         }
 

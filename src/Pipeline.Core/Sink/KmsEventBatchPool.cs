@@ -9,7 +9,7 @@ namespace Pipeline.Sink;
 /// </summary>
 internal static class KmsEventBatchPool
 {
-    private const int MaxPooled = 64;
+    private const int MaxPooled = 256;
     private static readonly ConcurrentQueue<KmsEventBatch> Free = new();
     private static int _free;
 

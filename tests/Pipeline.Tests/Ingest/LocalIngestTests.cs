@@ -207,6 +207,27 @@ public sealed class LocalIngestTests : IDisposable
         Assert.DoesNotContain(_data.AllFiles(), f => f.Contains(".tmp-", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task When_the_rows_cannot_be_written_every_file_is_reported_failed_and_none_is_marked_ingested()
+    {
+        var a = _trail.AddLogFile(Decrypts("a", 5));
+        var b = _trail.AddLogFile(Decrypts("b", 7));
+
+        // A plain file where the partition folders must go: publishing any Parquet file fails.
+        File.WriteAllText(Path.Combine(_data.Root, DatasetLayout.TableDirectory), "not a folder");
+        var summary = await RunAsync(spillBytes: 16L * 1024 * 1024, _trail.Root);
+
+        Assert.Equal(0, summary.RowsWritten);
+        Assert.Equal([a, b], summary.Errors.Select(e => e.Source).Order(StringComparer.Ordinal));
+        Assert.All(summary.Errors, e => Assert.StartsWith("writing its rows failed: ", e.Message, StringComparison.Ordinal));
+
+        // Nothing was marked ingested, so a second run (once the dataset is writable) reads both files.
+        File.Delete(Path.Combine(_data.Root, DatasetLayout.TableDirectory));
+        var again = await RunAsync(spillBytes: 16L * 1024 * 1024, _trail.Root);
+        Assert.Empty(again.Errors);
+        Assert.Equal(12, again.RowsWritten);
+    }
+
     private async Task<IngestSummary> RunAsync(long spillBytes, params string[] inputs)
     {
         var runner = new LocalIngestRunner(
