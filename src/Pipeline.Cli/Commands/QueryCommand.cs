@@ -12,7 +12,7 @@ internal static class QueryCommand
         var sql = new Argument<string>("sql") { Description = "A .sql file (several statements separated by ';' allowed) or SQL text" };
         var data = new Option<string>("--data") { Description = "Dataset directory (holds kms_events/)", Required = true };
         var format = new Option<QueryOutputFormat>("--format") { Description = "Output format", DefaultValueFactory = _ => QueryOutputFormat.Table };
-        var command = new Command("query", "Run SQL against the dataset; views kms_events (deduplicated) and kms_events_all.") { sql, data, format };
+        var command = new Command("query", "Run SQL against the dataset; views kms_events (one row per event), kms_actions (one row per action) and kms_events_all.") { sql, data, format };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var output = result.InvocationConfiguration.Output;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Pipeline.Query;
 
@@ -13,15 +14,27 @@ internal static class HighPriorityEvents
         SELECT event_name, event_time, event_id, principal_arn, caller_account_id, key_arn, key_ref, key_account_id,
                pending_window_days, grantee_principal, grant_operations, policy_json, bypass_policy_lockout_safety_check,
                request_parameters_json, aws_region, source_ip_address, user_agent, session_name
-        FROM kms_events
+        FROM kms_actions
         WHERE event_date = $1 AND error_code IS NULL
           AND event_name IN ('ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
                              'CreateGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion', 'CancelKeyDeletion')
         ORDER BY event_time, event_id
         """;
 
+    // Successful deletion schedules and cancellations around the report day: a cancellation closes the latest schedule
+    // of the same key before it (KMS refuses to schedule a key that is already pending deletion). Windows are 7-30 days.
+    private const string DeletionSql = """
+        SELECT event_name, event_time, event_id, principal_arn, key_arn, key_ref, aws_region
+        FROM kms_actions
+        WHERE event_date >= $1 AND error_code IS NULL AND event_name IN ('ScheduleKeyDeletion', 'CancelKeyDeletion')
+        ORDER BY event_time, event_id
+        """;
+
+    private const int MaxPendingWindowDays = 30;
+
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, ISet<string> knownAccounts, CancellationToken ct)
     {
+        var deletions = await DeletionHistory.LoadAsync(q, day.AddDays(-MaxPendingWindowDays - 1), ct).ConfigureAwait(false);
         var findings = new List<Finding>();
         foreach (var r in await q.QueryRowsAsync(Sql, ct, day).ConfigureAwait(false))
         {
@@ -47,7 +60,17 @@ internal static class HighPriorityEvents
                     kind = FindingKind.KeyDeletionScheduled;
                     severity = window is <= 7 ? Severity.Critical : Severity.High;
                     details["pending_window_days"] = window;
-                    title = $"Key scheduled for deletion in {window?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} days";
+                    title = $"Key scheduled for deletion in {window?.ToString(CultureInfo.InvariantCulture) ?? "?"} days";
+                    if (deletions.CancellationAfter(Values.Str(r[2])!) is { } cancel)
+                    {
+                        // Closed: still worth a look (who scheduled it, and why), no longer an emergency.
+                        severity = Severity.Low;
+                        title += $", cancelled {Elapsed(cancel.Time - time.GetValueOrDefault())} later";
+                        details["cancelled_at"] = Iso(cancel.Time);
+                        details["cancelled_by"] = cancel.Principal;
+                        details["cancel_event_id"] = cancel.EventId;
+                    }
+
                     break;
                 case "DeleteImportedKeyMaterial":
                     kind = FindingKind.KeyMaterialDeleted;
@@ -102,9 +125,21 @@ internal static class HighPriorityEvents
                     title = name == "ReplicateKey" ? "Multi-Region key replicated" : "Primary Region of a multi-Region key changed";
                     break;
                 default:
+                    var closed = deletions.ScheduleClosedBy(Values.Str(r[2])!);
+                    if (closed is not null && DateOnly.FromDateTime(closed.Time) == day)
+                    {
+                        continue; // reported with the schedule it closes, above
+                    }
+
                     kind = FindingKind.KeyDeletionCancelled;
                     severity = Severity.Info;
                     title = "Key deletion cancelled";
+                    if (closed is not null)
+                    {
+                        details["closes_deletion_scheduled_at"] = Iso(closed.Time);
+                        details["schedule_event_id"] = closed.EventId;
+                    }
+
                     break;
             }
 
@@ -122,10 +157,84 @@ internal static class HighPriorityEvents
                 FirstSeen = time,
                 LastSeen = time,
                 Details = details,
-                EventIds = [Values.Str(r[2])!],
+                EventIds = details["cancel_event_id"] is { } cancelId ? [Values.Str(r[2])!, (string)cancelId!] : [Values.Str(r[2])!],
             });
         }
 
         return findings;
+    }
+
+    private static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static string Elapsed(TimeSpan t) =>
+        t.TotalMinutes < 90 ? $"{Math.Max(1, (int)Math.Round(t.TotalMinutes))} min"
+        : t.TotalHours < 48 ? $"{t.TotalHours:F0} h"
+        : $"{t.TotalDays:F0} days";
+
+    /// <summary>Which deletion schedule each cancellation closes, over the calls loaded.</summary>
+    private sealed class DeletionHistory
+    {
+        private readonly Dictionary<string, DeletionCall> _cancelOf = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, DeletionCall> _scheduleOf = new(StringComparer.Ordinal);
+
+        public static async Task<DeletionHistory> LoadAsync(DatasetQuery q, DateOnly from, CancellationToken ct)
+        {
+            var history = new DeletionHistory();
+            var open = new Dictionary<string, DeletionCall>(StringComparer.Ordinal);
+            foreach (var r in await q.QueryRowsAsync(DeletionSql, ct, from).ConfigureAwait(false))
+            {
+                var key = KeyIdentity(Values.Str(r[4]), Values.Str(r[5]), Values.Str(r[6]));
+                if (key is null)
+                {
+                    continue;
+                }
+
+                var call = new DeletionCall(Values.Str(r[2])!, Values.Utc(r[1]).GetValueOrDefault(), Values.Str(r[3]));
+                if (Values.Str(r[0]) == "ScheduleKeyDeletion")
+                {
+                    open[key] = call;
+                }
+                else if (open.Remove(key, out var schedule))
+                {
+                    history._cancelOf[schedule.EventId] = call;
+                    history._scheduleOf[call.EventId] = schedule;
+                }
+            }
+
+            return history;
+        }
+
+        public DeletionCall? CancellationAfter(string scheduleEventId) => _cancelOf.GetValueOrDefault(scheduleEventId);
+
+        public DeletionCall? ScheduleClosedBy(string cancelEventId) => _scheduleOf.GetValueOrDefault(cancelEventId);
+    }
+
+    private sealed record DeletionCall(string EventId, DateTime Time, string? Principal);
+
+    /// <summary>
+    /// One spelling per key for matching its calls: region and key id, whether the call named the key by ARN, id or
+    /// multi-Region id (a replica shares its id with the primary, so the region is part of it); aliases by their text.
+    /// </summary>
+    internal static string? KeyIdentity(string? keyArn, string? keyRef, string? eventRegion)
+    {
+        foreach (var candidate in (ReadOnlySpan<string?>)[keyArn, keyRef])
+        {
+            if (candidate is null)
+            {
+                continue;
+            }
+
+            var marker = candidate.IndexOf(":key/", StringComparison.Ordinal);
+            if (marker >= 0 && candidate.StartsWith("arn:", StringComparison.Ordinal))
+            {
+                var parts = candidate.Split(':');
+                return parts.Length > 3 ? parts[3] + "/" + candidate[(marker + 5)..] : null;
+            }
+
+            // A key id or mrk- id is the key in the region the call was made in; an alias is matched by its text.
+            return eventRegion + "/" + candidate;
+        }
+
+        return null;
     }
 }

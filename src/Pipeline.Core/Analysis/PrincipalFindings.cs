@@ -27,7 +27,7 @@ internal static class PrincipalFindings
                        min(event_time) AS first_seen, max(event_time) AS last_seen,
                        list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
                        string_agg(DISTINCT event_name, ',') AS ops
-                FROM kms_events
+                FROM kms_actions
                 WHERE event_date = $1 AND error_code IS NULL AND principal_arn IS NOT NULL AND NOT is_aws_service_call
                   AND coalesce(principal_kind, '') <> 'service'
                   AND (event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret')
@@ -71,7 +71,7 @@ internal static class PrincipalFindings
                 {
                     Kind = FindingKind.NewPrincipalForKey,
                     Severity = external ? Severity.High : Severity.Medium,
-                    Title = $"{principal} used this key for the first time in {options.NewPrincipalLookbackDays} days ({Values.Long(r[5])} calls: {Values.Str(r[9])})",
+                    Title = $"{Describe(principal, Values.Str(r[2]), Values.Str(r[3]))} used this key for the first time in {options.NewPrincipalLookbackDays} days ({Values.Long(r[5])} calls: {Values.Str(r[9])})",
                     Principal = principal,
                     KeyArn = Values.Str(r[1]),
                     CallerAccountId = Values.Str(r[3]),
@@ -94,7 +94,7 @@ internal static class PrincipalFindings
             {
                 Kind = FindingKind.NewPrincipal,
                 Severity = external ? Severity.High : Severity.Medium,
-                Title = $"New principal: {principal} made its first KMS calls in {options.NewPrincipalLookbackDays} days ({pairs.Sum(p => Values.Long(p[5]))} calls on {pairs.Count} key(s))",
+                Title = $"New principal: {Describe(principal, Values.Str(pairs[0][2]), caller)} made its first KMS calls in {options.NewPrincipalLookbackDays} days ({pairs.Sum(p => Values.Long(p[5]))} calls on {pairs.Count} key(s))",
                 Principal = principal,
                 KeyArn = pairs.Count == 1 ? Values.Str(pairs[0][1]) : null,
                 CallerAccountId = caller,
@@ -116,6 +116,14 @@ internal static class PrincipalFindings
         return findings;
     }
 
+    /// <summary>
+    /// How a title names a principal. A caller from another account that CloudTrail does not name (userIdentity type
+    /// AWSAccount) is stored as the account's principal ARN, <c>arn:aws:iam::&lt;account&gt;:root</c>, which would read as
+    /// that account's root user.
+    /// </summary>
+    internal static string Describe(string principal, string? kind, string? callerAccount) =>
+        kind == "account" ? $"a caller in account {callerAccount ?? PolicyLinter.AccountOf(principal) ?? principal} (CloudTrail names only the account)" : principal;
+
     public static async Task<(IReadOnlyList<Finding> Findings, IReadOnlyList<Reporting.AccountFlow> Flows)> CrossAccountAsync(
         DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
     {
@@ -126,7 +134,7 @@ internal static class PrincipalFindings
                    count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL) AS failed,
                    min(event_time), max(event_time), list(event_id ORDER BY event_time, event_id)[1:10],
                    string_agg(DISTINCT event_name, ',')
-            FROM kms_events
+            FROM kms_actions
             WHERE event_date = $1 AND is_cross_account AND NOT is_aws_service_call
             GROUP BY ALL
             ORDER BY n DESC, caller_account_id, principal_arn, key_arn
@@ -134,7 +142,9 @@ internal static class PrincipalFindings
             ct,
             day).ConfigureAwait(false);
 
-        var findings = new List<Finding>();
+        // One finding per foreign account and key: the named callers and the calls CloudTrail shows only as the account
+        // are the same incident.
+        var alerts = new Dictionary<(string Caller, string KeyAccount, string? Key), List<object?[]>>();
         var flows = new Dictionary<(string, string), long>();
         foreach (var r in rows)
         {
@@ -147,21 +157,40 @@ internal static class PrincipalFindings
                 continue; // calls between our own accounts are routine; only decrypts from outside are alarms
             }
 
+            var id = (caller, keyAccount, Values.Str(r[3]));
+            if (!alerts.TryGetValue(id, out var group))
+            {
+                alerts[id] = group = [];
+            }
+
+            group.Add(r);
+        }
+
+        var findings = new List<Finding>();
+        foreach (var ((caller, keyAccount, key), group) in alerts)
+        {
+            var principals = group.Select(r => Values.Str(r[2])).Distinct().ToList();
             findings.Add(new Finding
             {
                 Kind = FindingKind.CrossAccountDecrypt,
                 Severity = Severity.High,
                 Title = $"Account {caller} (outside the known accounts) decrypted with a key of account {keyAccount}",
-                Principal = principal,
-                KeyArn = Values.Str(r[3]),
+                Principal = principals.Count == 1 ? principals[0] : null,
+                KeyArn = key,
                 CallerAccountId = caller,
                 KeyAccountId = keyAccount,
                 EventName = "Decrypt",
-                Count = Values.Long(r[5]),
-                FirstSeen = Values.Utc(r[7]),
-                LastSeen = Values.Utc(r[8]),
-                Details = new JsonObject { ["all_calls"] = Values.Long(r[4]), ["failed_calls"] = Values.Long(r[6]), ["operations"] = Values.Str(r[10]) },
-                EventIds = Values.Strings(r[9]),
+                Count = group.Sum(r => Values.Long(r[5])),
+                FirstSeen = group.Min(r => Values.Utc(r[7])),
+                LastSeen = group.Max(r => Values.Utc(r[8])),
+                Details = new JsonObject
+                {
+                    ["all_calls"] = group.Sum(r => Values.Long(r[4])),
+                    ["failed_calls"] = group.Sum(r => Values.Long(r[6])),
+                    ["operations"] = string.Join(",", group.SelectMany(r => (Values.Str(r[10]) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal)),
+                    ["principals"] = new JsonArray(principals.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
+                },
+                EventIds = group.SelectMany(r => Values.Strings(r[9])).Take(10).ToList(),
             });
         }
 
@@ -176,7 +205,7 @@ internal static class PrincipalFindings
         var rows = await q.QueryRowsAsync(
             """
             SELECT principal_arn, event_date, count(DISTINCT dedupe_key)
-            FROM kms_events
+            FROM kms_actions
             WHERE event_date BETWEEN $1 AND $2 AND error_code LIKE 'AccessDenied%' AND principal_arn IS NOT NULL
             GROUP BY ALL
             """,
@@ -198,7 +227,7 @@ internal static class PrincipalFindings
             var sample = await q.QueryRowsAsync(
                 """
                 SELECT event_id, event_time, caller_account_id, key_arn, error_code, event_name
-                FROM kms_events WHERE event_date = $1 AND principal_arn = $2 AND error_code LIKE 'AccessDenied%'
+                FROM kms_actions WHERE event_date = $1 AND principal_arn = $2 AND error_code LIKE 'AccessDenied%'
                 ORDER BY event_time, event_id
                 """,
                 ct,

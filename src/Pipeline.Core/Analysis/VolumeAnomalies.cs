@@ -15,7 +15,7 @@ internal static class VolumeAnomalies
         SELECT principal_arn, key_arn, event_date,
                CASE WHEN event_name = 'Decrypt' THEN 'Decrypt' ELSE 'GenerateDataKey' END AS op,
                count(DISTINCT dedupe_key) AS n
-        FROM kms_events
+        FROM kms_actions
         WHERE event_date BETWEEN $1 AND $2 AND error_code IS NULL
           AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')
         GROUP BY ALL
@@ -156,7 +156,7 @@ internal static class VolumeAnomalies
             $"""
             SELECT event_id, event_time, caller_account_id, key_account_id,
                    min(event_time) OVER () AS first_seen, max(event_time) OVER () AS last_seen
-            FROM kms_events
+            FROM kms_actions
             WHERE event_date = $1 AND error_code IS NULL AND {opFilter}
               AND ($2 IS NULL OR principal_arn = $2) AND ($3 IS NULL OR key_arn = $3)
             ORDER BY event_time, event_id

@@ -179,6 +179,12 @@ internal sealed class KmsRowProjector
             kind = "web_identity"u8;
             principal = arn.IsEmpty ? principalId : arn;
         }
+        else if (type.IsEmpty && arn.IsEmpty && principalId.IsEmpty && f.InvokedBy.HasValue)
+        {
+            // KMS's own scheduled work (automatic rotation, deletion at the end of the window) names only the service.
+            kind = "service"u8;
+            principal = Concat("service:"u8, p.Get(record, f.InvokedBy));
+        }
         else
         {
             kind = "unknown"u8;

@@ -6,8 +6,9 @@ using Pipeline.Sink;
 namespace Pipeline.Query;
 
 /// <summary>
-/// An in-memory DuckDB session over a dataset root with two views: <c>kms_events_all</c> (every stored row) and
-/// <c>kms_events</c> (one row per event_id, the earliest ingested copy). File access is confined to the
+/// An in-memory DuckDB session over a dataset root with three views: <c>kms_events_all</c> (every stored row),
+/// <c>kms_events</c> (one row per event_id, the earliest ingested copy) and <c>kms_actions</c> (one row per action:
+/// the cross-account copies of one call, which share a sharedEventID, become the copy that names the caller). File access is confined to the
 /// dataset directory and the configuration is locked, so SQL text given by a user cannot read other files.
 /// </summary>
 internal sealed class DatasetQuery : IDisposable
@@ -68,6 +69,20 @@ internal sealed class DatasetQuery : IDisposable
                     PARTITION BY event_date, {DatasetLayout.EventIdentityColumns} ORDER BY ingest_time, src_key, src_record_index) AS dedupe_rn
                 FROM kms_events_all)
             WHERE dedupe_rn = 1
+            """);
+
+        // One row per action. A call on a key of another account of the organization is delivered to both accounts'
+        // trails with one sharedEventID: the caller's copy names the caller (role, user), the key owner's copy only
+        // its account (userIdentity type AWSAccount). Counting per principal on kms_events would see two principals
+        // for one call, one of them made up; this keeps the copy that names the caller.
+        Execute("""
+            CREATE VIEW kms_actions AS
+            SELECT * EXCLUDE (action_rn) FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY event_date, dedupe_key
+                    ORDER BY principal_kind IS NOT DISTINCT FROM 'account', principal_arn IS NULL, event_id) AS action_rn
+                FROM kms_events)
+            WHERE action_rn = 1
             """);
 
         // Reads stay possible inside the dataset only; lock_configuration stops SQL text from undoing this.

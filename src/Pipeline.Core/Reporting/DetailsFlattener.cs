@@ -28,6 +28,8 @@ internal static class DetailsFlattener
     {
         switch (node)
         {
+            case null:
+                break; // an absent value (a user's session name) says nothing; the JSON report keeps it
             case JsonObject obj when obj.Count > 0:
                 foreach (var (name, child) in obj)
                 {
@@ -53,7 +55,8 @@ internal static class DetailsFlattener
         null => "null",
         JsonObject => "{}",
         JsonArray => "[]",
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v when v.TryGetValue<string>(out var text) => text,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.ToJsonString().Trim('"'), // e.g. a DateTime value
         JsonValue v when v.TryGetValue<double>(out var d) && !double.IsFinite(d) => "null",
         // Numbers and booleans as JSON writes them: invariant, no culture-dependent separators.
         _ => node.ToJsonString(),

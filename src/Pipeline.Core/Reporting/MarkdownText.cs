@@ -5,7 +5,7 @@ namespace Pipeline.Reporting;
 
 /// <summary>
 /// Makes untrusted text inert in Markdown: control characters (ANSI escapes, newlines that would end a table row) become
-/// visible <c>\x1b</c>-style text, HTML is entity-encoded (renderers pass raw HTML through), and characters with Markdown
+/// visible <c>\x1b</c>-style text, HTML is entity-encoded (renderers pass raw HTML through; without '<' a quote cannot start an attribute, so quotes stay readable), and characters with Markdown
 /// meaning are backslash-escaped so a principal named <c>*x*|y</c> cannot add emphasis or split a table cell.
 /// </summary>
 internal static class MarkdownText
@@ -30,7 +30,6 @@ internal static class MarkdownText
                 case '<': sb.Append("&lt;"); break;
                 case '>': sb.Append("&gt;"); break;
                 case '&': sb.Append("&amp;"); break;
-                case '"': sb.Append("&quot;"); break;
                 default:
                     if (Special.Contains(c, StringComparison.Ordinal))
                     {

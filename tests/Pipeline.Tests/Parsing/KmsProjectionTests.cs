@@ -104,6 +104,20 @@ public sealed class KmsProjectionTests
     }
 
     [Fact]
+    public async Task Kms_scheduled_work_that_names_only_the_service_is_a_service_principal()
+    {
+        // Automatic rotation as the AWS KMS docs show it: userIdentity has no type, only the account and invokedBy.
+        const string record = """
+            {"eventVersion":"1.08","userIdentity":{"accountId":"111122223333","invokedBy":"kms.amazonaws.com"},"eventTime":"2026-01-15T03:00:00Z","eventSource":"kms.amazonaws.com","eventName":"RotateKey","awsRegion":"us-east-1","sourceIPAddress":"kms.amazonaws.com","userAgent":"kms.amazonaws.com","requestParameters":null,"responseElements":null,"additionalEventData":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},"requestID":"r","eventID":"rot-1","readOnly":false,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}],"eventType":"AwsServiceEvent","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
+            """;
+        var row = await OneRowAsync(record);
+        Assert.Equal("service:kms.amazonaws.com", row["principal_arn"]);
+        Assert.Equal("service", row["principal_kind"]);
+        Assert.Equal(true, row["is_aws_service_call"]);
+        Assert.Equal(KeyArn, row["key_arn"]);
+    }
+
+    [Fact]
     public async Task Role_acting_through_a_service_keeps_the_role_and_is_marked_as_a_service_call()
     {
         var record = AssumedRoleDecrypt().Replace("\"accountId\":\"111122223333\",\"accessKeyId\"", "\"accountId\":\"111122223333\",\"invokedBy\":\"s3.amazonaws.com\",\"accessKeyId\"", StringComparison.Ordinal);

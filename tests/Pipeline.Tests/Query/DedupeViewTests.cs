@@ -34,14 +34,16 @@ public sealed class DedupeViewTests : IDisposable
         Assert.Equal(2L, await query.QueryScalarAsync("SELECT count(*) FROM kms_events WHERE event_id = $1", CancellationToken.None, "reused"));
     }
 
-    [Fact]
-    public async Task An_event_date_filter_on_kms_events_is_pushed_down_to_the_parquet_scan()
+    [Theory]
+    [InlineData("kms_events")]
+    [InlineData("kms_actions")]
+    public async Task An_event_date_filter_on_a_view_is_pushed_down_to_the_parquet_scan(string view)
     {
         await _dataset.WriteAsync(new TestEvent("a", TestBatch.Utc(2024, 5, 1)), new TestEvent("b", TestBatch.Utc(2024, 5, 2)), new TestEvent("c", TestBatch.Utc(2024, 5, 3)));
         using var query = DatasetQuery.Open(_dataset.Root);
 
         var plan = string.Concat((await query.QueryRowsAsync(
-            "EXPLAIN SELECT * FROM kms_events WHERE event_date = DATE '2024-05-02'", CancellationToken.None)).Select(r => (string)r[1]!));
+            $"EXPLAIN SELECT * FROM {view} WHERE event_date = DATE '2024-05-02'", CancellationToken.None)).Select(r => (string)r[1]!));
         Assert.Contains("File Filters", plan, StringComparison.Ordinal);
         Assert.Contains("Scanning Files: 1/3", plan, StringComparison.Ordinal);
     }

@@ -72,6 +72,14 @@ public sealed class MarkdownReportTests
         Assert.Contains("&lt;img src=x onerror=alert\\(1\\)&gt;", md, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"Principal\":\"*\"}", "\\{\"Principal\":\"\\*\"\\}")]
+    [InlineData("a \"quoted\" <b>name</b>", "a \"quoted\" &lt;b&gt;name&lt;/b&gt;")]
+    public void Quotes_in_policies_stay_readable_while_html_is_encoded(string text, string expected)
+    {
+        Assert.Equal(expected, MarkdownText.Escape(text));
+    }
+
     [Fact]
     public void Table_rows_keep_their_columns_whatever_the_names_contain()
     {

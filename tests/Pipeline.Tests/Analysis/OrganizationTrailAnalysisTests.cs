@@ -1,0 +1,148 @@
+using Pipeline.Analysis;
+using Pipeline.Query;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Analysis;
+
+/// <summary>
+/// Analysis over records in the shapes an organization trail delivers them (ingested through the CLI): the pairing of
+/// a deletion with its cancellation, and the two copies of a cross-account call.
+/// </summary>
+public sealed class OrganizationTrailAnalysisTests : IDisposable
+{
+    private const string Key = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    private const string KeyArn = "arn:aws:kms:us-east-1:111122223333:key/" + Key;
+    private const string OtherKeyArn = "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";
+    private static readonly DateOnly Day = new(2026, 1, 15);
+
+    private readonly TrailFolder _trail = new();
+    private readonly TempDataset _data = new();
+
+    public void Dispose()
+    {
+        _trail.Dispose();
+        _data.Dispose();
+    }
+
+    private static string Admin(string eventId, string time, string eventName, string keyArn, string requestKeyId, string requestExtra, string response) =>
+        $$$"""
+        {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEADMIN","arn":"arn:aws:iam::111122223333:user/key-admin","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEADMIN","userName":"key-admin"},"eventTime":"{{{time}}}","eventSource":"kms.amazonaws.com","eventName":"{{{eventName}}}","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.10","userAgent":"aws-cli/2.15.0","requestParameters":{"keyId":"{{{requestKeyId}}}"{{{requestExtra}}}},"responseElements":{{{response}}},"requestID":"req-{{{eventId}}}","eventID":"{{{eventId}}}","readOnly":false,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{{keyArn}}}"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
+        """;
+
+    private static string Schedule(string eventId, string time, string keyArn, string requestKeyId, int days) =>
+        Admin(eventId, time, "ScheduleKeyDeletion", keyArn, requestKeyId, $",\"pendingWindowInDays\":{days}",
+            $$$"""{"keyId":"{{{keyArn}}}","deletionDate":"Jan 22, 2026, 12:00:00 AM","keyState":"PendingDeletion","pendingWindowInDays":{{{days}}}}""");
+
+    private static string Cancel(string eventId, string time, string keyArn, string requestKeyId) =>
+        Admin(eventId, time, "CancelKeyDeletion", keyArn, requestKeyId, string.Empty, $$$"""{"keyId":"{{{keyArn}}}"}""");
+
+    private async Task<IReadOnlyList<Finding>> HighPriorityAsync()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+        return await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_deletion_cancelled_later_is_one_low_finding_and_an_open_one_stays_critical()
+    {
+        // The schedule names the key by id, its cancellation by ARN (18 minutes later, in another file).
+        _trail.AddLogFile(CloudTrailRecords.Document(Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, Key, 7), Schedule("s-2", "2026-01-15T11:00:00Z", OtherKeyArn, OtherKeyArn, 7)));
+        _trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-1", "2026-01-15T10:18:00Z", KeyArn, KeyArn)));
+
+        var findings = await HighPriorityAsync();
+
+        var cancelled = Assert.Single(findings, f => f.KeyArn == KeyArn);
+        Assert.Equal((FindingKind.KeyDeletionScheduled, Severity.Low), (cancelled.Kind, cancelled.Severity));
+        Assert.Equal("Key scheduled for deletion in 7 days, cancelled 18 min later", cancelled.Title);
+        Assert.Equal(["s-1", "c-1"], cancelled.EventIds);
+        Assert.Equal("arn:aws:iam::111122223333:user/key-admin", (string?)cancelled.Details!["cancelled_by"]);
+
+        var open = Assert.Single(findings, f => f.KeyArn == OtherKeyArn);
+        Assert.Equal((FindingKind.KeyDeletionScheduled, Severity.Critical), (open.Kind, open.Severity));
+    }
+
+    [Fact]
+    public async Task A_cancellation_of_an_earlier_days_deletion_is_reported_with_the_schedule_it_closes()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(Schedule("s-1", "2026-01-12T09:00:00Z", KeyArn, Key, 30)));
+        _trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-1", "2026-01-15T10:18:00Z", KeyArn, Key)));
+
+        var finding = Assert.Single(await HighPriorityAsync());
+
+        Assert.Equal((FindingKind.KeyDeletionCancelled, Severity.Info), (finding.Kind, finding.Severity));
+        Assert.Equal("s-1", (string?)finding.Details!["schedule_event_id"]);
+    }
+
+    [Fact]
+    public async Task A_schedule_after_a_cancellation_of_the_same_key_stays_open()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-0", "2026-01-15T08:00:00Z", KeyArn, Key), Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, Key, 7)));
+
+        var findings = await HighPriorityAsync();
+
+        Assert.Contains(findings, f => f.Kind == FindingKind.KeyDeletionScheduled && f.Severity == Severity.Critical);
+        Assert.Contains(findings, f => f.Kind == FindingKind.KeyDeletionCancelled);
+    }
+
+    [Theory]
+    [InlineData("arn:aws:kms:eu-west-1:111122223333:key/mrk-1234", null, "us-east-1", "eu-west-1/mrk-1234")]
+    [InlineData(null, "mrk-1234", "us-west-2", "us-west-2/mrk-1234")]
+    [InlineData(null, "arn:aws:kms:eu-west-1:111122223333:key/" + Key, "us-east-1", "eu-west-1/" + Key)]
+    [InlineData(null, "alias/app", "us-east-1", "us-east-1/alias/app")]
+    [InlineData(null, null, "us-east-1", null)]
+    public void A_key_named_by_arn_id_or_multi_region_id_has_one_identity_per_region(string? arn, string? keyRef, string region, string? expected)
+    {
+        Assert.Equal(expected, HighPriorityEvents.KeyIdentity(arn, keyRef, region));
+    }
+
+    // A Decrypt by a role of account 222233334444 with a key of 111122223333: the caller's trail names the role, the key
+    // owner's trail only the account (type AWSAccount); both copies carry one sharedEventID.
+    private static string CrossAccountCopy(string eventId, string recipient, bool callerCopy, string shared) =>
+        $$$"""
+        {"eventVersion":"1.08","userIdentity":{{{(callerCopy
+            ? """{"type":"AssumedRole","principalId":"AROAEXAMPLEREPORT:batch","arn":"arn:aws:sts::222233334444:assumed-role/reporting-role/batch","accountId":"222233334444","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEREPORT","arn":"arn:aws:iam::222233334444:role/reporting-role","accountId":"222233334444","userName":"reporting-role"},"attributes":{"creationDate":"2026-01-15T09:00:00Z","mfaAuthenticated":"false"}}}"""
+            : """{"type":"AWSAccount","principalId":"AROAEXAMPLEREPORT:batch","accountId":"222233334444"}""")}}},"eventTime":"2026-01-15T10:05:00Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt","awsRegion":"us-east-1","sourceIPAddress":"10.1.2.3","userAgent":"aws-sdk-go-v2/1.30.0","requestParameters":{"encryptionAlgorithm":"SYMMETRIC_DEFAULT"},"responseElements":null,"requestID":"req-{{{shared}}}","eventID":"{{{eventId}}}","readOnly":true,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{{KeyArn}}}"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"{{{recipient}}}","sharedEventID":"{{{shared}}}","eventCategory":"Management"}
+        """;
+
+    [Fact]
+    public async Task Both_copies_of_a_cross_account_call_are_one_action_by_the_caller_in_kms_actions_and_in_the_flows()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1"), CrossAccountCopy("caller-2", "222233334444", true, "shared-2")), account: "222233334444");
+        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1"), CrossAccountCopy("owner-2", "111122223333", false, "shared-2")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        Assert.Equal(4L, await q.QueryScalarAsync("SELECT count(*) FROM kms_events", CancellationToken.None));
+        var actions = await q.QueryRowsAsync("SELECT event_id, principal_arn FROM kms_actions ORDER BY event_id", CancellationToken.None);
+        Assert.Equal(
+            [("caller-1", "arn:aws:iam::222233334444:role/reporting-role"), ("caller-2", "arn:aws:iam::222233334444:role/reporting-role")],
+            actions.Select(r => ((string)r[0]!, (string)r[1]!)));
+
+        var (_, flows) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333", "222233334444" }, CancellationToken.None);
+        var flow = Assert.Single(flows);
+        Assert.Equal(("222233334444", "111122223333", 2L), (flow.CallerAccountId, flow.KeyAccountId, flow.Calls));
+    }
+
+    [Theory]
+    [InlineData("arn:aws:iam::999988887777:root", "account", "999988887777", "a caller in account 999988887777 (CloudTrail names only the account)")]
+    [InlineData("arn:aws:iam::999988887777:root", "root", "999988887777", "arn:aws:iam::999988887777:root")]
+    [InlineData("arn:aws:iam::222233334444:role/app", "role", "222233334444", "arn:aws:iam::222233334444:role/app")]
+    public void A_caller_cloudtrail_does_not_name_is_not_called_the_accounts_root_user(string principal, string kind, string account, string expected)
+    {
+        Assert.Equal(expected, PrincipalFindings.Describe(principal, kind, account));
+    }
+
+    [Fact]
+    public async Task A_hidden_caller_from_outside_the_organization_is_kept_when_it_is_the_only_copy()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        Assert.Equal("owner-1", await q.QueryScalarAsync("SELECT event_id FROM kms_actions", CancellationToken.None));
+    }
+}
