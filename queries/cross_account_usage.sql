@@ -13,7 +13,7 @@ SELECT
     count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL) AS failed_calls,
     min(event_time)                                                  AS first_seen,
     max(event_time)                                                  AS last_seen
-FROM kms_events
+FROM kms_actions
 WHERE is_cross_account
   AND NOT is_aws_service_call
   AND event_date BETWEEN coalesce(getvariable('start_date'), DATE '0001-01-01')

@@ -5,17 +5,17 @@
 -- Parameters (optional, DuckDB variables): report_date (DATE; default: the last day in the dataset),
 --   baseline_days (INTEGER; default 28).
 WITH params AS (
-    SELECT coalesce(getvariable('report_date'), (SELECT max(event_date) FROM kms_events)) AS d,
+    SELECT coalesce(getvariable('report_date'), (SELECT max(event_date) FROM kms_actions)) AS d,
            coalesce(getvariable('baseline_days'), 28) AS n),
 calendar AS (
     SELECT CAST(range AS DATE) AS day
     FROM params, range(d - INTERVAL (n) DAY, d + INTERVAL 1 DAY, INTERVAL 1 DAY)),
 principals AS (
-    SELECT DISTINCT principal_arn FROM kms_events, params
+    SELECT DISTINCT principal_arn FROM kms_actions, params
     WHERE event_name = 'Decrypt' AND principal_arn IS NOT NULL AND event_date BETWEEN d - n AND d),
 counts AS (
     SELECT principal_arn, event_date AS day, count(DISTINCT dedupe_key) AS n
-    FROM kms_events, params
+    FROM kms_actions, params
     WHERE event_name = 'Decrypt' AND error_code IS NULL AND event_date BETWEEN d - n AND d
     GROUP BY ALL),
 filled AS (

@@ -3,7 +3,8 @@
 --   service:<name>) with its Decrypt calls: total, failed, distinct keys, first and last call, over the chosen days.
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive). Default: the whole dataset.
 --   SET VARIABLE start_date = DATE '2026-01-01'; SET VARIABLE end_date = DATE '2026-01-31';
--- Counts actions, not delivered copies: a cross-account call delivered to two accounts counts once (dedupe_key).
+-- Counts actions, not delivered copies (kms_actions): a cross-account call delivered to two accounts counts once, under
+--   the caller's principal, not also under the account-only copy's arn:aws:iam::<account>:root.
 SELECT
     principal_arn,
     any_value(principal_kind)                                  AS principal_kind,
@@ -12,7 +13,7 @@ SELECT
     count(DISTINCT key_arn)                                    AS distinct_keys,
     min(event_time)                                            AS first_call,
     max(event_time)                                            AS last_call
-FROM kms_events
+FROM kms_actions
 WHERE event_name = 'Decrypt'
   AND event_date BETWEEN coalesce(getvariable('start_date'), DATE '0001-01-01')
                      AND coalesce(getvariable('end_date'), DATE '9999-12-31')

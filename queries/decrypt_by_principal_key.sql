@@ -9,7 +9,7 @@ SELECT
     count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL) AS failed_calls,
     min(event_time)                                                  AS first_call,
     max(event_time)                                                  AS last_call
-FROM kms_events
+FROM kms_actions
 WHERE event_name = 'Decrypt'
   AND event_date BETWEEN coalesce(getvariable('start_date'), DATE '0001-01-01')
                      AND coalesce(getvariable('end_date'), DATE '9999-12-31')

@@ -8,7 +8,7 @@ SELECT
     count(DISTINCT dedupe_key) FILTER (WHERE event_name = 'Decrypt')                AS decrypt_calls,
     count(DISTINCT dedupe_key) FILTER (WHERE event_name LIKE 'GenerateDataKey%')    AS generate_data_key_calls,
     count(DISTINCT principal_arn)                                                   AS principals
-FROM kms_events
+FROM kms_actions
 WHERE (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')
   AND event_date BETWEEN coalesce(getvariable('start_date'), DATE '0001-01-01')
                      AND coalesce(getvariable('end_date'), DATE '9999-12-31')

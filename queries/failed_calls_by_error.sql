@@ -11,7 +11,7 @@ SELECT
     min(event_time)                      AS first_seen,
     max(event_time)                      AS last_seen,
     any_value(error_message)             AS example_message
-FROM kms_events
+FROM kms_actions
 WHERE error_code IS NOT NULL
   AND event_date BETWEEN coalesce(getvariable('start_date'), DATE '0001-01-01')
                      AND coalesce(getvariable('end_date'), DATE '9999-12-31')

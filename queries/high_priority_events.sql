@@ -19,7 +19,7 @@ SELECT
     policy_json,
     source_ip_address,
     event_id
-FROM kms_events
+FROM kms_actions
 WHERE event_name IN (
         'ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
         'CreateGrant', 'RetireGrant', 'RevokeGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion',

@@ -3,12 +3,12 @@
 --   new to a key, with whether the principal itself is new: the "new principal" findings, as SQL.
 -- Parameters (optional, DuckDB variables): report_date (DATE; default: the last day in the dataset).
 WITH day AS (
-    SELECT coalesce(getvariable('report_date'), (SELECT max(event_date) FROM kms_events)) AS d),
+    SELECT coalesce(getvariable('report_date'), (SELECT max(event_date) FROM kms_actions)) AS d),
 first_pair AS (
     SELECT principal_arn, key_arn, min(event_date) AS first_day
-    FROM kms_events WHERE principal_arn IS NOT NULL AND key_arn IS NOT NULL GROUP BY ALL),
+    FROM kms_actions WHERE principal_arn IS NOT NULL AND key_arn IS NOT NULL GROUP BY ALL),
 first_principal AS (
-    SELECT principal_arn, min(event_date) AS first_day FROM kms_events WHERE principal_arn IS NOT NULL GROUP BY ALL)
+    SELECT principal_arn, min(event_date) AS first_day FROM kms_actions WHERE principal_arn IS NOT NULL GROUP BY ALL)
 SELECT
     p.principal_arn,
     p.key_arn,

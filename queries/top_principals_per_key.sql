@@ -4,7 +4,7 @@
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive).
 WITH per_pair AS (
     SELECT key_arn, principal_arn, count(DISTINCT dedupe_key) AS calls
-    FROM kms_events
+    FROM kms_actions
     WHERE key_arn IS NOT NULL
       AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')
       AND event_date BETWEEN coalesce(getvariable('start_date'), DATE '0001-01-01')

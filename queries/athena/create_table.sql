@@ -28,3 +28,14 @@ TBLPROPERTIES (
     'projection.event_date.interval' = '1',
     'projection.event_date.interval.unit' = 'DAYS',
     'storage.location.template' = 's3://YOUR-BUCKET/YOUR-PREFIX/kms_events/event_date=${event_date}/');
+
+-- One row per action, as the DuckDB files in queries/ read it: a call with a key of another account of the
+-- organization is delivered to both accounts' trails with one shared_event_id; the key owner's copy names only the
+-- caller's account (principal_kind 'account'), so the copy that names the caller is kept.
+CREATE OR REPLACE VIEW kms_actions AS
+SELECT * FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY event_date, dedupe_key
+        ORDER BY CASE WHEN principal_kind = 'account' THEN 1 ELSE 0 END, CASE WHEN principal_arn IS NULL THEN 1 ELSE 0 END, event_id) AS action_rn
+    FROM kms_events)
+WHERE action_rn = 1;

@@ -43,7 +43,16 @@ public sealed class GoldenDatasetFixture : IAsyncLifetime
             Admin("gold-0002", "2026-01-14T09:05:00Z", "PutKeyPolicy", "{\"keyId\":\"1234abcd-12ab-34cd-56ef-1234567890ab\",\"policyName\":\"default\",\"policy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"AWS\\\":\\\"*\\\"},\\\"Action\\\":\\\"kms:Decrypt\\\"}]}\",\"bypassPolicyLockoutSafetyCheck\":true}"),
             Admin("gold-0003", "2026-01-14T09:10:00Z", "CreateGrant", "{\"keyId\":\"1234abcd-12ab-34cd-56ef-1234567890ab\",\"granteePrincipal\":\"arn:aws:iam::999988887777:role/outsider\",\"operations\":[\"Decrypt\"]}"),
             CloudTrailRecords.AssumedRoleDecrypt("gold-0004", "new-session", "2026-01-14T10:00:00Z").Replace("app-role", "brand-new-role", StringComparison.Ordinal),
+
+            // A Decrypt by a role of another organization account as both trails deliver it (one sharedEventID): the
+            // key owner's copy names only the caller's account (AWSAccount); kms_actions keeps the caller's copy.
+            CrossAccountDecrypt("gold-0005", "222233334444", """{"type":"AssumedRole","principalId":"AROAGOLDPARTNER:batch","arn":"arn:aws:sts::222233334444:assumed-role/partner-batch/batch","accountId":"222233334444","accessKeyId":"ASIAGOLDPARTNER","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAGOLDPARTNER","arn":"arn:aws:iam::222233334444:role/partner-batch","accountId":"222233334444","userName":"partner-batch"},"attributes":{"creationDate":"2026-01-14T10:00:00Z","mfaAuthenticated":"false"}}}"""),
+            CrossAccountDecrypt("gold-0006", "111122223333", """{"type":"AWSAccount","principalId":"AROAGOLDPARTNER:batch","accountId":"222233334444"}"""),
         ];
+
+        static string CrossAccountDecrypt(string id, string recipient, string identity) => $$$$"""
+            {"eventVersion":"1.08","userIdentity":{{{{identity}}}},"eventTime":"2026-01-14T11:00:00Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt","awsRegion":"us-east-1","sourceIPAddress":"10.9.8.7","userAgent":"aws-sdk-java/2.25.0","requestParameters":{"encryptionAlgorithm":"SYMMETRIC_DEFAULT"},"responseElements":null,"requestID":"req-gold-shared","eventID":"{{{{id}}}}","readOnly":true,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{{{CloudTrailRecords.KeyArn}}}}"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"{{{{recipient}}}}","sharedEventID":"gold-shared-0001","eventCategory":"Management"}
+            """;
     }
 
     public Task DisposeAsync()
@@ -89,5 +98,49 @@ public sealed class QueryGoldenTests(GoldenDatasetFixture fixture) : IClassFixtu
         Assert.True(File.Exists(expectedPath), $"no golden file {expectedPath}; run the tests once with UPDATE_GOLDEN=1 and review it");
         Assert.Equal((await File.ReadAllTextAsync(expectedPath)).ReplaceLineEndings("\n"), actual);
         Assert.True(actual.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 1, $"{file} returned no rows on the golden dataset");
+    }
+
+    // The README tells DuckDB CLI users to create the views themselves: its block must define what the files need,
+    // the way the query command defines it.
+    [Fact]
+    public async Task The_readme_duckdb_cli_views_give_every_query_file_the_query_commands_result()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(RepoRoot.Path, "README.md"));
+        var intro = readme.IndexOf("In the DuckDB CLI, create the views once", StringComparison.Ordinal);
+        Assert.True(intro >= 0, "the README no longer shows the DuckDB CLI set-up");
+        var block = readme[(readme.IndexOf("```sql\n", intro, StringComparison.Ordinal) + 7)..];
+        block = block[..block.IndexOf("```", StringComparison.Ordinal)];
+        var setup = string.Join('\n', block.Split('\n').Where(l => !l.StartsWith('.') && !l.StartsWith("SET VARIABLE", StringComparison.Ordinal)))
+            .Replace("pipeline-demo/data", fixture.Data, StringComparison.Ordinal);
+
+        using var cli = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
+        cli.Open();
+        foreach (var statement in SqlScript.Split(setup))
+        {
+            using var command = cli.CreateCommand();
+            command.CommandText = statement;
+            command.ExecuteNonQuery();
+        }
+
+        using var ours = DatasetQuery.Open(fixture.Data);
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoRoot.Path, "queries"), "*.sql").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal))
+        {
+            var sql = await File.ReadAllTextAsync(Path.Combine(RepoRoot.Path, "queries", file));
+            Assert.True(Rows(cli, sql).SequenceEqual(Rows(ours.Connection, sql)), $"{file} differs between the README's views and the query command's");
+        }
+
+        static List<string> Rows(System.Data.Common.DbConnection connection, string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            using var reader = command.ExecuteReader();
+            var rows = new List<string>();
+            while (reader.Read())
+            {
+                rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+            }
+
+            return rows;
+        }
     }
 }
