@@ -237,7 +237,7 @@ internal static class PrincipalFindings
             {
                 Kind = FindingKind.AccessDeniedBurst,
                 Severity = Severity.High,
-                Title = $"{principal}: {score.Count} access-denied KMS calls vs {score.Mean:F1}/day baseline",
+                Title = $"{principal}: {score.Count} access-denied KMS calls vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
                 Principal = principal,
                 KeyArn = sample.Select(s => Values.Str(s[3])).Distinct().Count() == 1 ? Values.Str(sample[0][3]) : null,
                 CallerAccountId = Values.Str(sample[0][2]),

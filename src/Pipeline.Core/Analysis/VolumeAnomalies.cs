@@ -110,7 +110,7 @@ internal static class VolumeAnomalies
             {
                 Kind = key.Operation == "Decrypt" ? FindingKind.DecryptVolumeAnomaly : FindingKind.GenerateDataKeyVolumeAnomaly,
                 Severity = score.Z >= options.ZThreshold * 2 || ratio >= 10 ? Severity.High : Severity.Medium,
-                Title = $"{key.Describe()}: {score.Count} calls vs {score.Mean:F1}/day baseline (z = {score.Z:F1})",
+                Title = $"{key.Describe()}: {score.Count} calls vs {score.Mean:F1}/day {Basis(score, day)}baseline (z = {score.Z:F1})",
                 Principal = key.Principal,
                 KeyArn = key.Key,
                 CallerAccountId = samples.CallerAccount,
@@ -173,6 +173,10 @@ internal static class VolumeAnomalies
 
         return (rows.Select(r => Values.Str(r[0])!).ToList(), Values.Utc(rows[0][4]), Values.Utc(rows[0][5]), Values.Str(rows[0][2]), Values.Str(rows[0][3]));
     }
+
+    /// <summary>"weekday " or "weekend " when the baseline held only days of the report day's kind, so a title's mean matches its z.</summary>
+    internal static string Basis(SeriesScore score, DateOnly day) =>
+        !score.WeekdayMatched ? string.Empty : SeriesStatistics.IsWeekend(day) ? "weekend " : "weekday ";
 
     private static void Add(Dictionary<SeriesKey, Dictionary<DateOnly, long>> series, SeriesKey key, DateOnly date, long n)
     {

@@ -204,7 +204,7 @@ internal static class HtmlReport
         }
 
         var rows = entries.Take(MaxBarRows).Select(e => new BarRow(e.Name, e.Count, e.BaselineMean, false)).ToList();
-        html.Append("<figure>").Append(BarChartSvg.Render(title, rows, "baseline daily mean", null)).Append("</figure>\n");
+        html.Append("<figure>").Append(BarChartSvg.Render(title, rows, "baseline daily mean, all days", null)).Append("</figure>\n");
     }
 
     private static void Flows(StringBuilder html, IReadOnlyList<AccountFlow> flows)

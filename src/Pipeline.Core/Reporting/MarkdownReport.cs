@@ -147,7 +147,7 @@ internal static class MarkdownReport
             return;
         }
 
-        md.Append("| # | ").Append(column).Append(" | Calls | Baseline mean |\n| ---: | --- | ---: | ---: |\n");
+        md.Append("| # | ").Append(column).Append(" | Calls | Baseline mean, all days |\n| ---: | --- | ---: | ---: |\n");
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];

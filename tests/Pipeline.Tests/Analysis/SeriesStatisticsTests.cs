@@ -75,5 +75,10 @@ public sealed class SeriesStatisticsTests
         Assert.Equal(100.0, aware.Mean, 9);
         Assert.True(aware.Z < 1);
         Assert.True(naive.Mean < 80);
+
+        // A title that quotes the mean says which days it is the mean of (the top tables' means are over all days).
+        Assert.Equal("weekday ", VolumeAnomalies.Basis(aware, monday));
+        Assert.Equal(string.Empty, VolumeAnomalies.Basis(naive, monday));
+        Assert.Equal("weekend ", VolumeAnomalies.Basis(aware, monday.AddDays(-2)));
     }
 }
