@@ -11,6 +11,8 @@ internal static class FindingKind
     public const string KeyRotationDisabled = "key_rotation_disabled";
     public const string KeyReplicated = "key_replicated";
     public const string KeyDeletionCancelled = "key_deletion_cancelled";
+    public const string AliasChanged = "alias_changed";
+    public const string CustomKeyStoreChanged = "custom_key_store_changed";
     public const string DecryptVolumeAnomaly = "decrypt_volume_anomaly";
     public const string GenerateDataKeyVolumeAnomaly = "generate_data_key_volume_anomaly";
     public const string NewPrincipalForKey = "new_principal_for_key";
@@ -22,7 +24,7 @@ internal static class FindingKind
     public static readonly IReadOnlyList<string> All =
     [
         KeyDeletionScheduled, KeyMaterialDeleted, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
-        KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
+        KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
         NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, AccessDeniedBurst, KmsCoverageGap,
     ];
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Query;
 
@@ -17,7 +18,9 @@ internal static class HighPriorityEvents
         FROM kms_actions
         WHERE event_date = $1 AND error_code IS NULL
           AND event_name IN ('ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
-                             'CreateGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion', 'CancelKeyDeletion')
+                             'CreateGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion', 'CancelKeyDeletion',
+                             'UpdateAlias', 'DeleteAlias', 'CreateCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore',
+                             'ConnectCustomKeyStore', 'DisconnectCustomKeyStore')
         ORDER BY event_time, event_id
         """;
 
@@ -123,6 +126,39 @@ internal static class HighPriorityEvents
                     severity = Severity.Medium;
                     details["request_parameters"] = Values.Str(r[13]);
                     title = name == "ReplicateKey" ? "Multi-Region key replicated" : "Primary Region of a multi-Region key changed";
+
+                    // A replica can be given its own policy: the same grant to the world as a PutKeyPolicy would be.
+                    if (name == "ReplicateKey" && Values.Str(r[11]) is { } replicaPolicy)
+                    {
+                        var replicaIssues = PolicyLinter.Lint(replicaPolicy, r[12] as bool?, knownAccounts);
+                        if (replicaIssues.Count > 0)
+                        {
+                            severity = (Severity)Math.Max((int)severity, (int)replicaIssues.Max(i => i.Severity));
+                            details["lint"] = new JsonArray(replicaIssues.Select(i => (JsonNode)new JsonObject { ["rule"] = i.Rule, ["statement"] = i.Statement, ["detail"] = i.Detail }).ToArray());
+                            details["policy_json"] = replicaPolicy;
+                            title += $" with its own policy: {string.Join(", ", replicaIssues.Select(i => i.Rule).Distinct())}";
+                        }
+                    }
+
+                    break;
+                case "UpdateAlias" or "DeleteAlias":
+                    // Code that encrypts under an alias follows it: repointed, new data goes to another key; deleted,
+                    // those calls fail.
+                    var alias = RequestString(Values.Str(r[13]), "aliasName");
+                    kind = FindingKind.AliasChanged;
+                    severity = name == "UpdateAlias" ? Severity.Medium : Severity.Low;
+                    details["alias_name"] = alias;
+                    details["target_key_id"] = RequestString(Values.Str(r[13]), "targetKeyId");
+                    title = name == "UpdateAlias" ? $"Alias {alias ?? "?"} pointed to another key" : $"Alias {alias ?? "?"} deleted";
+                    break;
+                case "CreateCustomKeyStore" or "UpdateCustomKeyStore" or "DeleteCustomKeyStore" or "ConnectCustomKeyStore" or "DisconnectCustomKeyStore":
+                    var store = RequestString(Values.Str(r[13]), "customKeyStoreId") ?? RequestString(Values.Str(r[13]), "customKeyStoreName");
+                    kind = FindingKind.CustomKeyStoreChanged;
+                    // Disconnecting or deleting a store makes every key in it unusable until it is back.
+                    severity = name is "DisconnectCustomKeyStore" or "DeleteCustomKeyStore" ? Severity.High : Severity.Medium;
+                    details["custom_key_store"] = store;
+                    details["request_parameters"] = Values.Str(r[13]);
+                    title = $"Custom key store {store ?? "?"}: {name[..^"CustomKeyStore".Length].ToLowerInvariant()}";
                     break;
                 default:
                     var closed = deletions.ScheduleClosedBy(Values.Str(r[2])!);
@@ -162,6 +198,25 @@ internal static class HighPriorityEvents
         }
 
         return findings;
+    }
+
+    /// <summary>A top-level string of the request parameters, or null (absent, not a string, or not JSON).</summary>
+    private static string? RequestString(string? requestJson, string name)
+    {
+        if (requestJson is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(requestJson);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

@@ -171,6 +171,13 @@ internal static class KmsBodyWriter
             case KmsOperation.ReplicateKey:
                 WriteReplicateKey(w, ctx, rng);
                 return;
+            case KmsOperation.DisconnectCustomKeyStore:
+                // Names the store, not a key: every key in it stops working until the store is connected again.
+                w.WriteStartObject(JsonNames.RequestParameters);
+                w.WriteString("customKeyStoreId", "cks-" + rng.Hex(17));
+                w.WriteEndObject();
+                w.WriteNull(JsonNames.ResponseElements);
+                return;
             case KmsOperation.CreateAlias or KmsOperation.UpdateAlias:
                 w.WriteStartObject(JsonNames.RequestParameters);
                 w.WriteString("aliasName", key!.Alias ?? $"alias/{key.Account.Name}-new-{rng.LowerAlnumString(4)}");
@@ -209,7 +216,7 @@ internal static class KmsBodyWriter
         var rng = ctx.Rng;
         var key = ctx.Key;
         // Scripted scenario calls always name their key, so the answer key's per-key counts are exact.
-        if (key is null || (ctx.Stream is null && ((failed && rng.Chance(0.5)) || rng.Chance(0.01))))
+        if (key is null || op == KmsOperation.DisconnectCustomKeyStore || (ctx.Stream is null && ((failed && rng.Chance(0.5)) || rng.Chance(0.01))))
         {
             return null; // List* calls, failed calls and a few odd records carry no resources at all
         }

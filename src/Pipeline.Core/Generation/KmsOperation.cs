@@ -27,4 +27,5 @@ internal enum KmsOperation : byte
     DeleteImportedKeyMaterial,
     ReplicateKey,
     UpdatePrimaryRegion,
+    DisconnectCustomKeyStore,
 }

@@ -161,7 +161,8 @@ internal sealed class ScenarioPlan
 
         void Expect(string kind, ScenarioStream s, double baseline) => expected.Add(new ScenarioExpectation
         {
-            Kind = kind, Principal = s.Principal.Normalized, KeyArn = s.Key.Arn, EventName = KmsBodyWriter.Names[(int)s.Operation],
+            // A custom key store call names the store, not a key.
+            Kind = kind, Principal = s.Principal.Normalized, KeyArn = s.Operation == KmsOperation.DisconnectCustomKeyStore ? null : s.Key.Arn, EventName = KmsBodyWriter.Names[(int)s.Operation],
             Count = s.ReportDayCount!.Value, BaselineWeekdayMean = baseline,
         });
 
@@ -214,7 +215,8 @@ internal sealed class ScenarioPlan
             (FindingKind.KeyDeletionScheduled, KmsOperation.ScheduleKeyDeletion), (FindingKind.KeyMaterialDeleted, KmsOperation.DeleteImportedKeyMaterial),
             (FindingKind.KeyDisabled, KmsOperation.DisableKey), (FindingKind.KeyPolicyChanged, KmsOperation.PutKeyPolicy),
             (FindingKind.GrantCreatedCrossAccount, KmsOperation.CreateGrant), (FindingKind.KeyRotationDisabled, KmsOperation.DisableKeyRotation),
-            (FindingKind.KeyDeletionCancelled, KmsOperation.CancelKeyDeletion),
+            (FindingKind.KeyDeletionCancelled, KmsOperation.CancelKeyDeletion), (FindingKind.AliasChanged, KmsOperation.UpdateAlias),
+            (FindingKind.CustomKeyStoreChanged, KmsOperation.DisconnectCustomKeyStore),
         };
         for (var i = 0; i < incidents.Length; i++)
         {

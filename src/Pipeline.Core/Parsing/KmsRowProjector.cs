@@ -166,8 +166,15 @@ internal sealed class KmsRowProjector
         }
         else if (type.SequenceEqual("FederatedUser"u8))
         {
+            // Like a role's sessions: the IAM user that called GetFederationToken is the principal, and the name it
+            // gave (arn:aws:sts::<acct>:federated-user/<name>) is the session.
             kind = "federated"u8;
             principal = f.IssuerArn.HasValue ? p.Get(record, f.IssuerArn) : arn;
+            var resource = Arn.Field(arn, 5);
+            if (resource.StartsWith("federated-user/"u8) && resource.Length > "federated-user/".Length)
+            {
+                batch.SetUtf8(S.SessionName, row, resource["federated-user/".Length..]);
+            }
         }
         else if (type.SequenceEqual("IdentityCenterUser"u8))
         {

@@ -86,6 +86,37 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         Assert.Contains(findings, f => f.Kind == FindingKind.KeyDeletionCancelled);
     }
 
+    private static string AdminCall(string eventId, string eventName, string requestParameters, string resources) =>
+        $$$"""
+        {"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEADMIN","arn":"arn:aws:iam::111122223333:user/key-admin","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEADMIN","userName":"key-admin"},"eventTime":"2026-01-15T12:00:00Z","eventSource":"kms.amazonaws.com","eventName":"{{{eventName}}}","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.10","userAgent":"aws-cli/2.15.0","requestParameters":{{{requestParameters}}},"responseElements":null,"requestID":"req-{{{eventId}}}","eventID":"{{{eventId}}}","readOnly":false,{{{resources}}}"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
+        """;
+
+    [Fact]
+    public async Task Alias_and_custom_key_store_changes_and_a_replica_given_an_open_policy_are_reported()
+    {
+        const string openPolicy = """{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}""";
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            AdminCall("alias-1", "UpdateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{Key}}"}""", $$"""
+                "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:alias/payments"},{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{KeyArn}}"}],
+                """.Trim()),
+            AdminCall("cks-1", "DisconnectCustomKeyStore", """{"customKeyStoreId":"cks-1234567890abcdef0"}""", string.Empty),
+            AdminCall("cks-2", "ConnectCustomKeyStore", """{"customKeyStoreId":"cks-1234567890abcdef0"}""", string.Empty),
+            AdminCall("rep-1", "ReplicateKey", $$"""{"keyId":"{{Key}}","replicaRegion":"eu-west-1","policy":"{{openPolicy}}","bypassPolicyLockoutSafetyCheck":false}""", $$"""
+                "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{KeyArn}}"}],
+                """.Trim())));
+
+        var findings = await HighPriorityAsync();
+
+        var alias = Assert.Single(findings, f => f.Kind == FindingKind.AliasChanged);
+        Assert.Equal(("Alias alias/payments pointed to another key", Severity.Medium, KeyArn), (alias.Title, alias.Severity, alias.KeyArn));
+        Assert.Equal(
+            [("cks-1", Severity.High), ("cks-2", Severity.Medium)],
+            findings.Where(f => f.Kind == FindingKind.CustomKeyStoreChanged).Select(f => (f.EventIds[0], f.Severity)));
+        var replica = Assert.Single(findings, f => f.Kind == FindingKind.KeyReplicated);
+        Assert.Equal(Severity.Critical, replica.Severity);
+        Assert.Contains("wildcard_principal_without_condition", replica.Title, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("arn:aws:kms:eu-west-1:111122223333:key/mrk-1234", null, "us-east-1", "eu-west-1/mrk-1234")]
     [InlineData(null, "mrk-1234", "us-west-2", "us-west-2/mrk-1234")]

@@ -118,6 +118,18 @@ public sealed class KmsProjectionTests
     }
 
     [Fact]
+    public async Task A_federated_user_is_a_session_of_the_iam_user_that_federated_it()
+    {
+        const string record = """
+            {"eventVersion":"1.08","userIdentity":{"type":"FederatedUser","principalId":"111122223333:bob","arn":"arn:aws:sts::111122223333:federated-user/bob","accountId":"111122223333","accessKeyId":"ASIAEXAMPLEFED","sessionContext":{"sessionIssuer":{"type":"IAMUser","principalId":"AIDAEXAMPLEBROKER","arn":"arn:aws:iam::111122223333:user/federation-broker","accountId":"111122223333","userName":"federation-broker"},"attributes":{"creationDate":"2026-01-15T09:00:00Z","mfaAuthenticated":"false"}}},"eventTime":"2026-01-15T10:00:00Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1","userAgent":"aws-cli/2","requestParameters":{"encryptionAlgorithm":"SYMMETRIC_DEFAULT"},"responseElements":null,"requestID":"r","eventID":"fed-1","readOnly":true,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
+            """;
+        var row = await OneRowAsync(record);
+        Assert.Equal("arn:aws:iam::111122223333:user/federation-broker", row["principal_arn"]);
+        Assert.Equal("federated", row["principal_kind"]);
+        Assert.Equal("bob", row["session_name"]);
+    }
+
+    [Fact]
     public async Task Role_acting_through_a_service_keeps_the_role_and_is_marked_as_a_service_call()
     {
         var record = AssumedRoleDecrypt().Replace("\"accountId\":\"111122223333\",\"accessKeyId\"", "\"accountId\":\"111122223333\",\"invokedBy\":\"s3.amazonaws.com\",\"accessKeyId\"", StringComparison.Ordinal);
