@@ -44,7 +44,8 @@ internal sealed class ManifestTally
         Add(ByName, name);
         if ((KmsOperation)e.Operation == KmsOperation.Decrypt)
         {
-            Add(DecryptByPrincipal, p.Normalized);
+            // The key owner's copy of a cross-account call names only the caller's account, so that is its principal.
+            Add(DecryptByPrincipal, RecordWriter.IsAccountOnlyCopy(e, p) ? $"arn:aws:iam::{p.AccountId}:root" : p.Normalized);
             if (resourceKeyArn is not null)
             {
                 Add(DecryptByKey, resourceKeyArn);

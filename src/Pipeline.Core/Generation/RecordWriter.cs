@@ -49,7 +49,17 @@ internal sealed class RecordWriter
 
         w.WriteStartObject();
         w.WriteString(JsonNames.EventVersion, e.IsKms ? Versions[1 + rng.Next(2)] : Versions[rng.Next(3)]);
-        WriteIdentity(w, p, ctx, rng);
+        // The key owner's copy of a call from another account of the organization names only the caller's account, as
+        // CloudTrail writes it (userIdentity type AWSAccount); the caller's own copy names the caller.
+        if (IsAccountOnlyCopy(e, p))
+        {
+            WriteAccountOnlyIdentity(w, p, ctx);
+        }
+        else
+        {
+            WriteIdentity(w, p, ctx, rng);
+        }
+
         Span<byte> time = stackalloc byte[24];
         w.WriteString(JsonNames.EventTime, time[..TimeText.Iso(ctx.Time, time)]);
         if (e.IsKms)
@@ -141,6 +151,25 @@ internal sealed class RecordWriter
         SessionStyle.FunctionName when rng.Chance(0.1) => "awslambda_" + rng.Digits(3) + "_" + rng.Digits(14) + rng.Digits(3),
         _ => p.SessionNames[rng.Next(p.SessionNames.Count)],
     };
+
+    /// <summary>The key owner's copy of a cross-account call by a principal of the organization.</summary>
+    public static bool IsAccountOnlyCopy(in PlannedEvent e, Principal p) =>
+        e.SharedEventId != Guid.Empty && p.Account is not null && p.Account.Index != e.Recipient
+        && p.Kind is not (PrincipalKind.AwsService or PrincipalKind.AwsAccount);
+
+    private static void WriteAccountOnlyIdentity(Utf8JsonWriter w, Principal p, RecordContext ctx)
+    {
+        w.WriteStartObject(JsonNames.UserIdentity);
+        w.WriteString(JsonNames.Type, "AWSAccount");
+        w.WriteString(JsonNames.PrincipalId, p.Kind switch
+        {
+            PrincipalKind.AssumedRole => p.PrincipalId + ":" + ctx.Session,
+            PrincipalKind.Root => p.AccountId,
+            _ => p.PrincipalId,
+        });
+        w.WriteString(JsonNames.AccountId, p.AccountId);
+        w.WriteEndObject();
+    }
 
     private static void WriteIdentity(Utf8JsonWriter w, Principal p, RecordContext ctx, GenRandom rng)
     {
