@@ -56,6 +56,7 @@ internal static class HighPriorityEvents
             string kind;
             Severity severity;
             string title;
+            string? closingEventId = null;
             switch (name)
             {
                 case "ScheduleKeyDeletion":
@@ -71,7 +72,7 @@ internal static class HighPriorityEvents
                         title += $", cancelled {Elapsed(cancel.Time - time.GetValueOrDefault())} later";
                         details["cancelled_at"] = Iso(cancel.Time);
                         details["cancelled_by"] = cancel.Principal;
-                        details["cancel_event_id"] = cancel.EventId;
+                        details["cancel_event_id"] = closingEventId = cancel.EventId;
                     }
 
                     break;
@@ -193,7 +194,7 @@ internal static class HighPriorityEvents
                 FirstSeen = time,
                 LastSeen = time,
                 Details = details,
-                EventIds = details["cancel_event_id"] is { } cancelId ? [Values.Str(r[2])!, (string)cancelId!] : [Values.Str(r[2])!],
+                EventIds = closingEventId is null ? [Values.Str(r[2])!] : [Values.Str(r[2])!, closingEventId],
             });
         }
 
@@ -272,24 +273,19 @@ internal static class HighPriorityEvents
     /// </summary>
     internal static string? KeyIdentity(string? keyArn, string? keyRef, string? eventRegion)
     {
-        foreach (var candidate in (ReadOnlySpan<string?>)[keyArn, keyRef])
+        if ((keyArn ?? keyRef) is not { } key)
         {
-            if (candidate is null)
-            {
-                continue;
-            }
-
-            var marker = candidate.IndexOf(":key/", StringComparison.Ordinal);
-            if (marker >= 0 && candidate.StartsWith("arn:", StringComparison.Ordinal))
-            {
-                var parts = candidate.Split(':');
-                return parts.Length > 3 ? parts[3] + "/" + candidate[(marker + 5)..] : null;
-            }
-
-            // A key id or mrk- id is the key in the region the call was made in; an alias is matched by its text.
-            return eventRegion + "/" + candidate;
+            return null;
         }
 
-        return null;
+        var marker = key.IndexOf(":key/", StringComparison.Ordinal);
+        if (marker >= 0 && key.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            var parts = key.Split(':');
+            return parts.Length > 3 ? parts[3] + "/" + key[(marker + 5)..] : null;
+        }
+
+        // A key id or mrk- id is the key in the region the call was made in; an alias is matched by its text.
+        return eventRegion + "/" + key;
     }
 }
