@@ -62,6 +62,6 @@ internal static class Arn
     }
 
     /// <summary>The AWS partition for a region name: <c>aws-cn</c>, <c>aws-us-gov</c> or <c>aws</c>.</summary>
-    public static string PartitionOfRegion(ReadOnlySpan<byte> region) =>
-        region.StartsWith("cn-"u8) ? "aws-cn" : region.StartsWith("us-gov-"u8) ? "aws-us-gov" : "aws";
+    public static ReadOnlySpan<byte> PartitionOfRegion(ReadOnlySpan<byte> region) =>
+        region.StartsWith("cn-"u8) ? "aws-cn"u8 : region.StartsWith("us-gov-"u8) ? "aws-us-gov"u8 : "aws"u8;
 }

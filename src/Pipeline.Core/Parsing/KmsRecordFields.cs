@@ -31,6 +31,7 @@ internal struct KmsRecordFields
     public Utf8Slice IdentityUserName;
     public Utf8Slice InvokedBy;
     public Utf8Slice IssuerArn;
+    public Utf8Slice OnBehalfOfUserId; // userIdentity.onBehalfOf.userId: the IAM Identity Center user
 
     // requestParameters / responseElements / additionalEventData / resources
     public Utf8Slice RequestParameters;

@@ -179,6 +179,10 @@ internal sealed class KmsRecordParser
             {
                 ReadSessionContext(ref r, ref f);
             }
+            else if (name.SequenceEqual("onBehalfOf"u8) && r.TokenType == JsonTokenType.StartObject)
+            {
+                f.OnBehalfOfUserId = StringMember(ref r, "userId"u8, "userIdentity.onBehalfOf.userId");
+            }
             else
             {
                 r.Skip();

@@ -152,6 +152,10 @@ internal static class KmsRecordScanner
             {
                 f.IdentityUserName = c.Str();
             }
+            else if (name.SequenceEqual("onBehalfOf"u8) && c.EnterObject())
+            {
+                f.OnBehalfOfUserId = StringMember(ref c, "userId"u8);
+            }
             else if (name.SequenceEqual("sessionContext"u8) && c.EnterObject())
             {
                 var inner = true;

@@ -178,10 +178,20 @@ internal sealed class KmsRowProjector
         }
         else if (type.SequenceEqual("IdentityCenterUser"u8))
         {
+            // CloudTrail names such a caller only by onBehalfOf.userId (with the identity store's ARN): the principal is
+            // that user's identity-store ARN, arn:<partition>:identitystore:::user/<userId>.
             kind = "identity_center"u8;
+            var userId = p.Get(record, f.OnBehalfOfUserId);
+            principal = !arn.IsEmpty ? arn
+                : !userId.IsEmpty ? IdentityStoreUser(p.Get(record, f.AwsRegion), userId)
+                : principalId;
+        }
+        else if (type.SequenceEqual("SAMLUser"u8))
+        {
+            kind = "saml"u8;
             principal = arn.IsEmpty ? principalId : arn;
         }
-        else if (type.SequenceEqual("WebIdentityUser"u8) || type.SequenceEqual("SAMLUser"u8))
+        else if (type.SequenceEqual("WebIdentityUser"u8))
         {
             kind = "web_identity"u8;
             principal = arn.IsEmpty ? principalId : arn;
@@ -246,11 +256,20 @@ internal sealed class KmsRowProjector
         return [];
     }
 
-    private ReadOnlySpan<byte> AccountRoot(ReadOnlySpan<byte> region, ReadOnlySpan<byte> account)
+    /// <summary><c>arn:&lt;partition&gt;:iam::&lt;account&gt;:root</c>, the partition from the record's region.</summary>
+    private ReadOnlySpan<byte> AccountRoot(ReadOnlySpan<byte> region, ReadOnlySpan<byte> account) =>
+        ConcatAt(PartitionPrefix(region, ":iam::"u8), account, ":root"u8);
+
+    /// <summary><c>arn:&lt;partition&gt;:identitystore:::user/&lt;userId&gt;</c>, the partition from the record's region.</summary>
+    private ReadOnlySpan<byte> IdentityStoreUser(ReadOnlySpan<byte> region, ReadOnlySpan<byte> userId) =>
+        ConcatAt(PartitionPrefix(region, ":identitystore:::user/"u8), userId, []);
+
+    /// <summary>Writes <c>arn:&lt;partition&gt;</c> and <paramref name="rest"/> at the start of the work buffer; returns the length.</summary>
+    private int PartitionPrefix(ReadOnlySpan<byte> region, ReadOnlySpan<byte> rest)
     {
-        var partition = Arn.PartitionOfRegion(region);
-        var len = Encoding.ASCII.GetBytes($"arn:{partition}:iam::", _work);
-        return ConcatAt(len, account, ":root"u8);
+        var len = Append(0, "arn:"u8);
+        len = Append(len, Arn.PartitionOfRegion(region));
+        return Append(len, rest);
     }
 
     /// <summary><c>arn:p:sts::acct:assumed-role/Role/session</c> → <c>arn:p:iam::acct:role/Role</c> (a role path is not in the session ARN).</summary>

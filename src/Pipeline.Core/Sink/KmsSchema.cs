@@ -100,7 +100,7 @@ internal static class KmsSchema
         S("caller_account_id", CallerAccountId, true, "userIdentity.accountId: the caller's account"),
         S("invoked_by", InvokedBy, true, "userIdentity.invokedBy: the AWS service that called on the principal's behalf"),
         S("principal_arn", PrincipalArn, true, "normalised principal: role ARN for assumed-role sessions, service:<name> for services"),
-        S("principal_kind", PrincipalKind, true, "role, user, root, service, account, federated, identity_center, web_identity, unknown"),
+        S("principal_kind", PrincipalKind, true, "role, user, root, service, account, federated, identity_center, saml, web_identity, unknown"),
         S("session_name", SessionName, true, "assumed-role session name"),
         S("session_issuer_arn", SessionIssuerArn, true, "userIdentity.sessionContext.sessionIssuer.arn"),
         S("key_arn", KeyArn, true, "KMS key ARN from resources[], else from the request/response when it is a key ARN; never made up from an alias"),

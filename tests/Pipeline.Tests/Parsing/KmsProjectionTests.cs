@@ -130,6 +130,44 @@ public sealed class KmsProjectionTests
     }
 
     [Fact]
+    public async Task An_identity_center_user_is_named_by_the_identity_store_user_cloudtrail_gives()
+    {
+        // The shape AWS documents for trusted identity propagation: no arn and no principalId, only onBehalfOf.
+        var record = WithIdentity(
+            """{"type":"IdentityCenterUser","accountId":"111122223333","onBehalfOf":{"userId":"544894e8-80c1-707f-60e3-3ba6510dfac1","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-9067642ac7"},"credentialId":"EXAMPLEVHULjJdTUdPJfofVa1sufHDoj7aYcOYcxFVllWR_Whr1fEXAMPLE"}""",
+            "cn-north-1");
+        var row = await OneRowAsync(record);
+        Assert.Equal("arn:aws-cn:identitystore:::user/544894e8-80c1-707f-60e3-3ba6510dfac1", row["principal_arn"]);
+        Assert.Equal("identity_center", row["principal_kind"]);
+        Assert.Equal("111122223333", row["caller_account_id"]);
+    }
+
+    [Fact]
+    public async Task Saml_and_web_identity_users_are_told_apart_and_named_by_their_principal_id()
+    {
+        var saml = await OneRowAsync(WithIdentity(
+            """{"type":"SAMLUser","principalId":"SampleUkh1i4+ExamplexL/jEvs=:SamlExample","userName":"SamlExample","identityProvider":"bdGOnTesti4+ExamplexL/jEvs="}"""));
+        Assert.Equal("saml", saml["principal_kind"]);
+        Assert.Equal("SampleUkh1i4+ExamplexL/jEvs=:SamlExample", saml["principal_arn"]);
+        Assert.Equal("SamlExample", saml["identity_user_name"]);
+
+        var web = await OneRowAsync(WithIdentity(
+            """{"type":"WebIdentityUser","principalId":"accounts.google.com:application-id.apps.googleusercontent.com:user-id","userName":"user-id","identityProvider":"accounts.google.com"}"""));
+        Assert.Equal("web_identity", web["principal_kind"]);
+        Assert.Equal("accounts.google.com:application-id.apps.googleusercontent.com:user-id", web["principal_arn"]);
+    }
+
+    /// <summary>The hand-written assumed-role Decrypt with another <c>userIdentity</c> (and region).</summary>
+    private static string WithIdentity(string userIdentity, string region = "us-east-1")
+    {
+        var record = AssumedRoleDecrypt();
+        var start = record.IndexOf("{\"type\":\"AssumedRole\"", StringComparison.Ordinal);
+        var end = record.IndexOf(",\"eventTime\"", StringComparison.Ordinal);
+        return (record[..start] + userIdentity + record[end..])
+            .Replace("\"awsRegion\":\"us-east-1\"", $"\"awsRegion\":\"{region}\"", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Role_acting_through_a_service_keeps_the_role_and_is_marked_as_a_service_call()
     {
         var record = AssumedRoleDecrypt().Replace("\"accountId\":\"111122223333\",\"accessKeyId\"", "\"accountId\":\"111122223333\",\"invokedBy\":\"s3.amazonaws.com\",\"accessKeyId\"", StringComparison.Ordinal);

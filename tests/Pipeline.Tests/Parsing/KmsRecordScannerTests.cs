@@ -158,6 +158,8 @@ public sealed class KmsRecordScannerTests(PreScanCorpus corpus, ITestOutputHelpe
     [InlineData("""{"requestParameters":{"policy":{"Version":"2012-10-17"},"operations":["Decrypt","Encrypt"],"bypassPolicyLockoutSafetyCheck":false,"pendingWindowInDays":-0}}""")]
     [InlineData("""{"resources":[1,"x",{"ARN":"arn:aws:kms:us-east-1:1:alias/a"},{"ARN":"arn:aws:kms:us-east-1:1:key/k","accountId":"1"},{"ARN":"arn:aws:kms:us-east-1:2:key/j"}]}""")]
     [InlineData("""{"userAgent":"plain","x":"\u00e9\ud800\u002B","requestParameters":{"encryptionContext":{"k":"\u0041"}}}""")]
+    [InlineData("""{"userIdentity":{"type":"IdentityCenterUser","accountId":"1","onBehalfOf":{"userId":"u-1","identityStoreArn":"arn:aws:identitystore::1:identitystore/d-1"},"credentialId":"c"}}""")]
+    [InlineData("""{"userIdentity":{"onBehalfOf":null,"type":"AssumedRole"}}""")]
     [InlineData("""{}""")]
     public void Scanner_reads_valid_records_of_any_layout_like_the_reader(string json)
     {
