@@ -7,7 +7,7 @@ namespace Pipeline.Query;
 
 /// <summary>
 /// An in-memory DuckDB session over a dataset root with three views: <c>kms_events_all</c> (every stored row),
-/// <c>kms_events</c> (one row per event_id, the earliest ingested copy) and <c>kms_actions</c> (one row per action:
+/// <c>kms_events</c> (one row per event, see <see cref="DatasetLayout.EventIdentityColumns"/>: the earliest ingested copy) and <c>kms_actions</c> (one row per action:
 /// the cross-account copies of one call, which share a sharedEventID, become the copy that names the caller). File access is confined to the
 /// dataset directory and the configuration is locked, so SQL text given by a user cannot read other files.
 /// </summary>

@@ -7,7 +7,7 @@ using Pipeline.Query;
 namespace Pipeline.Sink;
 
 /// <summary>
-/// Merges the files of a partition into few large, sorted files with one row per event_id. Only the files listed
+/// Merges the files of a partition into few large, sorted files with one row per event (<see cref="DatasetLayout.EventIdentityColumns"/>). Only the files listed
 /// at the start are read, so files that writers publish meanwhile are kept. New files are published before the
 /// old ones are deleted: a crash in between leaves duplicates, which the <c>kms_events</c> view hides and the
 /// next run removes.
@@ -73,15 +73,17 @@ internal sealed class Compactor
         var list = FileList(inputs.Select(f => _store.GetFullPath(f.RelativePath)));
         var rowsBefore = await CountRowsAsync(query, list, cancellationToken).ConfigureAwait(false);
 
-        // A single file, or only outputs of an earlier compaction (split by size), is already compact.
-        if (inputs.Count < 2 || inputs.All(f => f.Name.StartsWith(DatasetLayout.CompactedPrefix, StringComparison.Ordinal)))
-        {
-            return new PartitionCompaction(day, inputs.Count, inputs.Count, rowsBefore, rowsBefore, Skipped: true);
-        }
-
         var distinct = Convert.ToInt64(
             await query.QueryScalarAsync("SELECT count(*) FROM (SELECT DISTINCT " + DatasetLayout.EventIdentityColumns + " FROM read_parquet(" + list + ", hive_partitioning = false))", cancellationToken).ConfigureAwait(false),
             CultureInfo.InvariantCulture);
+
+        // A single file, or only outputs of an earlier compaction (split by size), is already compact, unless it holds
+        // duplicates: one flush can take both deliveries of an event (CloudTrail documents duplicate deliveries).
+        var compactAlready = inputs.Count < 2 || inputs.All(f => f.Name.StartsWith(DatasetLayout.CompactedPrefix, StringComparison.Ordinal));
+        if (compactAlready && distinct == rowsBefore)
+        {
+            return new PartitionCompaction(day, inputs.Count, inputs.Count, rowsBefore, rowsBefore, Skipped: true);
+        }
         var tempDirectory = _store.GetFullPath(partition + "/" + DatasetLayout.NewTempName());
         try
         {

@@ -80,6 +80,30 @@ public sealed class CompactorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_single_file_that_holds_both_deliveries_of_an_event_is_rewritten_without_the_duplicate()
+    {
+        // One flush can take both copies of a duplicate delivery (two log files of one run): one file, two rows.
+        var time = TestBatch.Utc(2024, 9, 11, 8, 0, 0);
+        await _dataset.WriteAsync(
+            new TestEvent("dup", time) { SrcKey = "first.json.gz" },
+            new TestEvent("dup", time) { SrcKey = "second.json.gz" },
+            new TestEvent("single", time));
+        Assert.Single(_dataset.ParquetFiles());
+
+        var result = Assert.Single(await new Compactor(_dataset.Store).CompactAsync(null, CancellationToken.None));
+
+        Assert.False(result.Skipped);
+        Assert.Equal((1, 1, 3L, 2L), (result.FilesBefore, result.FilesAfter, result.RowsBefore, result.RowsAfter));
+        using (var query = DatasetQuery.Open(_dataset.Root))
+        {
+            var rows = await query.QueryRowsAsync("SELECT event_id FROM kms_events_all ORDER BY 1", CancellationToken.None);
+            Assert.Equal(["dup", "single"], rows.Select(r => (string)r[0]!));
+        }
+
+        Assert.True(Assert.Single(await new Compactor(_dataset.Store).CompactAsync(null, CancellationToken.None)).Skipped);
+    }
+
+    [Fact]
     public async Task A_crash_between_publish_and_delete_leaves_duplicates_that_the_view_hides_and_a_rerun_removes()
     {
         await _dataset.WriteAsync(new TestEvent("a", TestBatch.Utc(2024, 5, 1)), new TestEvent("b", TestBatch.Utc(2024, 5, 1)));
