@@ -13,33 +13,50 @@ namespace Pipeline.Analysis;
 /// </summary>
 internal static partial class CoverageGaps
 {
+    /// <summary>
+    /// How far before the baseline window a marker file may have been written and still hold a delivery inside it: a
+    /// log file is ingested after CloudTrail delivers it, so only a clock set back could write its marker earlier.
+    /// </summary>
+    private static readonly TimeSpan ClockMargin = TimeSpan.FromDays(2);
+
     public static async Task<IReadOnlyList<Finding>> FindAsync(string datasetRoot, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
-        var ledger = Path.Combine(datasetRoot, DatasetLayout.LedgerDirectory);
-        if (!Directory.Exists(ledger))
+        var (perDay, _) = await TallyAsync(datasetRoot, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false);
+        return Gaps(perDay, day, options);
+    }
+
+    /// <summary>
+    /// Log files delivered and KMS rows kept per (trail account, delivery day) from <paramref name="start"/> to
+    /// <paramref name="end"/>, from the ledger; also how many marker files were read to find them.
+    /// </summary>
+    internal static async Task<(Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> PerDay, int FilesRead)> TallyAsync(
+        string datasetRoot, DateOnly start, DateOnly end, CancellationToken ct)
+    {
+        var perDay = new Dictionary<(string Account, DateOnly Date), (int Files, long Rows)>();
+        var ledger = new DirectoryInfo(Path.Combine(datasetRoot, DatasetLayout.LedgerDirectory));
+        if (!ledger.Exists)
         {
-            return [];
+            return (perDay, 0);
         }
 
-        var start = day.AddDays(-options.BaselineDays);
-        var perDay = new Dictionary<(string Account, DateOnly Date), (int Files, long Rows)>();
-
-        // The markers of one flush share one file (hard links), so the same text is met under many names, and an object
-        // marked again later also keeps its old line in the older shared file: count each text once, each object once.
-        var texts = new HashSet<string>(StringComparer.Ordinal);
-        var objects = new HashSet<(string Kind, string Location, string Version)>();
-        foreach (var path in Directory.EnumerateFiles(ledger, "*.json", SearchOption.AllDirectories))
+        // The markers of one flush are one file under many names (hard links, one per object), so a marker whose object
+        // was already met in a file read before is skipped unread: each shared file is read once, not once per object.
+        // An object marked again later also keeps its old line in the older file: each object counts once.
+        var writtenAfter = start.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) - ClockMargin;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var filesRead = 0;
+        foreach (var file in ledger.EnumerateFiles("*.json", SearchOption.AllDirectories))
         {
+            if (seen.Contains(Path.GetFileNameWithoutExtension(file.Name)) || file.LastWriteTimeUtc < writtenAfter)
+            {
+                continue;
+            }
+
             List<LedgerMarker> markers;
             try
             {
-                var text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
-                if (!texts.Add(text))
-                {
-                    continue;
-                }
-
-                markers = ProcessedObjectLedger.ParseMarkers(text).ToList();
+                markers = ProcessedObjectLedger.ParseMarkers(await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false)).ToList();
+                filesRead++;
             }
             catch (Exception e) when (e is JsonException or IOException)
             {
@@ -48,7 +65,8 @@ internal static partial class CoverageGaps
 
             foreach (var marker in markers)
             {
-                if (!objects.Add((marker.Kind, marker.Location, marker.Version)) || !TryDelivery(marker.Location, out var account, out var date) || date < start || date > day)
+                if (!seen.Add(new SourceIdentity(marker.Kind, marker.Location, marker.Version).Hash)
+                    || !TryDelivery(marker.Location, out var account, out var date) || date < start || date > end)
                 {
                     continue;
                 }
@@ -58,6 +76,11 @@ internal static partial class CoverageGaps
             }
         }
 
+        return (perDay, filesRead);
+    }
+
+    private static List<Finding> Gaps(Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> perDay, DateOnly day, AnalysisOptions options)
+    {
         var findings = new List<Finding>();
         foreach (var account in perDay.Keys.Select(k => k.Account).Distinct().Order(StringComparer.Ordinal))
         {

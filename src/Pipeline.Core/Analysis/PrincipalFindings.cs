@@ -226,20 +226,23 @@ internal static class PrincipalFindings
 
             var sample = await q.QueryRowsAsync(
                 """
-                SELECT event_id, event_time, caller_account_id, key_arn, error_code, event_name
+                SELECT event_id, event_time, caller_account_id, key_arn, error_code, event_name, key_account_id
                 FROM kms_actions WHERE event_date = $1 AND principal_arn = $2 AND error_code LIKE 'AccessDenied%'
                 ORDER BY event_time, event_id
                 """,
                 ct,
                 day,
                 principal).ConfigureAwait(false);
+            var oneKey = sample.Select(s => Values.Str(s[3])).Distinct().Count() == 1;
+            var keyAccounts = sample.Select(s => Values.Str(s[6])).Where(a => a is not null).Distinct().ToList();
             findings.Add(new Finding
             {
                 Kind = FindingKind.AccessDeniedBurst,
                 Severity = Severity.High,
                 Title = $"{principal}: {score.Count} access-denied KMS calls vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
                 Principal = principal,
-                KeyArn = sample.Select(s => Values.Str(s[3])).Distinct().Count() == 1 ? Values.Str(sample[0][3]) : null,
+                KeyArn = oneKey ? Values.Str(sample[0][3]) : null,
+                KeyAccountId = keyAccounts.Count == 1 ? keyAccounts[0] : null,
                 CallerAccountId = Values.Str(sample[0][2]),
                 EventName = string.Join(",", sample.Select(s => Values.Str(s[5])).Distinct()),
                 Count = score.Count,

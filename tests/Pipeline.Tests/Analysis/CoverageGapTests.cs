@@ -56,4 +56,33 @@ public sealed class CoverageGapLedgerTests : IDisposable
         Assert.Equal(3, (int)gap.Details!["log_files_delivered"]!);
         Assert.Equal(10, gap.BaselineMean);
     }
+
+    [Fact]
+    public async Task A_marker_file_shared_by_a_flush_is_read_once_and_files_written_before_the_window_not_at_all()
+    {
+        var ledger = new ProcessedObjectLedger(_dataset.Store);
+        var objects = Enumerable.Range(0, 40).Select(n => new PublishedSource(SourceIdentity.ForS3(
+            "trail",
+            $"AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/08/111122223333_CloudTrail_us-east-1_20260108T{n / 4:00}{n % 4 * 15:00}Z_Mu0KsOhtH1ar{n:00}ZZ.json.gz",
+            "e" + n), 1, [])).ToList();
+        await ledger.MarkProcessedAsync(objects.Take(25).ToList(), CancellationToken.None);
+        await ledger.MarkProcessedAsync(objects.Skip(25).ToList(), CancellationToken.None);
+        var end = new DateOnly(2026, 1, 8);
+
+        var (perDay, filesRead) = await CoverageGaps.TallyAsync(_dataset.Root, end.AddDays(-28), end, CancellationToken.None);
+
+        Assert.Equal(2, filesRead);
+        Assert.Equal((40, 40L), perDay[("111122223333", end)]);
+
+        // A marker is written when its log file is ingested, after CloudTrail delivered it: a marker file older than
+        // the window (less a margin for clocks) cannot hold a delivery inside it.
+        var ledgerFiles = Directory.GetFiles(Path.Combine(_dataset.Root, DatasetLayout.LedgerDirectory), "*.json", SearchOption.AllDirectories);
+        foreach (var file in ledgerFiles)
+        {
+            File.SetLastWriteTimeUtc(file, new DateTime(2025, 12, 1, 0, 0, 0, DateTimeKind.Utc));
+        }
+
+        Assert.Equal(0, (await CoverageGaps.TallyAsync(_dataset.Root, end.AddDays(-28), end, CancellationToken.None)).FilesRead);
+        Assert.Equal(2, (await CoverageGaps.TallyAsync(_dataset.Root, new DateOnly(2025, 12, 2), end, CancellationToken.None)).FilesRead);
+    }
 }

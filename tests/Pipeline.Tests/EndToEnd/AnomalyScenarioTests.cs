@@ -76,6 +76,14 @@ public sealed class AnomalyScenarioTests(AnomalyScenarioFixture fixture) : IClas
     }
 
     [Fact]
+    public void A_finding_on_one_key_names_the_account_that_owns_it()
+    {
+        var onKeys = fixture.Report.Findings.Where(f => f.KeyArn is { } k && k.Contains(":key/", StringComparison.Ordinal)).ToList();
+        Assert.Contains(onKeys, f => f.Kind == FindingKind.AccessDeniedBurst);
+        Assert.All(onKeys, f => Assert.True(f.KeyArn!.Split(':')[4] == f.KeyAccountId, $"{f.Kind} on {f.KeyArn} names key account {f.KeyAccountId ?? "none"}"));
+    }
+
+    [Fact]
     public void No_decoy_is_reported()
     {
         foreach (var decoy in fixture.AnswerKey.Decoys)
