@@ -20,6 +20,7 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         findings.AddRange(await PrincipalFindings.NewPrincipalsAsync(q, day, options, known, ct).ConfigureAwait(false));
         var (crossAccount, flows) = await PrincipalFindings.CrossAccountAsync(q, day, options, known, ct).ConfigureAwait(false);
         findings.AddRange(crossAccount);
+        findings.AddRange(await PrincipalFindings.ExternalReEncryptsAsync(q, day, options, known, ct).ConfigureAwait(false));
         findings.AddRange(await PrincipalFindings.AccessDeniedBurstsAsync(q, day, options, ct).ConfigureAwait(false));
         findings.AddRange(await CoverageGaps.FindAsync(q.Root, day, options, ct).ConfigureAwait(false));
 

@@ -5,6 +5,7 @@ internal static class FindingKind
 {
     public const string KeyDeletionScheduled = "key_deletion_scheduled";
     public const string KeyMaterialDeleted = "key_material_deleted";
+    public const string KeyMaterialImported = "key_material_imported";
     public const string KeyDisabled = "key_disabled";
     public const string KeyPolicyChanged = "key_policy_changed";
     public const string GrantCreatedCrossAccount = "grant_created_cross_account";
@@ -18,13 +19,14 @@ internal static class FindingKind
     public const string NewPrincipalForKey = "new_principal_for_key";
     public const string NewPrincipal = "new_principal";
     public const string CrossAccountDecrypt = "cross_account_decrypt";
+    public const string ReEncryptedToExternalKey = "reencrypted_to_external_key";
     public const string AccessDeniedBurst = "access_denied_burst";
     public const string KmsCoverageGap = "kms_coverage_gap";
 
     public static readonly IReadOnlyList<string> All =
     [
-        KeyDeletionScheduled, KeyMaterialDeleted, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
+        KeyDeletionScheduled, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
         KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
-        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, AccessDeniedBurst, KmsCoverageGap,
+        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, AccessDeniedBurst, KmsCoverageGap,
     ];
 }

@@ -17,19 +17,20 @@ internal static class HighPriorityEvents
                request_parameters_json, aws_region, source_ip_address, user_agent, session_name
         FROM kms_actions
         WHERE event_date = $1 AND error_code IS NULL
-          AND event_name IN ('ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
+          AND event_name IN ('ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'ImportKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
                              'CreateGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion', 'CancelKeyDeletion',
                              'UpdateAlias', 'DeleteAlias', 'CreateCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore',
                              'ConnectCustomKeyStore', 'DisconnectCustomKeyStore')
         ORDER BY event_time, event_id
         """;
 
-    // Successful deletion schedules and cancellations around the report day: a cancellation closes the latest schedule
-    // of the same key before it (KMS refuses to schedule a key that is already pending deletion). Windows are 7-30 days.
-    private const string DeletionSql = """
+    // Successful calls that undo one another, from before the report day on: a CancelKeyDeletion closes the latest
+    // ScheduleKeyDeletion of the same key before it (KMS refuses to schedule a key already pending deletion; windows are
+    // 7-30 days), an EnableKey the latest DisableKey.
+    private const string ReversalSql = """
         SELECT event_name, event_time, event_id, principal_arn, key_arn, key_ref, aws_region
         FROM kms_actions
-        WHERE event_date >= $1 AND error_code IS NULL AND event_name IN ('ScheduleKeyDeletion', 'CancelKeyDeletion')
+        WHERE event_date >= $1 AND error_code IS NULL AND event_name IN ('ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey')
         ORDER BY event_time, event_id
         """;
 
@@ -37,7 +38,7 @@ internal static class HighPriorityEvents
 
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, ISet<string> knownAccounts, CancellationToken ct)
     {
-        var deletions = await DeletionHistory.LoadAsync(q, day.AddDays(-MaxPendingWindowDays - 1), ct).ConfigureAwait(false);
+        var reversals = await ReversalHistory.LoadAsync(q, day.AddDays(-MaxPendingWindowDays - 1), ct).ConfigureAwait(false);
         var findings = new List<Finding>();
         foreach (var r in await q.QueryRowsAsync(Sql, ct, day).ConfigureAwait(false))
         {
@@ -65,7 +66,7 @@ internal static class HighPriorityEvents
                     severity = window is <= 7 ? Severity.Critical : Severity.High;
                     details["pending_window_days"] = window;
                     title = $"Key scheduled for deletion in {window?.ToString(CultureInfo.InvariantCulture) ?? "?"} days";
-                    if (deletions.CancellationAfter(Values.Str(r[2])!) is { } cancel)
+                    if (reversals.ReversalOf(Values.Str(r[2])!) is { } cancel)
                     {
                         // Closed: still worth a look (who scheduled it, and why), no longer an emergency.
                         severity = Severity.Low;
@@ -81,10 +82,29 @@ internal static class HighPriorityEvents
                     severity = Severity.Critical;
                     title = "Imported key material deleted (no waiting period)";
                     break;
+                case "ImportKeyMaterial":
+                    // Whoever holds the material decides when the key stops working (it can expire, or be deleted at once).
+                    kind = FindingKind.KeyMaterialImported;
+                    severity = Severity.Medium;
+                    var expiration = RequestString(Values.Str(r[13]), "expirationModel");
+                    details["expiration_model"] = expiration;
+                    details["valid_to"] = RequestString(Values.Str(r[13]), "validTo");
+                    title = expiration == "KEY_MATERIAL_EXPIRES" ? "Key material imported (expires)" : "Key material imported";
+                    break;
                 case "DisableKey":
                     kind = FindingKind.KeyDisabled;
                     severity = Severity.High;
                     title = "Key disabled";
+                    if (reversals.ReversalOf(Values.Str(r[2])!) is { } enable)
+                    {
+                        // Usable again: the outage (and whoever caused it) is still worth a look, no longer an emergency.
+                        severity = Severity.Low;
+                        title += $", enabled again {Elapsed(enable.Time - time.GetValueOrDefault())} later";
+                        details["enabled_at"] = Iso(enable.Time);
+                        details["enabled_by"] = enable.Principal;
+                        details["enable_event_id"] = closingEventId = enable.EventId;
+                    }
+
                     break;
                 case "PutKeyPolicy" or "CreateKey":
                     var bypass = r[12] as bool?;
@@ -125,7 +145,7 @@ internal static class HighPriorityEvents
                 case "ReplicateKey" or "UpdatePrimaryRegion":
                     kind = FindingKind.KeyReplicated;
                     severity = Severity.Medium;
-                    details["request_parameters"] = Values.Str(r[13]);
+                    details[name == "ReplicateKey" ? "replica_region" : "primary_region"] = RequestString(Values.Str(r[13]), name == "ReplicateKey" ? "replicaRegion" : "primaryRegion");
                     title = name == "ReplicateKey" ? "Multi-Region key replicated" : "Primary Region of a multi-Region key changed";
 
                     // A replica can be given its own policy: the same grant to the world as a PutKeyPolicy would be.
@@ -162,7 +182,7 @@ internal static class HighPriorityEvents
                     title = $"Custom key store {store ?? "?"}: {name[..^"CustomKeyStore".Length].ToLowerInvariant()}";
                     break;
                 default:
-                    var closed = deletions.ScheduleClosedBy(Values.Str(r[2])!);
+                    var closed = reversals.Reversed(Values.Str(r[2])!);
                     if (closed is not null && DateOnly.FromDateTime(closed.Time) == day)
                     {
                         continue; // reported with the schedule it closes, above
@@ -227,17 +247,23 @@ internal static class HighPriorityEvents
         : t.TotalHours < 48 ? $"{t.TotalHours:F0} h"
         : $"{t.TotalDays:F0} days";
 
-    /// <summary>Which deletion schedule each cancellation closes, over the calls loaded.</summary>
-    private sealed class DeletionHistory
+    /// <summary>Which call undid which, over the calls loaded: a deletion schedule and its cancellation, a disable and the enable after it.</summary>
+    private sealed class ReversalHistory
     {
-        private readonly Dictionary<string, DeletionCall> _cancelOf = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, DeletionCall> _scheduleOf = new(StringComparer.Ordinal);
-
-        public static async Task<DeletionHistory> LoadAsync(DatasetQuery q, DateOnly from, CancellationToken ct)
+        private static readonly Dictionary<string, string> Undoes = new(StringComparer.Ordinal)
         {
-            var history = new DeletionHistory();
-            var open = new Dictionary<string, DeletionCall>(StringComparer.Ordinal);
-            foreach (var r in await q.QueryRowsAsync(DeletionSql, ct, from).ConfigureAwait(false))
+            ["CancelKeyDeletion"] = "ScheduleKeyDeletion",
+            ["EnableKey"] = "DisableKey",
+        };
+
+        private readonly Dictionary<string, KeyCall> _reversalOf = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, KeyCall> _reversed = new(StringComparer.Ordinal);
+
+        public static async Task<ReversalHistory> LoadAsync(DatasetQuery q, DateOnly from, CancellationToken ct)
+        {
+            var history = new ReversalHistory();
+            var open = new Dictionary<(string Call, string Key), KeyCall>();
+            foreach (var r in await q.QueryRowsAsync(ReversalSql, ct, from).ConfigureAwait(false))
             {
                 var key = KeyIdentity(Values.Str(r[4]), Values.Str(r[5]), Values.Str(r[6]));
                 if (key is null)
@@ -245,27 +271,30 @@ internal static class HighPriorityEvents
                     continue;
                 }
 
-                var call = new DeletionCall(Values.Str(r[2])!, Values.Utc(r[1]).GetValueOrDefault(), Values.Str(r[3]));
-                if (Values.Str(r[0]) == "ScheduleKeyDeletion")
+                var name = Values.Str(r[0])!;
+                var call = new KeyCall(Values.Str(r[2])!, Values.Utc(r[1]).GetValueOrDefault(), Values.Str(r[3]));
+                if (!Undoes.TryGetValue(name, out var undone))
                 {
-                    open[key] = call;
+                    open[(name, key)] = call;
                 }
-                else if (open.Remove(key, out var schedule))
+                else if (open.Remove((undone, key), out var earlier))
                 {
-                    history._cancelOf[schedule.EventId] = call;
-                    history._scheduleOf[call.EventId] = schedule;
+                    history._reversalOf[earlier.EventId] = call;
+                    history._reversed[call.EventId] = earlier;
                 }
             }
 
             return history;
         }
 
-        public DeletionCall? CancellationAfter(string scheduleEventId) => _cancelOf.GetValueOrDefault(scheduleEventId);
+        /// <summary>The later call that undid the call <paramref name="eventId"/> (its cancellation, or the enable), if any.</summary>
+        public KeyCall? ReversalOf(string eventId) => _reversalOf.GetValueOrDefault(eventId);
 
-        public DeletionCall? ScheduleClosedBy(string cancelEventId) => _scheduleOf.GetValueOrDefault(cancelEventId);
+        /// <summary>The earlier call that the reversal <paramref name="eventId"/> undid, if any.</summary>
+        public KeyCall? Reversed(string eventId) => _reversed.GetValueOrDefault(eventId);
     }
 
-    private sealed record DeletionCall(string EventId, DateTime Time, string? Principal);
+    private sealed record KeyCall(string EventId, DateTime Time, string? Principal);
 
     /// <summary>
     /// One spelling per key for matching its calls: region and key id, whether the call named the key by ARN, id or

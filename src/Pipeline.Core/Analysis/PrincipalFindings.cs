@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Query;
 
@@ -197,6 +198,112 @@ internal static class PrincipalFindings
         var flowList = flows.Select(f => new Reporting.AccountFlow(f.Key.Item1, f.Key.Item2, f.Value, !knownAccounts.Contains(f.Key.Item1)))
             .OrderByDescending(f => f.Calls).ThenBy(f => f.CallerAccountId, StringComparer.Ordinal).ToList();
         return (findings, flowList);
+    }
+
+    /// <summary>
+    /// ReEncrypt calls that moved data from one of the keys to a key of an account outside the known accounts: the KMS
+    /// side of ransomware that re-encrypts data under a key its owner does not control (seen even when S3 data events are
+    /// off). The destination is <c>requestParameters.destinationKeyId</c> when it is an ARN (a key of another account can
+    /// only be named by ARN), else the second key in <c>resources[]</c>.
+    /// </summary>
+    public static async Task<IReadOnlyList<Finding>> ExternalReEncryptsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
+    {
+        var rows = await q.QueryRowsAsync(
+            """
+            SELECT principal_arn, caller_account_id, key_arn, key_account_id,
+                   json_extract_string(request_parameters_json, '$.destinationKeyId'), resources_json, event_id, event_time
+            FROM kms_actions
+            WHERE event_date = $1 AND event_name = 'ReEncrypt' AND error_code IS NULL
+            ORDER BY event_time, event_id
+            """,
+            ct,
+            day).ConfigureAwait(false);
+        var groups = new Dictionary<(string? Principal, string? Source, string Destination), List<object?[]>>();
+        foreach (var r in rows)
+        {
+            var source = Values.Str(r[2]);
+            var destination = Destination(Values.Str(r[4]), Values.Str(r[5]), source);
+            var destinationAccount = destination is null ? null : PolicyLinter.AccountOf(destination);
+            if (destinationAccount is null || destinationAccount == Values.Str(r[3]) || knownAccounts.Contains(destinationAccount)
+                || options.AllowedPrincipals.Contains(Values.Str(r[0]) ?? string.Empty))
+            {
+                continue;
+            }
+
+            var id = (Values.Str(r[0]), source, destination!);
+            if (!groups.TryGetValue(id, out var group))
+            {
+                groups[id] = group = [];
+            }
+
+            group.Add(r);
+        }
+
+        return groups.Select(g =>
+        {
+            var account = PolicyLinter.AccountOf(g.Key.Destination)!;
+            return new Finding
+            {
+                Kind = FindingKind.ReEncryptedToExternalKey,
+                Severity = Severity.High,
+                Title = $"Data re-encrypted under a key of account {account} (outside the known accounts)",
+                Principal = g.Key.Principal,
+                KeyArn = g.Key.Source,
+                CallerAccountId = Values.Str(g.Value[0][1]),
+                KeyAccountId = Values.Str(g.Value[0][3]),
+                EventName = "ReEncrypt",
+                Count = g.Value.Count,
+                FirstSeen = Values.Utc(g.Value[0][7]),
+                LastSeen = Values.Utc(g.Value[^1][7]),
+                Details = new JsonObject { ["destination_key"] = g.Key.Destination, ["destination_account_id"] = account },
+                EventIds = g.Value.Take(10).Select(r => Values.Str(r[6])!).ToList(),
+            };
+        }).ToList();
+    }
+
+    /// <summary>The destination key of a ReEncrypt: the request's ARN, else a key in resources[] other than the source.</summary>
+    private static string? Destination(string? requested, string? resourcesJson, string? source)
+    {
+        if (requested is not null && requested.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            return requested;
+        }
+
+        if (resourcesJson is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(resourcesJson);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                return null;
+            }
+
+            foreach (var resource in doc.RootElement.EnumerateArray())
+            {
+                if (resource.ValueKind != JsonValueKind.Object)
+                {
+                    continue;
+                }
+
+                foreach (var property in resource.EnumerateObject())
+                {
+                    if (property.Name.Equals("arn", StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.String
+                        && property.Value.GetString() is { } arn && arn.Contains(":key/", StringComparison.Ordinal) && arn != source)
+                    {
+                        return arn;
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
     }
 
     public static async Task<IReadOnlyList<Finding>> AccessDeniedBurstsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)

@@ -88,7 +88,7 @@ internal static class KmsBodyWriter
             case KmsOperation.ReEncrypt:
                 w.WriteStartObject(JsonNames.RequestParameters);
                 WriteContext(w, "sourceEncryptionContext", ctx);
-                w.WriteString("destinationKeyId", KeyRef(key!, rng));
+                w.WriteString("destinationKeyId", ctx.Stream?.DestinationKeyArn ?? KeyRef(key!, rng));
                 WriteContext(w, "destinationEncryptionContext", ctx);
                 w.WriteString("sourceEncryptionAlgorithm", JsonNames.SymmetricDefault);
                 w.WriteString("destinationEncryptionAlgorithm", JsonNames.SymmetricDefault);
@@ -171,6 +171,14 @@ internal static class KmsBodyWriter
             case KmsOperation.ReplicateKey:
                 WriteReplicateKey(w, ctx, rng);
                 return;
+            case KmsOperation.ImportKeyMaterial:
+                // The wrapped material and the import token are not logged.
+                w.WriteStartObject(JsonNames.RequestParameters);
+                w.WriteString(JsonNames.KeyId, KeyRef(key!, rng));
+                w.WriteString("expirationModel", "KEY_MATERIAL_DOES_NOT_EXPIRE");
+                w.WriteEndObject();
+                w.WriteNull(JsonNames.ResponseElements);
+                return;
             case KmsOperation.DisconnectCustomKeyStore:
                 // Names the store, not a key: every key in it stops working until the store is connected again.
                 w.WriteStartObject(JsonNames.RequestParameters);
@@ -226,7 +234,9 @@ internal static class KmsBodyWriter
         WriteResource(w, key.Account.Id, typed ? JsonNames.KmsKeyType : default, key.Arn);
         if (op == KmsOperation.ReEncrypt)
         {
-            WriteResource(w, key.Account.Id, typed ? JsonNames.KmsKeyType : default, key.Arn);
+            // The source key, then the destination key.
+            var destination = ctx.Stream?.DestinationKeyArn ?? key.Arn;
+            WriteResource(w, destination.Split(':')[4], typed ? JsonNames.KmsKeyType : default, destination);
         }
         else if (op is KmsOperation.CreateAlias or KmsOperation.UpdateAlias && key.AliasArn is not null)
         {

@@ -28,4 +28,5 @@ internal enum KmsOperation : byte
     ReplicateKey,
     UpdatePrimaryRegion,
     DisconnectCustomKeyStore,
+    ImportKeyMaterial,
 }

@@ -174,6 +174,14 @@ internal sealed class ScenarioPlan
         Expect(FindingKind.CrossAccountDecrypt, Stream(vendor, KmsOperation.Decrypt, pk[0], 0, 0, reportDay: 10, from: report), 0);
         Stream(billing, KmsOperation.Decrypt, sk[^1], 12);
         Expect(FindingKind.AccessDeniedBurst, Stream(billing, KmsOperation.Decrypt, sk[^1], 0, 0, reportDay: 60, error: ErrorMode.AccessDenied), 0);
+        // Data of a prod key re-encrypted under a key the organization does not own (the KMS side of ransomware).
+        var reEncrypt = new ScenarioStream
+        {
+            Principal = reportingJob, Operation = KmsOperation.ReEncrypt, Key = pk[0], Region = 0, ReportDayCount = 6,
+            DestinationKeyArn = $"arn:aws:kms:{region0}:{ExternalAccount}:key/{rng.Hex(8)}-{rng.Hex(4)}-{rng.Hex(4)}-{rng.Hex(4)}-{rng.Hex(12)}",
+        };
+        streams.Add(reEncrypt);
+        Expect(FindingKind.ReEncryptedToExternalKey, reEncrypt, 0);
 
         expected.Add(new ScenarioExpectation { Kind = FindingKind.KmsCoverageGap, AccountId = gap.Id, Count = 0 });
         // The gap account's trail had KMS records every baseline day: a steady worker guarantees at least one a day.
@@ -216,7 +224,7 @@ internal sealed class ScenarioPlan
             (FindingKind.KeyDisabled, KmsOperation.DisableKey), (FindingKind.KeyPolicyChanged, KmsOperation.PutKeyPolicy),
             (FindingKind.GrantCreatedCrossAccount, KmsOperation.CreateGrant), (FindingKind.KeyRotationDisabled, KmsOperation.DisableKeyRotation),
             (FindingKind.KeyDeletionCancelled, KmsOperation.CancelKeyDeletion), (FindingKind.AliasChanged, KmsOperation.UpdateAlias),
-            (FindingKind.CustomKeyStoreChanged, KmsOperation.DisconnectCustomKeyStore),
+            (FindingKind.CustomKeyStoreChanged, KmsOperation.DisconnectCustomKeyStore), (FindingKind.KeyMaterialImported, KmsOperation.ImportKeyMaterial),
         };
         for (var i = 0; i < incidents.Length; i++)
         {

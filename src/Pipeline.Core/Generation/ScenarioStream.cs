@@ -44,4 +44,7 @@ internal sealed class ScenarioStream
 
     /// <summary>ReplicateKey's replicaRegion.</summary>
     public string? ReplicaRegion { get; init; }
+
+    /// <summary>ReEncrypt's destination key (an ARN, as a key of another account must be named), instead of the source key.</summary>
+    public string? DestinationKeyArn { get; init; }
 }

@@ -61,7 +61,7 @@ internal static class HtmlReport
     {
         var s = model.Summary;
         html.Append("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n");
-        Card(html, "KMS events", s.KmsEvents, null);
+        Card(html, "KMS actions", s.KmsEvents, null);
         Card(html, "Decrypt", s.DecryptCalls, null);
         Card(html, "GenerateDataKey", s.GenerateDataKeyCalls, null);
         Card(html, "Failed calls", s.FailedCalls, null);
@@ -143,7 +143,8 @@ internal static class HtmlReport
         }
 
         html.Append("<details><summary>").Append(ReportFormat.Count(facts.Count)).Append(facts.Count == 1 ? " fact" : " facts")
-            .Append(", ").Append(ReportFormat.Count(Math.Min(f.EventIds.Count, MaxEventIds))).Append(" event ids</summary><dl class=\"facts\">");
+            .Append(", ").Append(ReportFormat.Count(Math.Min(f.EventIds.Count, MaxEventIds))).Append(Math.Min(f.EventIds.Count, MaxEventIds) == 1 ? " event id" : " event ids")
+            .Append("</summary><dl class=\"facts\">");
         if (f.FirstSeen is not null || f.LastSeen is not null)
         {
             html.Append("<dt>seen</dt><dd>").Append(ReportFormat.Timestamp(f.FirstSeen)).Append(" to ").Append(ReportFormat.Timestamp(f.LastSeen)).Append("</dd>");

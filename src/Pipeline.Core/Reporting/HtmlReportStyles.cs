@@ -27,7 +27,7 @@ internal static class HtmlReportStyles
         th { background: #eef2f7; font-size: 12px; }
         td.num, th.num { text-align: right; white-space: nowrap; }
         td.mono { min-width: 190px; }
-        td.details { min-width: 130px; }
+        td.details { min-width: 130px; max-width: 560px; overflow-wrap: anywhere; }
         .nowrap { white-space: nowrap; word-break: normal; }
         .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 11px; font-weight: bold; text-transform: uppercase; background: var(--info); }
         .badge.critical { background: var(--critical); } .badge.high { background: var(--high); }
@@ -35,7 +35,7 @@ internal static class HtmlReportStyles
         details summary { cursor: pointer; color: var(--muted); }
         dl.facts { margin: 4px 0; display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; }
         dl.facts dt { color: var(--muted); }
-        dl.facts dd { margin: 0; }
+        dl.facts dd { margin: 0; overflow-wrap: anywhere; }
         .empty-note { color: var(--muted); font-style: italic; }
         .charts { display: flex; flex-direction: column; gap: 14px; }
         figure { margin: 0; }

@@ -39,7 +39,7 @@ internal static class MarkdownReport
     {
         var s = model.Summary;
         md.Append("## Summary\n\n| Metric | Value |\n| --- | ---: |\n");
-        Row(md, "KMS events", ReportFormat.Count(s.KmsEvents));
+        Row(md, "KMS actions", ReportFormat.Count(s.KmsEvents));
         Row(md, "Decrypt calls", ReportFormat.Count(s.DecryptCalls));
         Row(md, "GenerateDataKey calls", ReportFormat.Count(s.GenerateDataKeyCalls));
         Row(md, "Failed calls", ReportFormat.Count(s.FailedCalls));

@@ -39,6 +39,7 @@ internal sealed record ReportModel
 /// <summary>Counts for the report day.</summary>
 internal sealed record ReportSummary
 {
+    /// <summary>KMS actions on the day (one per <c>dedupe_key</c>: the two copies of a cross-account call count once).</summary>
     [JsonPropertyName("kms_events")] public long KmsEvents { get; init; }
 
     [JsonPropertyName("decrypt_calls")] public long DecryptCalls { get; init; }

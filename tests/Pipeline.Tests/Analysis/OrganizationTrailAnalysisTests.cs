@@ -86,6 +86,29 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         Assert.Contains(findings, f => f.Kind == FindingKind.KeyDeletionCancelled);
     }
 
+    [Fact]
+    public async Task A_key_disabled_and_enabled_again_is_low_while_one_that_stays_disabled_is_high_and_a_failed_disable_is_nothing()
+    {
+        var denied = Admin("d-3", "2026-01-15T12:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null")
+            .Replace("\"requestID\"", "\"errorCode\":\"AccessDeniedException\",\"errorMessage\":\"not authorized\",\"requestID\"", StringComparison.Ordinal);
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Admin("d-1", "2026-01-15T13:00:00Z", "DisableKey", KeyArn, Key, string.Empty, "null"),
+            Admin("e-1", "2026-01-15T13:02:00Z", "EnableKey", KeyArn, KeyArn, string.Empty, "null"),
+            Admin("d-2", "2026-01-15T14:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"),
+            denied,
+            Admin("e-0", "2026-01-15T09:00:00Z", "EnableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null")));
+
+        var findings = await HighPriorityAsync();
+
+        Assert.Equal(2, findings.Count);
+        var reenabled = Assert.Single(findings, f => f.KeyArn == KeyArn);
+        Assert.Equal((FindingKind.KeyDisabled, Severity.Low, "Key disabled, enabled again 2 min later"), (reenabled.Kind, reenabled.Severity, reenabled.Title));
+        Assert.Equal(["d-1", "e-1"], reenabled.EventIds);
+        Assert.Equal("2026-01-15T13:02:00.000Z", (string?)reenabled.Details!["enabled_at"]);
+        var disabled = Assert.Single(findings, f => f.KeyArn == OtherKeyArn);
+        Assert.Equal((FindingKind.KeyDisabled, Severity.High, "d-2"), (disabled.Kind, disabled.Severity, disabled.EventIds[0]));
+    }
+
     private static string AdminCall(string eventId, string eventName, string requestParameters, string resources) =>
         $$$"""
         {"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEADMIN","arn":"arn:aws:iam::111122223333:user/key-admin","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEADMIN","userName":"key-admin"},"eventTime":"2026-01-15T12:00:00Z","eventSource":"kms.amazonaws.com","eventName":"{{{eventName}}}","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.10","userAgent":"aws-cli/2.15.0","requestParameters":{{{requestParameters}}},"responseElements":null,"requestID":"req-{{{eventId}}}","eventID":"{{{eventId}}}","readOnly":false,{{{resources}}}"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}

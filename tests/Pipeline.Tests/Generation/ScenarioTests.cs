@@ -10,7 +10,7 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
 {
     private static readonly HashSet<string> FindingOperations =
     [
-        "ScheduleKeyDeletion", "DeleteImportedKeyMaterial", "DisableKey", "PutKeyPolicy", "CreateKey", "CreateGrant",
+        "ScheduleKeyDeletion", "DeleteImportedKeyMaterial", "ImportKeyMaterial", "DisableKey", "PutKeyPolicy", "CreateKey", "CreateGrant",
         "DisableKeyRotation", "ReplicateKey", "UpdatePrimaryRegion", "CancelKeyDeletion",
     ];
 
@@ -33,14 +33,14 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     public void Scenario_json_lists_one_expected_entry_per_finding_kind()
     {
         var kinds = Expected.Select(e => e.GetProperty("kind").GetString()!).ToList();
-        Assert.Equal(17, kinds.Count);
+        Assert.Equal(19, kinds.Count);
         Assert.Equal(FindingKind.All.Order(StringComparer.Ordinal), kinds.Order(StringComparer.Ordinal));
         Assert.Equal("2026-01-12", _f.AnswerKey.GetProperty("report_date").GetString());
         Assert.Equal(_f.Manifest.Accounts, _f.AnswerKey.GetProperty("known_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(["999988887777"], _f.AnswerKey.GetProperty("external_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(7, _f.AnswerKey.GetProperty("decoys").GetArrayLength());
         Assert.NotNull(_f.Manifest.Scenario);
-        Assert.Equal(17, _f.Manifest.Scenario.Expected.Count);
+        Assert.Equal(19, _f.Manifest.Scenario.Expected.Count);
     }
 
     [Fact]
@@ -82,6 +82,17 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
         Assert.Contains(":key/mrk-", replicate.KeyArn, StringComparison.Ordinal);
         Assert.NotEqual(replicate.Record.GetProperty("awsRegion").GetString(), request("ReplicateKey").GetProperty("replicaRegion").GetString());
 
+        Assert.Equal("KEY_MATERIAL_DOES_NOT_EXPIRE", request("ImportKeyMaterial").GetProperty("expirationModel").GetString());
+        var planted = ExpectedOf(FindingKind.ReEncryptedToExternalKey);
+        var reEncrypts = _f.Kms.Where(r => r.Day == D && r.EventName == "ReEncrypt" && r.Principal == planted.GetProperty("principal").GetString()).ToList();
+        Assert.NotEmpty(reEncrypts);
+        Assert.All(reEncrypts, r =>
+        {
+            var destination = r.Record.GetProperty("requestParameters").GetProperty("destinationKeyId").GetString()!;
+            Assert.Equal("999988887777", destination.Split(':')[4]);
+            Assert.Equal([r.KeyArn!, destination], r.Record.GetProperty("resources").EnumerateArray().Select(x => x.GetProperty("ARN").GetString()!));
+        });
+
         var external = _f.Kms.Where(r => r.Principal == ExpectedOf(FindingKind.CrossAccountDecrypt).GetProperty("principal").GetString()).ToList();
         Assert.All(external, r =>
         {
@@ -96,8 +107,8 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
         var planted = Expected.Where(e => e.TryGetProperty("event_name", out var n) && n.ValueKind == JsonValueKind.String && FindingOperations.Contains(n.GetString()!))
             .Select(e => (e.GetProperty("event_name").GetString(), e.GetProperty("principal").GetString(), e.GetProperty("key_arn").GetString())).ToHashSet();
         var found = _f.Kms.Where(r => FindingOperations.Contains(r.EventName)).ToList();
-        Assert.Equal(8, planted.Count);
-        Assert.Equal(8, found.DistinctBy(r => r.EventId).Count());
+        Assert.Equal(9, planted.Count);
+        Assert.Equal(9, found.DistinctBy(r => r.EventId).Count());
         Assert.All(found, r =>
         {
             Assert.Equal(D, r.Day);

@@ -13,7 +13,7 @@ public sealed class HtmlReportTests
         Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
         Assert.Contains("<h1>KMS activity report — 2026-11-27</h1>", html, StringComparison.Ordinal);
         Assert.Contains("Baseline: 2026-10-30 to 2026-11-26 (28 days)", html, StringComparison.Ordinal);
-        Assert.Contains("<div class=\"value\">182,431</div><div class=\"label\">KMS events</div>", html, StringComparison.Ordinal);
+        Assert.Contains("<div class=\"value\">182,431</div><div class=\"label\">KMS actions</div>", html, StringComparison.Ordinal);
         Assert.Contains("<table class=\"findings\">", html, StringComparison.Ordinal);
         foreach (var severity in new[] { "critical", "high", "medium", "low", "info" })
         {

@@ -11,7 +11,7 @@ public sealed class MarkdownReportTests
         var md = MarkdownReport.Render(ReportModelSamples.Realistic());
 
         Assert.StartsWith("# KMS activity report — 2026-11-27\n", md, StringComparison.Ordinal);
-        Assert.Contains("| KMS events | 182,431 |", md, StringComparison.Ordinal);
+        Assert.Contains("| KMS actions | 182,431 |", md, StringComparison.Ordinal);
         Assert.Contains("| Findings: critical | 1 |", md, StringComparison.Ordinal);
         foreach (var heading in new[] { "## Summary", "## Findings", "## Top principals", "## Top keys", "## Cross-account flows" })
         {
