@@ -36,10 +36,14 @@ internal static class HighPriorityEvents
 
     private const int MaxPendingWindowDays = 30;
 
+    /// <summary>How soon after a policy or grant change a deletion or disable of the same key by the same principal is reported as following it.</summary>
+    private static readonly TimeSpan SequenceWindow = TimeSpan.FromHours(1);
+
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, ISet<string> knownAccounts, CancellationToken ct)
     {
         var reversals = await ReversalHistory.LoadAsync(q, day.AddDays(-MaxPendingWindowDays - 1), ct).ConfigureAwait(false);
         var findings = new List<Finding>();
+        var accessChanges = new List<(string? Principal, string Key, string Name, DateTime Time, string EventId)>();
         foreach (var r in await q.QueryRowsAsync(Sql, ct, day).ConfigureAwait(false))
         {
             var name = Values.Str(r[0])!;
@@ -47,6 +51,11 @@ internal static class HighPriorityEvents
             var key = Values.Str(r[5]) ?? Values.Str(r[6]);
             var keyAccount = Values.Str(r[7]);
             var principal = Values.Str(r[3]);
+            var keyIdentity = KeyIdentity(Values.Str(r[5]), Values.Str(r[6]), Values.Str(r[14]));
+            if (name is "PutKeyPolicy" or "CreateGrant" && keyIdentity is not null && time is not null)
+            {
+                accessChanges.Add((principal, keyIdentity, name, time.Value, Values.Str(r[2])!));
+            }
             var details = new JsonObject
             {
                 ["aws_region"] = Values.Str(r[14]),
@@ -198,6 +207,17 @@ internal static class HighPriorityEvents
                     }
 
                     break;
+            }
+
+            // The destruction sequence: who opened a key's access (a policy or a grant) and then made it unusable, within
+            // the hour, did both on purpose; each call alone can be routine.
+            if (name is "ScheduleKeyDeletion" or "DisableKey" or "DeleteImportedKeyMaterial" && closingEventId is null
+                && accessChanges.FindLast(c => c.Principal == principal && c.Key == keyIdentity && time - c.Time <= SequenceWindow) is { EventId: not null } before)
+            {
+                title += $", {Elapsed(time.GetValueOrDefault() - before.Time)} after a {before.Name} by the same principal";
+                details["preceded_by"] = before.Name;
+                details["preceded_at"] = Iso(before.Time);
+                details["preceded_by_event_id"] = before.EventId;
             }
 
             findings.Add(new Finding

@@ -109,6 +109,25 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         Assert.Equal((FindingKind.KeyDisabled, Severity.High, "d-2"), (disabled.Kind, disabled.Severity, disabled.EventIds[0]));
     }
 
+    [Fact]
+    public async Task A_deletion_within_the_hour_after_the_same_principal_opened_the_keys_policy_says_so()
+    {
+        const string policy = ",\"policyName\":\"default\",\"policy\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[]}\"";
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Admin("p-1", "2026-01-15T10:00:00Z", "PutKeyPolicy", KeyArn, Key, policy, "null"),
+            Schedule("s-1", "2026-01-15T10:29:00Z", KeyArn, KeyArn, 7),
+            Admin("p-2", "2026-01-15T08:00:00Z", "PutKeyPolicy", OtherKeyArn, OtherKeyArn, policy, "null"),
+            Schedule("s-2", "2026-01-15T10:30:00Z", OtherKeyArn, OtherKeyArn, 7)));
+
+        var findings = await HighPriorityAsync();
+
+        var sequence = Assert.Single(findings, f => f.Kind == FindingKind.KeyDeletionScheduled && f.KeyArn == KeyArn);
+        Assert.Equal("Key scheduled for deletion in 7 days, 29 min after a PutKeyPolicy by the same principal", sequence.Title);
+        Assert.Equal("p-1", (string?)sequence.Details!["preceded_by_event_id"]);
+        var later = Assert.Single(findings, f => f.Kind == FindingKind.KeyDeletionScheduled && f.KeyArn == OtherKeyArn);
+        Assert.Equal("Key scheduled for deletion in 7 days", later.Title); // the policy change was 2.5 hours before
+    }
+
     private static string AdminCall(string eventId, string eventName, string requestParameters, string resources) =>
         $$$"""
         {"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEADMIN","arn":"arn:aws:iam::111122223333:user/key-admin","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEADMIN","userName":"key-admin"},"eventTime":"2026-01-15T12:00:00Z","eventSource":"kms.amazonaws.com","eventName":"{{{eventName}}}","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.10","userAgent":"aws-cli/2.15.0","requestParameters":{{{requestParameters}}},"responseElements":null,"requestID":"req-{{{eventId}}}","eventID":"{{{eventId}}}","readOnly":false,{{{resources}}}"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
