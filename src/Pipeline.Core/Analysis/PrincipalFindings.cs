@@ -153,9 +153,9 @@ internal static class PrincipalFindings
             var keyAccount = Values.Str(r[1])!;
             flows[(caller, keyAccount)] = flows.GetValueOrDefault((caller, keyAccount)) + Values.Long(r[4]);
             var principal = Values.Str(r[2]);
-            if (knownAccounts.Contains(caller) || Values.Long(r[5]) == 0 || options.AllowedPrincipals.Contains(principal ?? string.Empty))
+            if (knownAccounts.Contains(caller) || options.AllowedPrincipals.Contains(principal ?? string.Empty))
             {
-                continue; // calls between our own accounts are routine; only decrypts from outside are alarms
+                continue; // calls between our own accounts are routine; any use of a key from outside is an alarm
             }
 
             var id = (caller, keyAccount, Values.Str(r[3]));
@@ -171,24 +171,28 @@ internal static class PrincipalFindings
         foreach (var ((caller, keyAccount, key), group) in alerts)
         {
             var principals = group.Select(r => Values.Str(r[2])).Distinct().ToList();
+            var operations = string.Join(",", group.SelectMany(r => (Values.Str(r[10]) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal));
+            var decrypts = group.Sum(r => Values.Long(r[5]));
             findings.Add(new Finding
             {
                 Kind = FindingKind.CrossAccountDecrypt,
                 Severity = Severity.High,
-                Title = $"Account {caller} (outside the known accounts) decrypted with a key of account {keyAccount}",
+                Title = decrypts > 0
+                    ? $"Account {caller} (outside the known accounts) decrypted with a key of account {keyAccount}"
+                    : $"Account {caller} (outside the known accounts) used a key of account {keyAccount} ({operations})",
                 Principal = principals.Count == 1 ? principals[0] : null,
                 KeyArn = key,
                 CallerAccountId = caller,
                 KeyAccountId = keyAccount,
-                EventName = "Decrypt",
-                Count = group.Sum(r => Values.Long(r[5])),
+                EventName = operations,
+                Count = group.Sum(r => Values.Long(r[4])),
                 FirstSeen = group.Min(r => Values.Utc(r[7])),
                 LastSeen = group.Max(r => Values.Utc(r[8])),
                 Details = new JsonObject
                 {
-                    ["all_calls"] = group.Sum(r => Values.Long(r[4])),
+                    ["decrypt_calls"] = decrypts,
                     ["failed_calls"] = group.Sum(r => Values.Long(r[6])),
-                    ["operations"] = string.Join(",", group.SelectMany(r => (Values.Str(r[10]) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal)),
+                    ["operations"] = operations,
                     ["principals"] = new JsonArray(principals.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
                 },
                 EventIds = group.SelectMany(r => Values.Strings(r[9])).Take(10).ToList(),

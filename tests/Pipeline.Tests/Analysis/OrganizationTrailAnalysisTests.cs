@@ -209,6 +209,25 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task A_caller_from_outside_that_only_generates_data_keys_with_a_key_is_reported_too()
+    {
+        // Only the key owner's copies (the caller's account has no trail here, so it is outside the known accounts).
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            CrossAccountCopy("owner-1", "111122223333", false, "shared-1").Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"GenerateDataKey\"", StringComparison.Ordinal),
+            CrossAccountCopy("owner-2", "111122223333", false, "shared-2").Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"GenerateDataKey\"", StringComparison.Ordinal)));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        var (findings, _) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+
+        var finding = Assert.Single(findings);
+        Assert.Equal((FindingKind.CrossAccountDecrypt, 2L, "GenerateDataKey"), (finding.Kind, finding.Count, finding.EventName));
+        Assert.Equal("Account 222233334444 (outside the known accounts) used a key of account 111122223333 (GenerateDataKey)", finding.Title);
+        Assert.Equal(0L, (long)finding.Details!["decrypt_calls"]!);
+    }
+
+    [Fact]
     public async Task A_hidden_caller_from_outside_the_organization_is_kept_when_it_is_the_only_copy()
     {
         _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
