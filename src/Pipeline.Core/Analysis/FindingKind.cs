@@ -21,12 +21,13 @@ internal static class FindingKind
     public const string CrossAccountDecrypt = "cross_account_decrypt";
     public const string ReEncryptedToExternalKey = "reencrypted_to_external_key";
     public const string AccessDeniedBurst = "access_denied_burst";
+    public const string DiscoveryBurst = "discovery_burst";
     public const string KmsCoverageGap = "kms_coverage_gap";
 
     public static readonly IReadOnlyList<string> All =
     [
         KeyDeletionScheduled, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
         KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
-        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, AccessDeniedBurst, KmsCoverageGap,
+        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, AccessDeniedBurst, DiscoveryBurst, KmsCoverageGap,
     ];
 }

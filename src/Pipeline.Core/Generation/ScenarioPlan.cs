@@ -136,6 +136,11 @@ internal sealed class ScenarioPlan
         var indexer = Role(staging, "", $"{staging.Name}-search-indexer", SessionStyle.Random, [], UsageProfile.Application, sk[^1]);
         var sessionCache = Role(prod, "", $"{prod.Name}-session-cache", SessionStyle.Random, [], UsageProfile.Application, pk[0]);
 
+        // Reconnaissance: a principal never seen before describing the staging keys (no crypto call, so only the
+        // discovery finding can see it). Created last, so the roles above keep their generated identities.
+        var prober = Role(staging, "", $"{staging.Name}-build-agent", SessionStyle.Random, [], UsageProfile.Application, sk[0], sk[^1]);
+        var inventoryJob = Role(logArchive, "", $"{logArchive.Name}-key-inventory", SessionStyle.Random, [], UsageProfile.Application, lk[0]);
+
         var pop = basePop.WithPrincipals(extra);
         var cloudTrail = pop.Principals.First(p => p.Kind == PrincipalKind.AwsService && p.InvokedBy == "cloudtrail.amazonaws.com");
         var gapWorker = pop.Principals.First(p => p.Account == gap && p.Name == $"{gap.Name}-ecs-task");
@@ -174,6 +179,12 @@ internal sealed class ScenarioPlan
         Expect(FindingKind.CrossAccountDecrypt, Stream(vendor, KmsOperation.Decrypt, pk[0], 0, 0, reportDay: 10, from: report), 0);
         Stream(billing, KmsOperation.Decrypt, sk[^1], 12);
         Expect(FindingKind.AccessDeniedBurst, Stream(billing, KmsOperation.Decrypt, sk[^1], 0, 0, reportDay: 60, error: ErrorMode.AccessDenied), 0);
+        var probes = new[] { Stream(prober, KmsOperation.DescribeKey, sk[0], 0, 0, reportDay: 9, from: report), Stream(prober, KmsOperation.DescribeKey, sk[^1], 0, 0, reportDay: 8, from: report) };
+        expected.Add(new ScenarioExpectation
+        {
+            Kind = FindingKind.DiscoveryBurst, Principal = prober.Normalized, EventName = "DescribeKey", Count = probes.Sum(p => p.ReportDayCount!.Value), BaselineWeekdayMean = 0,
+        });
+
         // Data of a prod key re-encrypted under a key the organization does not own (the KMS side of ransomware).
         var reEncrypt = new ScenarioStream
         {
@@ -208,6 +219,8 @@ internal sealed class ScenarioPlan
         var scattered = Stream(sessionCache, KmsOperation.Decrypt, pk[0], 12);
         Stream(sessionCache, KmsOperation.Decrypt, pk[0], 1.2, 1.2, reportDay: 2, error: ErrorMode.AccessDenied);
         Decoy("a few scattered AccessDenied errors (2 on the report day, about 1 on most days)", scattered, FindingKind.AccessDeniedBurst);
+        var inventory = Stream(inventoryJob, KmsOperation.DescribeKey, lk[0], 40);
+        Decoy("an audit role describing keys about 40 times every weekday (an inventory job), as usual on the report day", inventory, FindingKind.DiscoveryBurst);
 
         void Decoy(string description, ScenarioStream s, params string[] kinds) => decoys.Add(new ScenarioDecoy
         {

@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using Pipeline.Query;
+
+namespace Pipeline.Analysis;
+
+/// <summary>
+/// Reconnaissance: a principal listing and describing keys, aliases, policies and grants far more than it usually
+/// does (or at all, when it never did). Those calls touch no data, so neither the volume anomalies (Decrypt and
+/// GenerateDataKey) nor the new-principal findings (crypto calls) see them; an intruder maps the keys before using
+/// them. Failed calls count too: probing often draws AccessDenied.
+/// </summary>
+internal static class DiscoveryBursts
+{
+    private const string DiscoveryCall = """
+        (event_name LIKE 'List%' OR event_name LIKE 'Describe%'
+         OR event_name IN ('GetKeyPolicy', 'GetKeyRotationStatus', 'GetPublicKey', 'GetParametersForImport'))
+        """;
+
+    public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    {
+        var start = day.AddDays(-options.BaselineDays);
+        var rows = await q.QueryRowsAsync(
+            $"""
+            SELECT principal_arn, event_date, count(DISTINCT dedupe_key)
+            FROM kms_actions
+            WHERE event_date BETWEEN $1 AND $2 AND principal_arn IS NOT NULL AND NOT is_aws_service_call
+              AND coalesce(principal_kind, '') <> 'service' AND {DiscoveryCall}
+            GROUP BY ALL
+            """,
+            ct,
+            start,
+            day).ConfigureAwait(false);
+        var dates = Enumerable.Range(0, options.BaselineDays).Select(i => start.AddDays(i)).ToArray();
+        var findings = new List<Finding>();
+        foreach (var (principal, counts) in rows.GroupBy(r => Values.Str(r[0])!).Select(g => (g.Key, g.ToDictionary(r => Values.Date(r[1]), r => Values.Long(r[2])))))
+        {
+            if (!counts.ContainsKey(day) || options.AllowedPrincipals.Contains(principal))
+            {
+                continue;
+            }
+
+            var filled = SeriesStatistics.ZeroFill(counts, start, day);
+            var score = SeriesStatistics.Score(filled[..^1], dates, day, filled[^1], options);
+            if (!SeriesStatistics.IsAnomalous(score, options))
+            {
+                continue;
+            }
+
+            var calls = await q.QueryRowsAsync(
+                $"""
+                SELECT event_id, event_time, event_name, caller_account_id, coalesce(key_arn, key_ref), error_code, principal_kind
+                FROM kms_actions
+                WHERE event_date = $1 AND principal_arn = $2 AND {DiscoveryCall}
+                ORDER BY event_time, event_id
+                """,
+                ct,
+                day,
+                principal).ConfigureAwait(false);
+            var keys = calls.Select(c => Values.Str(c[4])).Where(k => k is not null).Distinct().Count();
+            var ratio = score.Mean <= 0 ? double.PositiveInfinity : score.Count / score.Mean;
+            findings.Add(new Finding
+            {
+                Kind = FindingKind.DiscoveryBurst,
+                Severity = score.Z >= options.ZThreshold * 2 || ratio >= 10 ? Severity.High : Severity.Medium,
+                Title = $"{PrincipalFindings.Describe(principal, Values.Str(calls[0][6]), Values.Str(calls[0][3]))}: {score.Count} list/describe KMS calls on {keys} key(s) vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
+                Principal = principal,
+                CallerAccountId = Values.Str(calls[0][3]),
+                EventName = string.Join(",", calls.Select(c => Values.Str(c[2])).Distinct().Order(StringComparer.Ordinal)),
+                Count = score.Count,
+                BaselineMean = Math.Round(score.Mean, 3),
+                BaselineStdDev = Math.Round(score.StdDev, 3),
+                ZScore = Math.Round(score.Z, 2),
+                PValue = score.PValue,
+                FirstSeen = Values.Utc(calls[0][1]),
+                LastSeen = Values.Utc(calls[^1][1]),
+                Details = new JsonObject
+                {
+                    ["keys_touched"] = keys,
+                    ["failed_calls"] = calls.Count(c => c[5] is not null),
+                    ["baseline_points"] = score.BaselinePoints,
+                },
+                EventIds = calls.Take(10).Select(c => Values.Str(c[0])!).ToList(),
+            });
+        }
+
+        return findings;
+    }
+}
