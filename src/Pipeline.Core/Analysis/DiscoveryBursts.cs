@@ -18,29 +18,10 @@ internal static class DiscoveryBursts
 
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
-        var start = day.AddDays(-options.BaselineDays);
-        var rows = await q.QueryRowsAsync(
-            $"""
-            SELECT principal_arn, event_date, count(DISTINCT dedupe_key)
-            FROM kms_actions
-            WHERE event_date BETWEEN $1 AND $2 AND principal_arn IS NOT NULL AND NOT is_aws_service_call
-              AND coalesce(principal_kind, '') <> 'service' AND {DiscoveryCall}
-            GROUP BY ALL
-            """,
-            ct,
-            start,
-            day).ConfigureAwait(false);
-        var dates = Enumerable.Range(0, options.BaselineDays).Select(i => start.AddDays(i)).ToArray();
         var findings = new List<Finding>();
-        foreach (var (principal, counts) in rows.GroupBy(r => Values.Str(r[0])!).Select(g => (g.Key, g.ToDictionary(r => Values.Date(r[1]), r => Values.Long(r[2])))))
+        var filter = $"NOT is_aws_service_call AND coalesce(principal_kind, '') <> 'service' AND {DiscoveryCall}";
+        foreach (var (principal, score) in await PrincipalFindings.DailyScoresAsync(q, day, options, filter, ct).ConfigureAwait(false))
         {
-            if (!counts.ContainsKey(day) || options.AllowedPrincipals.Contains(principal))
-            {
-                continue;
-            }
-
-            var filled = SeriesStatistics.ZeroFill(counts, start, day);
-            var score = SeriesStatistics.Score(filled[..^1], dates, day, filled[^1], options);
             if (!SeriesStatistics.IsAnomalous(score, options))
             {
                 continue;

@@ -310,27 +310,48 @@ internal static class PrincipalFindings
         return null;
     }
 
-    public static async Task<IReadOnlyList<Finding>> AccessDeniedBurstsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    /// <summary>
+    /// Each principal's daily count of the calls that match <paramref name="filter"/> (SQL over <c>kms_actions</c>) on a
+    /// zero-filled calendar, scored for the report day against its baseline; only principals with such calls on the
+    /// day and not allowed by configuration.
+    /// </summary>
+    internal static async Task<List<(string Principal, SeriesScore Score)>> DailyScoresAsync(
+        DatasetQuery q, DateOnly day, AnalysisOptions options, string filter, CancellationToken ct)
     {
         var start = day.AddDays(-options.BaselineDays);
         var rows = await q.QueryRowsAsync(
-            """
+            $"""
             SELECT principal_arn, event_date, count(DISTINCT dedupe_key)
             FROM kms_actions
-            WHERE event_date BETWEEN $1 AND $2 AND error_code LIKE 'AccessDenied%' AND principal_arn IS NOT NULL
+            WHERE event_date BETWEEN $1 AND $2 AND principal_arn IS NOT NULL AND ({filter})
             GROUP BY ALL
             """,
             ct,
             start,
             day).ConfigureAwait(false);
-        var byPrincipal = rows.GroupBy(r => Values.Str(r[0])!).ToDictionary(g => g.Key, g => g.ToDictionary(r => Values.Date(r[1]), r => Values.Long(r[2])));
         var dates = Enumerable.Range(0, options.BaselineDays).Select(i => start.AddDays(i)).ToArray();
-        var findings = new List<Finding>();
-        foreach (var (principal, counts) in byPrincipal)
+        var scores = new List<(string, SeriesScore)>();
+        foreach (var group in rows.GroupBy(r => Values.Str(r[0])!))
         {
+            var counts = group.ToDictionary(r => Values.Date(r[1]), r => Values.Long(r[2]));
+            if (!counts.ContainsKey(day) || options.AllowedPrincipals.Contains(group.Key))
+            {
+                continue;
+            }
+
             var filled = SeriesStatistics.ZeroFill(counts, start, day);
-            var score = SeriesStatistics.Score(filled[..^1], dates, day, filled[^1], options);
-            if (score.Count < options.MinFailedCalls || score.Z < options.ZThreshold || score.PValue > options.MaxPValue || options.AllowedPrincipals.Contains(principal))
+            scores.Add((group.Key, SeriesStatistics.Score(filled[..^1], dates, day, filled[^1], options)));
+        }
+
+        return scores;
+    }
+
+    public static async Task<IReadOnlyList<Finding>> AccessDeniedBurstsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    {
+        var findings = new List<Finding>();
+        foreach (var (principal, score) in await DailyScoresAsync(q, day, options, "error_code LIKE 'AccessDenied%'", ct).ConfigureAwait(false))
+        {
+            if (score.Count < options.MinFailedCalls || score.Z < options.ZThreshold || score.PValue > options.MaxPValue)
             {
                 continue;
             }
