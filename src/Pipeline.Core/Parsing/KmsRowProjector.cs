@@ -15,6 +15,7 @@ internal sealed class KmsRowProjector
     private byte[] _minified = new byte[4096];
     private KmsEventBatch? _lineageBatch;
     private SourceContext? _lineageSource;
+    private int _lineageGeneration;
     private StringRef _bucketRef;
     private StringRef _keyRef;
 
@@ -100,9 +101,12 @@ internal sealed class KmsRowProjector
 
     private void SetLineage(KmsEventBatch batch, int row, SourceContext source, long recordIndex)
     {
-        if (!ReferenceEquals(batch, _lineageBatch) || !ReferenceEquals(source, _lineageSource))
+        // The bucket and key text is added to a batch once per source; a batch emptied since (a spill refills it, the
+        // pool hands it out again) has reused that storage, so its generation is part of the cache key.
+        if (!ReferenceEquals(batch, _lineageBatch) || batch.Generation != _lineageGeneration || !ReferenceEquals(source, _lineageSource))
         {
             _lineageBatch = batch;
+            _lineageGeneration = batch.Generation;
             _lineageSource = source;
             _bucketRef = source.Bucket is null ? StringRef.Null : batch.AddText(source.Bucket);
             _keyRef = batch.AddText(source.Key);

@@ -82,9 +82,16 @@ internal sealed class KmsEventBatch
         return row;
     }
 
+    /// <summary>
+    /// Changes whenever the batch is emptied (<see cref="Clear"/>, <see cref="Release"/>): text references taken before
+    /// (<see cref="AddText"/>) point into storage that is reused, so a holder of such references checks this first.
+    /// </summary>
+    public int Generation { get; private set; }
+
     /// <summary>Empties the batch for reuse, keeping its blocks and text chunks, so refilling it allocates nothing.</summary>
     public void Clear()
     {
+        Generation++;
         Count = 0;
         _arena.Reset();
         _interner?.Reset();
@@ -96,6 +103,7 @@ internal sealed class KmsEventBatch
     /// </summary>
     public void Release()
     {
+        Generation++;
         Count = 0;
         for (var i = 0; i < _blockCount; i++)
         {

@@ -192,6 +192,12 @@ public sealed class LocalIngestTests : IDisposable
         Assert.True(summary.ParquetFiles > 1, "expected the rows to be spilled to several files");
         Assert.Equal(3000, await CountAsync());
         Assert.DoesNotContain(_data.AllFiles(), f => f.Contains(".tmp-", StringComparison.Ordinal));
+
+        // Every row, also those read after a spill emptied the batch and refilled it, names its source and position.
+        using var query = DatasetQuery.Open(_data.Root);
+        var lineage = await query.QueryRowsAsync("SELECT src_key, src_bucket, count(*), count(DISTINCT src_record_index) FROM kms_events_all GROUP BY ALL", CancellationToken.None);
+        var only = Assert.Single(lineage);
+        Assert.Equal((Path.GetFullPath(path), (object?)null, 3000L, 3000L), ((string)only[0]!, only[1], (long)only[2]!, (long)only[3]!));
     }
 
     [Fact]

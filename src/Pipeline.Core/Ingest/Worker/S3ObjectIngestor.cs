@@ -30,17 +30,25 @@ internal sealed class S3ObjectIngestor(
     // Objects being read or waiting for their rows to be published, by bucket and key: a duplicate notification
     // arriving meanwhile (S3 delivers at least once; two paths may notify the same object) waits for the first
     // read instead of reading the object again.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<ObjectOutcome>> _inProgress = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, InFlightRead> _inProgress = new(StringComparer.Ordinal);
 
     public async Task<ObjectOutcome> IngestAsync(string messageId, NotificationObject obj, CancellationToken cancellationToken)
     {
-        // The version is part of the key: a notification for a newer version must not be answered by an older read.
-        var key = obj.Bucket + "\n" + obj.Key + "\n" + (obj.ETag ?? "?");
+        // By bucket and key, not version: CloudTrail's own notification names no ETag, and must still find a read of
+        // the same object that an S3 event started. Only two known, different versions are different reads: a newer
+        // version must not be answered by an older read.
+        var key = obj.Bucket + "\n" + obj.Key;
         var mine = new TaskCompletionSource<ObjectOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var current = _inProgress.GetOrAdd(key, mine.Task);
-        if (current != mine.Task)
+        var entry = new InFlightRead(mine.Task, obj.ETag);
+        var current = _inProgress.GetOrAdd(key, entry);
+        if (!ReferenceEquals(current, entry))
         {
-            var first = await current.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (obj.ETag is { Length: > 0 } version && current.ETag is { Length: > 0 } other && !string.Equals(version, other, StringComparison.Ordinal))
+            {
+                return await IngestOnceAsync(messageId, obj, cancellationToken).ConfigureAwait(false);
+            }
+
+            var first = await current.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
             WorkerLog.AlreadyIngested(logger, messageId, $"s3://{obj.Bucket}/{obj.Key} (duplicate notification, read once by another message)");
             return first.Failure is null ? first : ObjectOutcome.Failed("a concurrent read of the same object failed: " + first.Failure);
         }
@@ -53,24 +61,24 @@ internal sealed class S3ObjectIngestor(
         catch (Exception e)
         {
             mine.SetResult(ObjectOutcome.Failed(e.Message));
-            _inProgress.TryRemove(new KeyValuePair<string, Task<ObjectOutcome>>(key, mine.Task));
+            _inProgress.TryRemove(new KeyValuePair<string, InFlightRead>(key, entry));
             throw;
         }
 
         mine.SetResult(outcome);
         if (outcome.Publication is null)
         {
-            _inProgress.TryRemove(new KeyValuePair<string, Task<ObjectOutcome>>(key, mine.Task));
+            _inProgress.TryRemove(new KeyValuePair<string, InFlightRead>(key, entry));
         }
         else
         {
-            _ = ForgetWhenPublishedAsync(key, mine.Task, outcome.Publication);
+            _ = ForgetWhenPublishedAsync(key, entry, outcome.Publication);
         }
 
         return outcome;
     }
 
-    private async Task ForgetWhenPublishedAsync(string key, Task<ObjectOutcome> entry, Task publication)
+    private async Task ForgetWhenPublishedAsync(string key, InFlightRead entry, Task publication)
     {
         try
         {
@@ -82,7 +90,7 @@ internal sealed class S3ObjectIngestor(
         }
         finally
         {
-            _inProgress.TryRemove(new KeyValuePair<string, Task<ObjectOutcome>>(key, entry));
+            _inProgress.TryRemove(new KeyValuePair<string, InFlightRead>(key, entry));
         }
     }
 
@@ -203,3 +211,6 @@ internal sealed class S3ObjectIngestor(
         _ => false,
     };
 }
+
+/// <summary>A read of one object in progress (until its rows are published), with the version its notification named.</summary>
+internal sealed record InFlightRead(Task<ObjectOutcome> Outcome, string? ETag);
