@@ -14,15 +14,45 @@ internal static class SettingsBinder
         where T : new()
     {
         var options = new T();
+        var values = configuration.GetSection(section);
         try
         {
-            configuration.GetSection(section).Bind(options);
+            values.Bind(options);
         }
-        catch (InvalidOperationException e)
+        catch (InvalidOperationException)
         {
-            // A value that does not convert, e.g. "Failed to convert configuration value 'lots' at 'Sink:FlushBytes' to type 'System.Int64'."
-            problems.Add(e.Message);
-            return options;
+            // Values that do not convert, e.g. "Failed to convert configuration value 'lots' at 'Sink:FlushBytes' to type
+            // 'System.Int64'.": the binder stops at the first, so each value is tried alone, every one that fails is
+            // reported, and the others are bound and checked as usual.
+            var entries = values.AsEnumerable().Where(e => e.Value is not null).ToList();
+            var bound = new List<KeyValuePair<string, string?>>(entries.Count);
+            foreach (var entry in entries)
+            {
+                try
+                {
+                    new ConfigurationBuilder().AddInMemoryCollection([entry]).Build().GetSection(section).Bind(new T());
+                    bound.Add(entry);
+                }
+                catch (InvalidOperationException e)
+                {
+                    problems.Add(e.Message);
+                }
+            }
+
+            options = new T();
+            new ConfigurationBuilder().AddInMemoryCollection(bound).Build().GetSection(section).Bind(options);
+        }
+
+        // A misspelt name would otherwise be ignored and its default used without a word.
+        var names = typeof(T).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).ToList();
+        foreach (var child in values.GetChildren())
+        {
+            if (!names.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                var near = names.OrderBy(n => Distance(n.ToUpperInvariant(), child.Key.ToUpperInvariant())).First();
+                var hint = Distance(near.ToUpperInvariant(), child.Key.ToUpperInvariant()) <= 3 ? $" Did you mean {section}:{near}?" : string.Empty;
+                problems.Add($"{section}:{child.Key} is not a setting.{hint} The settings of {section} are {string.Join(", ", names)}.");
+            }
         }
 
         var results = new List<ValidationResult>();
@@ -44,6 +74,25 @@ internal static class SettingsBinder
         }
 
         return string.Join(" ", reasons);
+    }
+
+    /// <summary>Levenshtein distance: how many single-character edits turn one name into the other.</summary>
+    private static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
     }
 
     private static string Value(object options, IEnumerable<string> members) =>

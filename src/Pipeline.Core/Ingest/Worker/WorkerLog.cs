@@ -27,7 +27,7 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 7, Level = LogLevel.Warning, Message = "Message {MessageId} names s3://{Bucket}/{Key}, which is outside Worker:AllowedBuckets; refused, not fetched. The message is left for the dead-letter queue")]
     public static partial void Refused(ILogger logger, string messageId, string bucket, string key);
 
-    [LoggerMessage(EventId = EventIds.Worker + 8, Level = LogLevel.Debug, Message = "Message {MessageId}: s3://{Bucket}/{Key} is a {Kind} object, not a CloudTrail log file; skipped without download")]
+    [LoggerMessage(EventId = EventIds.Worker + 8, Level = LogLevel.Debug, Message = "Message {MessageId}: s3://{Bucket}/{Key} is not a CloudTrail log file (kind: {Kind}); skipped without download")]
     public static partial void NotALogFile(ILogger logger, string messageId, string bucket, string key, string kind);
 
     [LoggerMessage(EventId = EventIds.Worker + 9, Level = LogLevel.Debug, Message = "Message {MessageId}: {Object} was already ingested; skipped")]

@@ -20,6 +20,18 @@ internal static class WorkerStartupCheck
         {
             problems.AddRange(result.Failures);
         }
+        else if (OutputLocation.TryParse(worker.Output, out var output, out _) && output.LocalPath is { } folder)
+        {
+            // The worker creates its dataset folder anyway; a path it cannot create is a setting to fix, not a crash.
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{WorkerOptions.Section}:Output '{worker.Output}': cannot create or open the dataset folder: {e.Message}");
+            }
+        }
 
         SettingsBinder.Bind<SinkOptions>(configuration, SinkOptions.Section, problems);
         SettingsBinder.Bind<ReaderOptions>(configuration, ReaderOptions.Section, problems);

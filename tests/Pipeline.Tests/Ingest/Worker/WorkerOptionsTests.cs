@@ -72,6 +72,77 @@ public sealed class WorkerOptionsTests
     }
 
     [Fact]
+    public void A_value_that_does_not_convert_does_not_hide_the_other_problems()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "pipeline-worker-options-" + Guid.NewGuid().ToString("N"));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Worker:QueueUrl"] = "https://sqs.us-east-1.amazonaws.com/111122223333/trail-events",
+            ["Worker:AllowedBuckets:0"] = "org-trail-bucket",
+            ["Worker:Output"] = output,
+            ["Worker:VisibilityTimeout"] = "banana",
+            ["Worker:MaxConcurrentMessages"] = "many",
+            ["Worker:ObjectReadAttempts"] = "0",
+            ["Worker:WaitTimeSeconds"] = "21",
+        }).Build();
+
+        var problems = WorkerStartupCheck.Problems(configuration);
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output);
+        }
+
+        Assert.Contains(problems, p => p.Contains("'banana'", StringComparison.Ordinal) && p.Contains("Worker:VisibilityTimeout", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'many'", StringComparison.Ordinal) && p.Contains("Worker:MaxConcurrentMessages", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Worker:ObjectReadAttempts", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Worker:WaitTimeSeconds", StringComparison.Ordinal));
+        Assert.Equal(4, problems.Count(p => p.Contains("Worker:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_misspelt_setting_is_reported_with_the_name_it_was_probably_meant_to_be()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Worker:QueueUrl"] = "https://sqs.us-east-1.amazonaws.com/111122223333/trail-events",
+            ["Worker:AllowedBuckets:0"] = "org-trail-bucket",
+            ["Worker:Output"] = "s3://lake/kms",
+            ["Worker:StopWhenIdelFor"] = "00:00:05",
+            ["Sink:flushbytes"] = "16777216",
+            ["Sink:Compression"] = "snappy",
+        }).Build();
+
+        var problems = WorkerStartupCheck.Problems(configuration).Where(p => !p.StartsWith("AWS region", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(2, problems.Count);
+        Assert.StartsWith("Worker:StopWhenIdelFor is not a setting. Did you mean Worker:StopWhenIdleFor? The settings of Worker are ", problems[0], StringComparison.Ordinal);
+        Assert.StartsWith("Sink:Compression is not a setting. The settings of Sink are ", problems[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_output_folder_that_cannot_be_created_is_a_setting_problem()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Worker:QueueUrl"] = "https://sqs.us-east-1.amazonaws.com/111122223333/trail-events",
+                ["Worker:AllowedBuckets:0"] = "org-trail-bucket",
+                ["Worker:Output"] = Path.Combine(file, "dataset"),
+            }).Build();
+
+            var problem = Assert.Single(WorkerStartupCheck.Problems(configuration), p => p.Contains("Worker:", StringComparison.Ordinal));
+
+            Assert.StartsWith($"Worker:Output '{Path.Combine(file, "dataset")}': cannot create or open the dataset folder", problem, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Worker_with_a_config_file_that_is_not_json_exits_with_a_usage_error_naming_the_file()
     {
         var config = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".settings.json");
