@@ -16,7 +16,18 @@ public static class Program
             CliLogging.Warm();
         }
 
-        return BuildRoot().Parse(args).InvokeAsync();
+        return InvokeAsync(BuildRoot().Parse(args));
+    }
+
+    /// <summary>
+    /// Runs a parsed command line. A command line the parser rejects (unknown command or option, missing or
+    /// unconvertible argument) prints the parser's message and help and exits 2, like every other usage error, not
+    /// the parser's default 1, which means "ran, and something failed".
+    /// </summary>
+    internal static async Task<int> InvokeAsync(ParseResult parse, InvocationConfiguration? configuration = null)
+    {
+        var exit = await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        return parse.Errors.Count > 0 && exit == ExitCodes.Failure ? ExitCodes.UsageError : exit;
     }
 
     internal static RootCommand BuildRoot()

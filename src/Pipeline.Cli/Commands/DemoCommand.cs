@@ -18,8 +18,8 @@ internal static class DemoCommand
     public static Command Create()
     {
         var outDir = new Option<string>("--out") { Description = "Working folder for the demo archive and dataset", DefaultValueFactory = _ => "pipeline-demo" };
-        var days = new Option<int>("--days") { Description = "Days of CloudTrail to generate (the last one has planted incidents)", DefaultValueFactory = _ => 35 };
-        var command = new Command("demo", "Generate a small CloudTrail archive, ingest it, and print Decrypt statistics (local files and embedded DuckDB only; no AWS).")
+        var days = new Option<int>("--days") { Description = "Days of CloudTrail to generate, 8-90 (the last one has planted incidents)", DefaultValueFactory = _ => 35 };
+        var command = new Command("demo", "Generate a small CloudTrail archive with incidents planted on its last day (yesterday UTC), ingest it, print Decrypt statistics and write the daily report to <out>/report (local files and embedded DuckDB only; no AWS).")
         {
             outDir, days,
         };
@@ -78,8 +78,13 @@ internal static class DemoCommand
                 await o.WriteLineAsync($"  [{f.SeverityText}] {TerminalText.Escape(f.Title)}").ConfigureAwait(false);
             }
 
+            if (model.Findings.Count > 8)
+            {
+                await o.WriteLineAsync($"  ... and {model.Findings.Count - 8} more in the report").ConfigureAwait(false);
+            }
+
             await o.WriteLineAsync().ConfigureAwait(false);
-            await o.WriteLineAsync("Next:").ConfigureAwait(false);
+            await o.WriteLineAsync("Next (pipeline is src/Pipeline.Cli/bin/Release/net10.0/pipeline after a build, /app/pipeline in the image):").ConfigureAwait(false);
             await o.WriteLineAsync($"  pipeline query queries/high_priority_events.sql --data {data}").ConfigureAwait(false);
             await o.WriteLineAsync($"  pipeline report --data {data} --date {endDate:yyyy-MM-dd} --out {reportDir}").ConfigureAwait(false);
             await o.WriteLineAsync($"  pipeline query \"select event_name, count(*) from kms_events group by 1 order by 2 desc\" --data {data}").ConfigureAwait(false);

@@ -12,7 +12,12 @@ internal static class QueryCommand
         var sql = new Argument<string>("sql") { Description = "A .sql file (several statements separated by ';' allowed) or SQL text" };
         var data = new Option<string>("--data") { Description = "Dataset directory (holds kms_events/)", Required = true };
         var format = new Option<QueryOutputFormat>("--format") { Description = "Output format", DefaultValueFactory = _ => QueryOutputFormat.Table };
-        var command = new Command("query", "Run SQL against the dataset; views kms_events (one row per event), kms_actions (one row per action) and kms_events_all.") { sql, data, format };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Set a DuckDB variable the SQL reads with getvariable(), as name=value (repeatable): a YYYY-MM-DD value is a DATE, an integer a number, anything else text; e.g. --set start_date=2026-01-01",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("query", "Run SQL against the dataset; views kms_events (one row per event), kms_actions (one row per action) and kms_events_all.") { sql, data, format, set };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var output = result.InvocationConfiguration.Output;
@@ -22,7 +27,20 @@ internal static class QueryCommand
             try
             {
                 var text = file is null ? argument : await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
-                using var query = DatasetQuery.Open(result.GetValue(data)!);
+                var variables = new System.Text.StringBuilder();
+                foreach (var assignment in result.GetValue(set) ?? [])
+                {
+                    if (!QueryVariables.TryFormat(assignment, out var statement, out var problem))
+                    {
+                        await error.WriteLineAsync($"error: --set {assignment}: {problem}").ConfigureAwait(false);
+                        return ExitCodes.UsageError;
+                    }
+
+                    variables.Append(statement).Append(";\n");
+                }
+
+                text = variables.ToString() + text;
+                using var query = DatasetQuery.OpenWritten(result.GetValue(data)!);
                 await QueryRunner.RunScriptAsync(query, text, output, result.GetValue(format), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }

@@ -42,6 +42,13 @@ internal static class ReportCommand
                 return ExitCodes.UsageError;
             }
 
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            if (day > today)
+            {
+                await e.WriteLineAsync($"error: --date {day:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} UTC)").ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+
             Severity? threshold = null;
             if (r.GetValue(failOn) is { } failText)
             {
@@ -90,7 +97,7 @@ internal static class ReportCommand
 
             try
             {
-                using var query = DatasetQuery.Open(r.GetValue(data)!);
+                using var query = DatasetQuery.OpenWritten(r.GetValue(data)!);
                 var model = await new DailyReportBuilder(options, TimeProvider.System).BuildAsync(query, day, ct).ConfigureAwait(false);
                 var files = await ReportWriter.WriteAsync(model, r.GetValue(output)!, ct).ConfigureAwait(false);
                 await o.WriteLineAsync(Summary(model, files)).ConfigureAwait(false);

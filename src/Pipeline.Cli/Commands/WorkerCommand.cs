@@ -19,7 +19,7 @@ internal static class WorkerCommand
     public static Command Create()
     {
         var config = new Option<string?>("--config") { Description = "Extra JSON settings file (same shape as appsettings.json)" };
-        var command = new Command("worker", "Consume S3 notifications from SQS and ingest the CloudTrail objects they name (runs until SIGTERM).")
+        var command = new Command("worker", "Consume S3 notifications from SQS and ingest the CloudTrail objects they name (runs until SIGTERM). Settings come from appsettings.json, --config, environment variables (Worker__QueueUrl) and --Section:Setting=value arguments, e.g. --Worker:QueueUrl=https://sqs... --Worker:AllowedBuckets:0=my-trail-bucket --Worker:Output=s3://lake/kms (see the README's worker settings).")
         {
             config,
         };

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Ingest;
+using Pipeline.Query;
 using Pipeline.Sink;
 
 namespace Pipeline.Analysis;
@@ -23,6 +24,44 @@ internal static partial class CoverageGaps
     {
         var (perDay, _) = await TallyAsync(datasetRoot, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false);
         return Gaps(perDay, day, options);
+    }
+
+    /// <summary>
+    /// The dataset holds no KMS event at all for the report day, after events on most baseline days: ingestion stalled
+    /// (a worker down, a queue no longer notified), the trail stopped, or the day was not ingested yet. A quiet report
+    /// would otherwise pass for a quiet day.
+    /// </summary>
+    public static async Task<IReadOnlyList<Finding>> NoEventsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    {
+        var start = day.AddDays(-options.BaselineDays);
+        var rows = await q.QueryRowsAsync(
+            "SELECT event_date, count(*) FROM kms_events_all WHERE event_date BETWEEN $1 AND $2 GROUP BY 1", ct, start, day).ConfigureAwait(false);
+        var perDay = rows.ToDictionary(r => Values.Date(r[0]), r => Values.Long(r[1]));
+        var withEvents = perDay.Count(p => p.Key < day);
+        if (perDay.ContainsKey(day) || withEvents < options.MinBaselineDays
+            || withEvents * 2 < day.DayNumber - perDay.Keys.Min().DayNumber)
+        {
+            return []; // events on the day, too little history, or history too sparse for a silent day to mean anything
+        }
+
+        var last = perDay.Keys.Max();
+        return
+        [
+            new Finding
+            {
+                Kind = FindingKind.KmsCoverageGap,
+                Severity = Severity.High,
+                Title = $"No KMS events stored for {day:yyyy-MM-dd} at all, after KMS events on {withEvents} of the previous {options.BaselineDays} days (the last on {last:yyyy-MM-dd}): is ingestion stalled, the trail stopped, or the day not ingested yet?",
+                Count = 0,
+                BaselineMean = Math.Round(perDay.Where(p => p.Key < day).Average(p => (double)p.Value), 1),
+                Details = new JsonObject
+                {
+                    ["scope"] = "dataset",
+                    ["baseline_days_with_events"] = withEvents,
+                    ["last_day_with_events"] = last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                },
+            },
+        ];
     }
 
     /// <summary>

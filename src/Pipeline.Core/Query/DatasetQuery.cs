@@ -26,6 +26,21 @@ internal sealed class DatasetQuery : IDisposable
     /// <summary>The open connection, for callers that need ADO.NET directly (e.g. compaction).</summary>
     public DuckDBConnection Connection => _connection;
 
+    /// <summary>
+    /// Opens a session for reading a dataset something has written: besides the folder, its table folder must exist, so
+    /// a mistyped path reads as an error instead of an empty, quiet dataset.
+    /// </summary>
+    public static DatasetQuery OpenWritten(string datasetRoot)
+    {
+        var root = Path.GetFullPath(datasetRoot);
+        if (Directory.Exists(root) && !Directory.Exists(Path.Combine(root, DatasetLayout.TableDirectory)))
+        {
+            throw new DatasetNotFoundException(root, $"'{root}' holds no dataset (no {DatasetLayout.TableDirectory}/ folder): give the folder that ingest --out or Worker:Output wrote.");
+        }
+
+        return Open(root);
+    }
+
     /// <summary>Opens a session over <paramref name="datasetRoot"/>; throws <see cref="DatasetNotFoundException"/> when it does not exist.</summary>
     public static DatasetQuery Open(string datasetRoot)
     {

@@ -58,6 +58,23 @@ public sealed class CoverageGapLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_day_without_any_stored_event_after_days_with_events_is_a_coverage_gap_that_fails_the_report()
+    {
+        for (var d = 1; d <= 10; d++)
+        {
+            await _dataset.WriteAsync(new TestEvent("e" + d, TestBatch.Utc(2026, 1, d, 12, 0, 0)));
+        }
+
+        var output = Path.Combine(_dataset.Root, "report");
+        var silent = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2026-01-11", "--out", output, "--fail-on", "high");
+        var quiet = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2026-01-10", "--out", output, "--fail-on", "high");
+
+        Assert.True(silent.ExitCode == 4, silent.Output + silent.Error);
+        Assert.Contains("No KMS events stored for 2026-01-11 at all, after KMS events on 10 of the previous 28 days (the last on 2026-01-10)", silent.Output, StringComparison.Ordinal);
+        Assert.True(quiet.ExitCode == 0, quiet.Output + quiet.Error);
+    }
+
+    [Fact]
     public async Task A_marker_file_shared_by_a_flush_is_read_once_and_files_written_before_the_window_not_at_all()
     {
         var ledger = new ProcessedObjectLedger(_dataset.Store);

@@ -100,6 +100,65 @@ public sealed class QueryCommandTests : IDisposable
         Assert.Contains(missing, error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_folder_that_holds_no_dataset_exits_2_instead_of_answering_with_nothing()
+    {
+        var empty = Path.Combine(_dataset.Root, "not-a-dataset");
+        Directory.CreateDirectory(empty);
+
+        var query = await CliRunner.RunAsync("query", "SELECT count(*) FROM kms_events", "--data", empty);
+        var report = await CliRunner.RunAsync("report", "--data", empty, "--date", "2026-01-11", "--out", Path.Combine(empty, "report"));
+
+        Assert.Equal(2, query.ExitCode);
+        Assert.Contains("holds no dataset (no kms_events/ folder)", query.Error, StringComparison.Ordinal);
+        Assert.Equal(2, report.ExitCode);
+    }
+
+    [Fact]
+    public async Task Set_gives_the_sql_its_variables_as_dates_numbers_or_text()
+    {
+        var (exit, output, error) = await CliRunner.RunAsync(
+            "query", "SELECT getvariable('start_date') + 1 AS d, getvariable('days') * 2 AS n, getvariable('who') AS w", "--data", _dataset.Root,
+            "--format", "csv", "--set", "start_date=2026-01-01", "--set", "days=14", "--set", "who=o'brien");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal("d,n,w\n2026-01-02,28,o'brien\n", output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Set_without_a_name_and_value_is_a_usage_error()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("query", "SELECT 1", "--data", _dataset.Root, "--set", "drop table x");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("expected name=value", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("query", "select 1")]
+    [InlineData("ingest", "--out", "x")]
+    [InlineData("report", "--data", "x", "--baseline-days", "abc")]
+    [InlineData("query", "select 1", "--data", "x", "--format", "xml")]
+    public async Task A_command_line_the_parser_rejects_exits_2_like_any_usage_error(params string[] args)
+    {
+        var (exit, _, error) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.NotEmpty(error);
+    }
+
+    [Fact]
+    public async Task A_report_for_a_day_in_the_future_is_refused()
+    {
+        var tomorrow = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", tomorrow);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("is in the future", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("COPY (SELECT * FROM kms_events) TO '{dataset}/kms_events/event_date=2024-05-01/part-x.parquet' (FORMAT parquet)", "COPY")]
     [InlineData("SELECT 1; /* sneaky */ copy kms_events to '{dataset}/out.csv'", "COPY")]

@@ -9,7 +9,7 @@ internal static class CliRunner
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await Pipeline.Cli.Program.BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exit = await Pipeline.Cli.Program.InvokeAsync(Pipeline.Cli.Program.BuildRoot().Parse(args), new InvocationConfiguration { Output = output, Error = error });
         return (exit, output.ToString(), error.ToString());
     }
 }
