@@ -33,6 +33,11 @@ internal static class VolumeAnomalies
             var date = Values.Date(r[2]);
             var op = Values.Str(r[3])!;
             var n = Values.Long(r[4]);
+            if (principal is not null && options.AllowedPrincipals.Contains(principal))
+            {
+                continue; // an allowed principal's calls do not make its keys anomalous either
+            }
+
             if (principal is not null)
             {
                 Add(series, new SeriesKey(op, principal, null), date, n);
@@ -53,11 +58,6 @@ internal static class VolumeAnomalies
         var anomalies = new List<(SeriesKey Key, SeriesScore Score, long[] Counts)>();
         foreach (var (key, counts) in series)
         {
-            if (options.AllowedPrincipals.Contains(key.Principal ?? string.Empty))
-            {
-                continue;
-            }
-
             var filled = SeriesStatistics.ZeroFill(counts, start, day);
             var firstDay = counts.Keys.Min();
             if (firstDay > day.AddDays(-options.MinBaselineDays))

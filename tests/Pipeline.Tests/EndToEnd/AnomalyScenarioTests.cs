@@ -84,6 +84,19 @@ public sealed class AnomalyScenarioTests(AnomalyScenarioFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task An_allowed_principal_makes_no_volume_finding_neither_for_itself_nor_for_its_key()
+    {
+        var planted = Assert.Single(fixture.AnswerKey.Expected, e => e.Kind == FindingKind.DecryptVolumeAnomaly);
+        using var query = DatasetQuery.Open(Path.Combine(fixture.Root, "data"));
+        var options = new AnalysisOptions { AllowedPrincipals = [planted.Principal!] };
+
+        var findings = await VolumeAnomalies.FindAsync(query, new DateOnly(2026, 1, 12), options, CancellationToken.None);
+
+        Assert.DoesNotContain(findings, f => f.Finding.Principal == planted.Principal || f.Finding.KeyArn == planted.KeyArn);
+        Assert.Contains(findings, f => f.Finding.Kind == FindingKind.GenerateDataKeyVolumeAnomaly); // the rest is still scored
+    }
+
+    [Fact]
     public void No_decoy_is_reported()
     {
         foreach (var decoy in fixture.AnswerKey.Decoys)

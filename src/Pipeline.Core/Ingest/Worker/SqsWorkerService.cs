@@ -428,6 +428,9 @@ internal sealed class SqsWorkerService : BackgroundService
     {
         foreach (var message in messages)
         {
+            // Received (a long poll that ended after the stop request), then handed back at once: counted as both, so
+            // received = deleted + returned + still held holds in the totals.
+            _metrics.MessageReceived();
             try
             {
                 await _sqs.ChangeMessageVisibilityAsync(_options.QueueUrl, message.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
