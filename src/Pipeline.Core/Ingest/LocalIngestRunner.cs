@@ -151,7 +151,7 @@ internal sealed partial class LocalIngestRunner
             await spill.DiscardAsync().ConfigureAwait(false);
             errors.Add(new IngestError(file.Path, ex.Message, ex.ByteOffset, ex.RecordIndex));
             progress.FileFailed(compressed);
-            LogFileRejected(_logger, file.Path, ex.Message);
+            LogFileRejected(_logger, file.Path, ex.Detail);
             return null;
         }
         catch (IOException ex)

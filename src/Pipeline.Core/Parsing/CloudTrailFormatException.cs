@@ -8,7 +8,7 @@ namespace Pipeline.Parsing;
 internal sealed class CloudTrailFormatException : Exception
 {
     public CloudTrailFormatException(string source, long byteOffset, long? recordIndex, string reason, Exception? inner = null)
-        : base(Format(source, byteOffset, recordIndex, reason), inner)
+        : base(source + ": " + Where(byteOffset, recordIndex, reason), inner)
     {
         Source = source;
         ByteOffset = byteOffset;
@@ -27,10 +27,11 @@ internal sealed class CloudTrailFormatException : Exception
 
     public string Reason { get; }
 
+    /// <summary>Where and what, without the object's name: for messages that name the object already.</summary>
+    public string Detail => Where(ByteOffset, RecordIndex, Reason);
+
     public static bool IsTransient => false;
 
-    private static string Format(string source, long offset, long? record, string reason) =>
-        record is { } r
-            ? $"{source}: record {r} (decompressed byte {offset}): {reason}"
-            : $"{source}: decompressed byte {offset}: {reason}";
+    private static string Where(long offset, long? record, string reason) =>
+        record is { } r ? $"record {r} (decompressed byte {offset}): {reason}" : $"decompressed byte {offset}: {reason}";
 }

@@ -114,7 +114,7 @@ internal sealed class S3ObjectIngestor(
             catch (CloudTrailFormatException e)
             {
                 await spill.DiscardAsync().ConfigureAwait(false);
-                return Fail(messageId, display, e.Message);
+                return Fail(messageId, display, e.Detail);
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode == "NoSuchKey")
             {
