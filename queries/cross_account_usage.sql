@@ -9,8 +9,8 @@ SELECT
     key_account_id,
     key_arn,
     event_name,
-    count(DISTINCT dedupe_key)                                       AS calls,
-    count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL) AS failed_calls,
+    count(*)                                                         AS calls,
+    count(*) FILTER (WHERE error_code IS NOT NULL) AS failed_calls,
     min(event_time)                                                  AS first_seen,
     max(event_time)                                                  AS last_seen
 FROM kms_actions

@@ -4,8 +4,8 @@
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive).
 SELECT
     event_date,
-    count(DISTINCT dedupe_key) FILTER (WHERE event_name = 'Decrypt')                 AS decrypt_calls,
-    count(DISTINCT dedupe_key) FILTER (WHERE event_name LIKE 'GenerateDataKey%')     AS generate_data_key_calls,
+    count(*) FILTER (WHERE event_name = 'Decrypt')                 AS decrypt_calls,
+    count(*) FILTER (WHERE event_name LIKE 'GenerateDataKey%')     AS generate_data_key_calls,
     count(DISTINCT principal_arn)                                                   AS principals,
     count(DISTINCT key_arn)                                                         AS keys
 FROM kms_actions

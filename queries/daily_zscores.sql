@@ -14,7 +14,7 @@ principals AS (
     SELECT DISTINCT principal_arn FROM kms_actions, params
     WHERE event_name = 'Decrypt' AND principal_arn IS NOT NULL AND event_date BETWEEN d - n AND d),
 counts AS (
-    SELECT principal_arn, event_date AS day, count(DISTINCT dedupe_key) AS n
+    SELECT principal_arn, event_date AS day, count(*) AS n
     FROM kms_actions, params
     WHERE event_name = 'Decrypt' AND error_code IS NULL AND event_date BETWEEN d - n AND d
     GROUP BY ALL),

@@ -6,7 +6,7 @@
 SELECT
     coalesce(key_arn, 'unresolved: ' || coalesce(key_ref, '(no key in record)')) AS key,
     any_value(key_account_id)                                  AS key_account_id,
-    count(DISTINCT dedupe_key)                                 AS decrypt_calls,
+    count(*)                                                   AS decrypt_calls,
     count(DISTINCT principal_arn)                              AS distinct_principals,
     count(DISTINCT caller_account_id)                          AS caller_accounts
 FROM kms_actions

@@ -8,8 +8,8 @@
 SELECT
     principal_arn,
     any_value(principal_kind)                                  AS principal_kind,
-    count(DISTINCT dedupe_key)                                 AS decrypt_calls,
-    count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL) AS failed_calls,
+    count(*)                                                   AS decrypt_calls,
+    count(*) FILTER (WHERE error_code IS NOT NULL) AS failed_calls,
     count(DISTINCT key_arn)                                    AS distinct_keys,
     min(event_time)                                            AS first_call,
     max(event_time)                                            AS last_call

@@ -5,8 +5,8 @@
 SELECT
     principal_arn,
     coalesce(key_arn, 'unresolved: ' || coalesce(key_ref, '(no key in record)')) AS key,
-    count(DISTINCT dedupe_key)                                       AS decrypt_calls,
-    count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL) AS failed_calls,
+    count(*)                                                         AS decrypt_calls,
+    count(*) FILTER (WHERE error_code IS NOT NULL) AS failed_calls,
     min(event_time)                                                  AS first_call,
     max(event_time)                                                  AS last_call
 FROM kms_actions

@@ -5,8 +5,8 @@
 SELECT
     event_date,
     hour(event_time)                                                                AS hour_utc,
-    count(DISTINCT dedupe_key) FILTER (WHERE event_name = 'Decrypt')                AS decrypt_calls,
-    count(DISTINCT dedupe_key) FILTER (WHERE event_name LIKE 'GenerateDataKey%')    AS generate_data_key_calls,
+    count(*) FILTER (WHERE event_name = 'Decrypt')                AS decrypt_calls,
+    count(*) FILTER (WHERE event_name LIKE 'GenerateDataKey%')    AS generate_data_key_calls,
     count(DISTINCT principal_arn)                                                   AS principals
 FROM kms_actions
 WHERE (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')

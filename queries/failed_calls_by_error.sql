@@ -6,7 +6,7 @@ SELECT
     error_code,
     event_name,
     principal_arn,
-    count(DISTINCT dedupe_key)           AS calls,
+    count(*)                             AS calls,
     count(DISTINCT coalesce(key_arn, key_ref)) AS keys,
     min(event_time)                      AS first_seen,
     max(event_time)                      AS last_seen,

@@ -3,7 +3,7 @@
 --   the key's calls: who a key's traffic belongs to.
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive).
 WITH per_pair AS (
-    SELECT key_arn, principal_arn, count(DISTINCT dedupe_key) AS calls
+    SELECT key_arn, principal_arn, count(*) AS calls
     FROM kms_actions
     WHERE key_arn IS NOT NULL
       AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')

@@ -1,8 +1,8 @@
 -- athena/create_table.sql  (Amazon Athena / Trino DDL, not DuckDB)
 -- Creates an external table over the same dataset on S3 with partition projection on event_date, so Athena
 -- queries need no MSCK REPAIR. Replace s3://YOUR-BUCKET/YOUR-PREFIX with the worker's output location.
--- Rows are stored once per event_id except after a forced re-ingest; for exact counts use
---   count(DISTINCT dedupe_key) as the queries in this folder do.
+-- Rows are stored once per event except after a forced re-ingest or a crash before the ledger marker; for exact
+--   counts read the kms_actions view below (one row per action), as the queries in this folder do.
 CREATE EXTERNAL TABLE IF NOT EXISTS kms_events (
     event_id string, event_time timestamp, event_name string, event_type string, event_version string,
     event_category string, aws_region string, source_ip_address string, user_agent string, error_code string,
@@ -35,7 +35,8 @@ TBLPROPERTIES (
 CREATE OR REPLACE VIEW kms_actions AS
 SELECT * FROM (
     SELECT *, row_number() OVER (
-        PARTITION BY event_date, dedupe_key
+        PARTITION BY event_date, dedupe_key, CASE WHEN shared_event_id IS NULL THEN event_time END,
+                     CASE WHEN shared_event_id IS NULL THEN recipient_account_id END
         ORDER BY CASE WHEN principal_kind = 'account' THEN 1 ELSE 0 END, CASE WHEN principal_arn IS NULL THEN 1 ELSE 0 END, event_id) AS action_rn
     FROM kms_events)
 WHERE action_rn = 1;

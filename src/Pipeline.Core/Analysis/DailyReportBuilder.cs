@@ -87,10 +87,10 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
     {
         var r = (await q.QueryRowsAsync(
             """
-            SELECT count(DISTINCT dedupe_key),
-                   count(DISTINCT dedupe_key) FILTER (WHERE event_name = 'Decrypt'),
-                   count(DISTINCT dedupe_key) FILTER (WHERE event_name LIKE 'GenerateDataKey%'),
-                   count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL),
+            SELECT count(*),
+                   count(*) FILTER (WHERE event_name = 'Decrypt'),
+                   count(*) FILTER (WHERE event_name LIKE 'GenerateDataKey%'),
+                   count(*) FILTER (WHERE error_code IS NOT NULL),
                    count(DISTINCT principal_arn), count(DISTINCT key_arn), count(DISTINCT caller_account_id)
             FROM kms_actions WHERE event_date = $1
             """,
@@ -115,10 +115,10 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         var rows = await q.QueryRowsAsync(
             $"""
             WITH today AS (
-                SELECT {column} AS name, count(DISTINCT dedupe_key) AS n FROM kms_actions
+                SELECT {column} AS name, count(*) AS n FROM kms_actions
                 WHERE event_date = $1 AND event_name = 'Decrypt' AND {column} IS NOT NULL GROUP BY 1 ORDER BY n DESC, name LIMIT 10),
             base AS (
-                SELECT {column} AS name, count(DISTINCT dedupe_key) AS n FROM kms_actions
+                SELECT {column} AS name, count(*) AS n FROM kms_actions
                 WHERE event_date >= $2 AND event_date < $1 AND event_name = 'Decrypt' AND {column} IN (SELECT name FROM today) GROUP BY 1)
             SELECT t.name, t.n, coalesce(b.n, 0) / $3::DOUBLE FROM today t LEFT JOIN base b USING (name) ORDER BY t.n DESC, t.name
             """,

@@ -24,7 +24,7 @@ internal static class PrincipalFindings
             """
             WITH today AS (
                 SELECT principal_arn, key_arn, any_value(principal_kind) AS kind, any_value(caller_account_id) AS caller,
-                       any_value(key_account_id) AS key_account, count(DISTINCT dedupe_key) AS n,
+                       any_value(key_account_id) AS key_account, count(*) AS n,
                        min(event_time) AS first_seen, max(event_time) AS last_seen,
                        list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
                        string_agg(DISTINCT event_name, ',') AS ops
@@ -131,8 +131,8 @@ internal static class PrincipalFindings
         var rows = await q.QueryRowsAsync(
             """
             SELECT caller_account_id, key_account_id, principal_arn, key_arn,
-                   count(DISTINCT dedupe_key) AS n, count(DISTINCT dedupe_key) FILTER (WHERE event_name = 'Decrypt') AS decrypts,
-                   count(DISTINCT dedupe_key) FILTER (WHERE error_code IS NOT NULL) AS failed,
+                   count(*) AS n, count(*) FILTER (WHERE event_name = 'Decrypt') AS decrypts,
+                   count(*) FILTER (WHERE error_code IS NOT NULL) AS failed,
                    min(event_time), max(event_time), list(event_id ORDER BY event_time, event_id)[1:10],
                    string_agg(DISTINCT event_name, ',')
             FROM kms_actions
@@ -321,7 +321,7 @@ internal static class PrincipalFindings
         var start = day.AddDays(-options.BaselineDays);
         var rows = await q.QueryRowsAsync(
             $"""
-            SELECT principal_arn, event_date, count(DISTINCT dedupe_key)
+            SELECT principal_arn, event_date, count(*)
             FROM kms_actions
             WHERE event_date BETWEEN $1 AND $2 AND principal_arn IS NOT NULL AND ({filter})
             GROUP BY ALL

@@ -14,7 +14,7 @@ internal static class VolumeAnomalies
     private const string Sql = """
         SELECT principal_arn, key_arn, event_date,
                CASE WHEN event_name = 'Decrypt' THEN 'Decrypt' ELSE 'GenerateDataKey' END AS op,
-               count(DISTINCT dedupe_key) AS n
+               count(*) AS n
         FROM kms_actions
         WHERE event_date BETWEEN $1 AND $2 AND error_code IS NULL
           AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')

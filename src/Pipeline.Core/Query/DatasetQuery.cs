@@ -94,11 +94,14 @@ internal sealed class DatasetQuery : IDisposable
         // event's dedupe_key, so picking the preferred copy's event id first and then its earliest ingested copy gives
         // what kms_events would have kept for it (a report over 10 million rows: 21 s with the stacked windows, see
         // benchmarks/README.md).
+        // An event without a sharedEventID is its own action, identified as in kms_events (published samples reuse one
+        // eventID for different events, so its time and receiving account are part of it).
         Execute("""
             CREATE VIEW kms_actions AS
             SELECT * EXCLUDE (action_rn) FROM (
                 SELECT *, row_number() OVER (
-                    PARTITION BY event_date, dedupe_key
+                    PARTITION BY event_date, dedupe_key, CASE WHEN shared_event_id IS NULL THEN event_time END,
+                                 CASE WHEN shared_event_id IS NULL THEN recipient_account_id END
                     ORDER BY principal_kind IS NOT DISTINCT FROM 'account', principal_arn IS NULL, event_id,
                              ingest_time, src_key, src_record_index) AS action_rn
                 FROM kms_events_all)

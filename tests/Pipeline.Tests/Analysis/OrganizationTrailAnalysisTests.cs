@@ -228,6 +228,25 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task Different_events_that_reuse_one_event_id_are_different_actions_while_the_copies_of_a_shared_call_are_one()
+    {
+        // Published samples reuse one eventID for different calls; CloudTrail's duplicate delivery repeats the same one.
+        var first = Admin("reused", "2026-01-15T09:00:00Z", "DisableKey", KeyArn, Key, string.Empty, "null");
+        var second = Admin("reused", "2026-01-15T11:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null");
+        _trail.AddLogFile(CloudTrailRecords.Document(first, second, first));
+        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1")), account: "222233334444");
+        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        var actions = await q.QueryRowsAsync("SELECT event_id, event_name, key_arn FROM kms_actions ORDER BY event_time", CancellationToken.None);
+
+        Assert.Equal([("reused", KeyArn), ("caller-1", KeyArn), ("reused", OtherKeyArn)], actions.Select(r => ((string)r[0]!, (string)r[2]!)));
+        Assert.Equal(2, (await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None)).Count(f => f.Kind == FindingKind.KeyDisabled));
+    }
+
+    [Fact]
     public async Task A_hidden_caller_from_outside_the_organization_is_kept_when_it_is_the_only_copy()
     {
         _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
