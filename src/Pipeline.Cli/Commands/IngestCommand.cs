@@ -145,7 +145,7 @@ internal static class IngestCommand
             return (0, "starting");
         }
 
-        return ((double)p.BytesIn / Math.Max(1, p.TotalBytes), string.Create(
+        return ((double)p.BytesDone / Math.Max(1, p.TotalBytes), string.Create(
             CultureInfo.InvariantCulture,
             $"{p.FilesDone}/{p.TotalFiles} files, {p.BytesDecompressed / 1e6:F0} MB read, {p.KmsRows:N0} KMS rows, {p.FilesFailed} failed"));
     }

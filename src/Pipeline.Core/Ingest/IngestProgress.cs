@@ -9,6 +9,7 @@ internal sealed class IngestProgress
     private long _records;
     private long _kmsRows;
     private long _bytesIn;
+    private long _bytesSkipped;
     private long _bytesDecompressed;
 
     public IngestProgress(int totalFiles, long totalBytes)
@@ -31,7 +32,11 @@ internal sealed class IngestProgress
 
     public long KmsRows => Interlocked.Read(ref _kmsRows);
 
+    /// <summary>Compressed bytes of the files read or failed (not of those skipped as already ingested).</summary>
     public long BytesIn => Interlocked.Read(ref _bytesIn);
+
+    /// <summary>Compressed bytes of every file done, skipped ones included: how far the run is through its input.</summary>
+    public long BytesDone => BytesIn + Interlocked.Read(ref _bytesSkipped);
 
     public long BytesDecompressed => Interlocked.Read(ref _bytesDecompressed);
 
@@ -55,6 +60,6 @@ internal sealed class IngestProgress
     {
         Interlocked.Increment(ref _filesDone);
         Interlocked.Increment(ref _filesSkipped);
-        Interlocked.Add(ref _bytesIn, bytesIn);
+        Interlocked.Add(ref _bytesSkipped, bytesIn);
     }
 }

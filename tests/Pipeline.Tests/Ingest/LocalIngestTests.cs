@@ -71,6 +71,18 @@ public sealed class LocalIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task Files_skipped_as_already_ingested_are_not_counted_as_bytes_read()
+    {
+        var path = _trail.AddLogFile(Decrypts("a", 5));
+        var first = await RunAsync(spillBytes: 16L * 1024 * 1024, path);
+
+        var again = await RunAsync(spillBytes: 16L * 1024 * 1024, path);
+
+        Assert.Equal(new FileInfo(path).Length, first.BytesIn);
+        Assert.Equal((1, 0L), (again.FilesSkippedAlreadyIngested, again.BytesIn));
+    }
+
+    [Fact]
     public async Task Forced_re_ingest_stores_copies_that_the_kms_events_view_shows_once()
     {
         _trail.AddLogFile(Decrypts("a", 5));
