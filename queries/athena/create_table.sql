@@ -31,12 +31,14 @@ TBLPROPERTIES (
 
 -- One row per action, as the DuckDB files in queries/ read it: a call with a key of another account of the
 -- organization is delivered to both accounts' trails with one shared_event_id; the key owner's copy names only the
--- caller's account (principal_kind 'account'), so the copy that names the caller is kept.
+-- caller's account (principal_kind 'account'), so the copy that names the caller is kept. Network activity events
+-- (a second record of a call made through a VPC endpoint) are not actions, except calls the endpoint's policy denied.
 CREATE OR REPLACE VIEW kms_actions AS
 SELECT * FROM (
     SELECT *, row_number() OVER (
         PARTITION BY event_date, dedupe_key, CASE WHEN shared_event_id IS NULL THEN event_time END,
                      CASE WHEN shared_event_id IS NULL THEN recipient_account_id END
         ORDER BY CASE WHEN principal_kind = 'account' THEN 1 ELSE 0 END, CASE WHEN principal_arn IS NULL THEN 1 ELSE 0 END, event_id) AS action_rn
-    FROM kms_events)
+    FROM kms_events
+    WHERE event_category IS DISTINCT FROM 'NetworkActivity' OR error_code = 'VpceAccessDenied')
 WHERE action_rn = 1;

@@ -346,10 +346,16 @@ internal static class PrincipalFindings
         return scores;
     }
 
+    /// <summary>
+    /// A denied call: KMS's or IAM's AccessDenied*, or a VPC endpoint's policy refusing the call (VpceAccessDenied, known
+    /// only from a network activity event).
+    /// </summary>
+    private const string Denied = "(error_code LIKE 'AccessDenied%' OR error_code = 'VpceAccessDenied')";
+
     public static async Task<IReadOnlyList<Finding>> AccessDeniedBurstsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
         var findings = new List<Finding>();
-        foreach (var (principal, score) in await DailyScoresAsync(q, day, options, "error_code LIKE 'AccessDenied%'", ct).ConfigureAwait(false))
+        foreach (var (principal, score) in await DailyScoresAsync(q, day, options, Denied, ct).ConfigureAwait(false))
         {
             if (score.Count < options.MinFailedCalls || score.Z < options.ZThreshold || score.PValue > options.MaxPValue)
             {
@@ -357,9 +363,9 @@ internal static class PrincipalFindings
             }
 
             var sample = await q.QueryRowsAsync(
-                """
+                $"""
                 SELECT event_id, event_time, caller_account_id, key_arn, error_code, event_name, key_account_id
-                FROM kms_actions WHERE event_date = $1 AND principal_arn = $2 AND error_code LIKE 'AccessDenied%'
+                FROM kms_actions WHERE event_date = $1 AND principal_arn = $2 AND {Denied}
                 ORDER BY event_time, event_id
                 """,
                 ct,

@@ -96,7 +96,11 @@ internal sealed class DatasetQuery : IDisposable
         // benchmarks/README.md).
         // An event without a sharedEventID is its own action, identified as in kms_events (published samples reuse one
         // eventID for different events, so its time and receiving account are part of it).
-        Execute("""
+        // A network activity event (eventCategory NetworkActivity, eventType AwsVpceEvent: a trail that logs them gives
+        // the VPC endpoint's owner one per call through the endpoint) is a second record of a call that KMS also logged
+        // as a management event, so it is not an action of its own; a call the endpoint's policy denied
+        // (VpceAccessDenied) never reached KMS and has no other record, so it is.
+        Execute($"""
             CREATE VIEW kms_actions AS
             SELECT * EXCLUDE (action_rn) FROM (
                 SELECT *, row_number() OVER (
@@ -104,7 +108,8 @@ internal sealed class DatasetQuery : IDisposable
                                  CASE WHEN shared_event_id IS NULL THEN recipient_account_id END
                     ORDER BY principal_kind IS NOT DISTINCT FROM 'account', principal_arn IS NULL, event_id,
                              ingest_time, src_key, src_record_index) AS action_rn
-                FROM kms_events_all)
+                FROM kms_events_all
+                WHERE {ActionFilter})
             WHERE action_rn = 1
             """);
 
@@ -115,6 +120,13 @@ internal sealed class DatasetQuery : IDisposable
         Execute("SET autoload_known_extensions = false");
         Execute("SET lock_configuration = true");
     }
+
+    /// <summary>
+    /// Which stored rows can be actions: all but network activity events, except the calls a VPC endpoint's policy denied.
+    /// The README's DuckDB CLI block and <c>queries/athena/create_table.sql</c> say the same.
+    /// </summary>
+    internal const string ActionFilter =
+        "event_category IS DISTINCT FROM 'NetworkActivity' OR error_code = 'VpceAccessDenied'";
 
     private bool HasParquetFiles()
     {

@@ -256,4 +256,48 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
 
         Assert.Equal("owner-1", await q.QueryScalarAsync("SELECT event_id FROM kms_actions", CancellationToken.None));
     }
+    // A network activity event (a trail that logs them for KMS): the VPC endpoint owner's record of a call made through
+    // the endpoint, beside the management event KMS writes for the same call. A call the endpoint's policy refused has
+    // only this record, with errorCode VpceAccessDenied.
+    private static string Network(string eventId, string time, string eventName, string keyArn, bool denied = false) =>
+        $$$"""
+        {"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEADMIN","arn":"arn:aws:iam::111122223333:user/key-admin","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEADMIN","userName":"key-admin"},"eventTime":"{{{time}}}","eventSource":"kms.amazonaws.com","eventName":"{{{eventName}}}","awsRegion":"us-east-1","sourceIPAddress":"10.0.1.15","userAgent":"aws-cli/2.15.0",{{{(denied ? "\"errorCode\":\"VpceAccessDenied\",\"errorMessage\":\"The request was denied due to a VPC endpoint policy\"," : string.Empty)}}}"requestParameters":{"keyId":"{{{keyArn}}}"},"requestID":"req-{{{eventId}}}","eventID":"{{{eventId}}}","readOnly":false,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{{keyArn}}}"}],"eventType":"AwsVpceEvent","recipientAccountId":"111122223333","sharedEventID":"shared-{{{eventId}}}","vpcEndpointId":"vpce-0123456789abcdef0","vpcEndpointAccountId":"111122223333","eventCategory":"NetworkActivity"}
+        """;
+
+    [Fact]
+    public async Task A_network_activity_event_is_stored_but_not_a_second_action_while_a_call_the_endpoint_denied_is_one()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, Key, 7),
+            Network("n-1", "2026-01-15T10:00:00Z", "ScheduleKeyDeletion", KeyArn),
+            Admin("d-1", "2026-01-15T10:05:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"),
+            Network("n-2", "2026-01-15T10:05:00Z", "DisableKey", OtherKeyArn),
+            Network("n-3", "2026-01-15T10:09:00Z", "Decrypt", KeyArn, denied: true)));
+
+        var findings = await HighPriorityAsync();
+
+        Assert.Equal(["s-1"], Assert.Single(findings, f => f.Kind == FindingKind.KeyDeletionScheduled).EventIds);
+        Assert.Equal(["d-1"], Assert.Single(findings, f => f.Kind == FindingKind.KeyDisabled).EventIds);
+        using var q = DatasetQuery.Open(_data.Root);
+        Assert.Equal(5L, await q.QueryScalarAsync("SELECT count(*) FROM kms_events", CancellationToken.None));
+        Assert.Equal(3L, await q.QueryScalarAsync("SELECT count(*) FROM kms_events WHERE event_category = 'NetworkActivity' AND event_type = 'AwsVpceEvent'", CancellationToken.None));
+        var actions = await q.QueryRowsAsync("SELECT event_id, error_code FROM kms_actions ORDER BY event_time", CancellationToken.None);
+        Assert.Equal([("s-1", null), ("d-1", null), ("n-3", "VpceAccessDenied")], actions.Select(r => ((string)r[0]!, (string?)r[1])));
+    }
+
+    [Fact]
+    public async Task Calls_refused_by_a_vpc_endpoint_policy_count_toward_an_access_denied_burst()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(Enumerable.Range(0, 25)
+            .Select(i => Network($"deny-{i:D2}", $"2026-01-15T10:{i:D2}:00Z", "Decrypt", KeyArn, denied: true)).ToArray()));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        var findings = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
+
+        var burst = Assert.Single(findings);
+        Assert.Equal((FindingKind.AccessDeniedBurst, 25L, "arn:aws:iam::111122223333:user/key-admin"), (burst.Kind, burst.Count, burst.Principal));
+        Assert.Equal("VpceAccessDenied", (string?)burst.Details!["error_codes"]);
+    }
 }

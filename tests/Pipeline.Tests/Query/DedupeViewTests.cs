@@ -45,7 +45,12 @@ public sealed class DedupeViewTests : IDisposable
         var plan = string.Concat((await query.QueryRowsAsync(
             $"EXPLAIN SELECT * FROM {view} WHERE event_date = DATE '2024-05-02'", CancellationToken.None)).Select(r => (string)r[1]!));
         Assert.Contains("File Filters", plan, StringComparison.Ordinal);
-        Assert.Contains("Scanning Files: 1/3", plan, StringComparison.Ordinal);
+
+        // "1/3", or "1/1" when the files were already pruned while the plan was bound (kms_actions filters its rows
+        // below the window too): either way one file of the three is read.
+        var scanning = System.Text.RegularExpressions.Regex.Match(plan, @"Scanning Files: (\d+)/(\d+)");
+        Assert.True(scanning.Success, plan);
+        Assert.Equal("1", scanning.Groups[1].Value);
     }
 
     [Fact]
