@@ -34,6 +34,14 @@ internal static class HighPriorityEvents
         ORDER BY event_time, event_id
         """;
 
+    // Policy and grant changes in the hour before the report day: a deletion just after midnight still follows them.
+    private const string EarlierAccessChangesSql = """
+        SELECT event_name, event_time, event_id, principal_arn, key_arn, key_ref, aws_region
+        FROM kms_actions
+        WHERE event_date = $1 AND event_time >= $2 AND error_code IS NULL AND event_name IN ('PutKeyPolicy', 'CreateGrant')
+        ORDER BY event_time, event_id
+        """;
+
     private const int MaxPendingWindowDays = 30;
 
     /// <summary>How soon after a policy or grant change a deletion or disable of the same key by the same principal is reported as following it.</summary>
@@ -44,6 +52,15 @@ internal static class HighPriorityEvents
         var reversals = await ReversalHistory.LoadAsync(q, day.AddDays(-MaxPendingWindowDays - 1), ct).ConfigureAwait(false);
         var findings = new List<Finding>();
         var accessChanges = new List<(string? Principal, string Key, string Name, DateTime Time, string EventId)>();
+        var dayStart = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        foreach (var r in await q.QueryRowsAsync(EarlierAccessChangesSql, ct, day.AddDays(-1), dayStart - SequenceWindow).ConfigureAwait(false))
+        {
+            if (KeyIdentity(Values.Str(r[4]), Values.Str(r[5]), Values.Str(r[6])) is { } earlierKey && Values.Utc(r[1]) is { } earlierTime)
+            {
+                accessChanges.Add((Values.Str(r[3]), earlierKey, Values.Str(r[0])!, earlierTime, Values.Str(r[2])!));
+            }
+        }
+
         foreach (var r in await q.QueryRowsAsync(Sql, ct, day).ConfigureAwait(false))
         {
             var name = Values.Str(r[0])!;

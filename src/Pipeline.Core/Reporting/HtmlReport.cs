@@ -46,7 +46,7 @@ internal static class HtmlReport
         if (model.Thresholds.Count > 0)
         {
             html.Append("<p>Thresholds: ").AppendJoin(", ", model.Thresholds.OrderBy(t => t.Key, StringComparer.Ordinal)
-                .Select(t => HtmlText.Encode(t.Key) + " " + ReportFormat.Number(t.Value))).Append("</p>\n");
+                .Select(t => HtmlText.Encode(t.Key) + " " + ReportFormat.Threshold(t.Key, t.Value))).Append("</p>\n");
         }
 
         if (model.KnownAccounts.Count > 0)
@@ -124,7 +124,7 @@ internal static class HtmlReport
                 html.Append(ReportFormat.Number(f.BaselineMean)).Append(" ± ").Append(ReportFormat.Number(f.BaselineStdDev));
             }
 
-            html.Append("</td><td class=\"num\">").Append(ReportFormat.Number(f.ZScore)).Append("</td><td class=\"num\">").Append(ReportFormat.PValue(f.PValue)).Append("</td><td class=\"details\">");
+            html.Append("</td><td class=\"num\">").Append(ReportFormat.Number(f.ZScore)).Append("</td><td class=\"num\">").Append(HtmlText.Encode(ReportFormat.PValue(f.PValue))).Append("</td><td class=\"details\">");
             FindingDetails(html, f);
             html.Append("</td></tr>\n");
         }

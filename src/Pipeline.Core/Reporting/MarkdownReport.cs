@@ -58,7 +58,7 @@ internal static class MarkdownReport
             md.Append("### Thresholds\n\n| Threshold | Value |\n| --- | ---: |\n");
             foreach (var (name, value) in model.Thresholds.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
-                Row(md, MarkdownText.Escape(name), ReportFormat.Number(value));
+                Row(md, MarkdownText.Escape(name), ReportFormat.Threshold(name, value));
             }
 
             md.Append('\n');

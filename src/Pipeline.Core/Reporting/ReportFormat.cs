@@ -31,14 +31,22 @@ internal static class ReportFormat
         null => Missing,
     };
 
-    /// <summary>p-values span many orders of magnitude, so small ones go scientific.</summary>
+    /// <summary>
+    /// p-values span many orders of magnitude, so small ones go scientific. A tail probability is never 0: a 0 is one
+    /// too small for a double (the count is hundreds of standard deviations out), so it reads as a bound, not as 0.
+    /// </summary>
     public static string PValue(double? value) => value switch
     {
         { } v when !double.IsFinite(v) => Missing,
+        0d => "< 1E-300",
         { } v when v != 0 && Math.Abs(v) < 0.001 => v.ToString("0.##E+0", Inv),
         { } v => v.ToString("0.####", Inv),
         null => Missing,
     };
+
+    /// <summary>A threshold's value; an on/off setting (stored as 1 or 0 in report.json) reads as yes or no.</summary>
+    public static string Threshold(string name, double value) =>
+        name == "weekday_aware" ? (value != 0 ? "yes" : "no") : Number(value);
 
     /// <summary>Axis labels stay narrow: 12,500 reads as 12.5k.</summary>
     public static string Compact(double value) => Math.Abs(value) switch

@@ -128,6 +128,25 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         Assert.Equal("Key scheduled for deletion in 7 days", later.Title); // the policy change was 2.5 hours before
     }
 
+    [Fact]
+    public async Task A_deletion_just_after_midnight_follows_a_policy_change_of_the_evening_before()
+    {
+        const string policy = ",\"policyName\":\"default\",\"policy\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[]}\"";
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Admin("p-1", "2026-01-14T23:40:00Z", "PutKeyPolicy", KeyArn, Key, policy, "null"),
+            Admin("p-2", "2026-01-14T22:50:00Z", "PutKeyPolicy", OtherKeyArn, OtherKeyArn, policy, "null")));
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Schedule("s-1", "2026-01-15T00:10:00Z", KeyArn, KeyArn, 7),
+            Schedule("s-2", "2026-01-15T00:10:00Z", OtherKeyArn, OtherKeyArn, 7)));
+
+        var findings = await HighPriorityAsync();
+
+        var sequence = Assert.Single(findings, f => f.KeyArn == KeyArn);
+        Assert.Equal("Key scheduled for deletion in 7 days, 30 min after a PutKeyPolicy by the same principal", sequence.Title);
+        Assert.Equal(("p-1", "2026-01-14T23:40:00.000Z"), ((string?)sequence.Details!["preceded_by_event_id"], (string?)sequence.Details["preceded_at"]));
+        Assert.Equal("Key scheduled for deletion in 7 days", Assert.Single(findings, f => f.KeyArn == OtherKeyArn).Title); // 80 min before
+    }
+
     private static string AdminCall(string eventId, string eventName, string requestParameters, string resources) =>
         $$$"""
         {"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEADMIN","arn":"arn:aws:iam::111122223333:user/key-admin","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEADMIN","userName":"key-admin"},"eventTime":"2026-01-15T12:00:00Z","eventSource":"kms.amazonaws.com","eventName":"{{{eventName}}}","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.10","userAgent":"aws-cli/2.15.0","requestParameters":{{{requestParameters}}},"responseElements":null,"requestID":"req-{{{eventId}}}","eventID":"{{{eventId}}}","readOnly":false,{{{resources}}}"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}

@@ -44,6 +44,26 @@ public sealed class MarkdownReportTests
     }
 
     [Fact]
+    public void A_p_value_too_small_for_a_double_reads_as_a_bound_and_an_on_off_threshold_as_yes_or_no()
+    {
+        var sample = ReportModelSamples.Realistic();
+        var model = sample with
+        {
+            Findings = [sample.Findings[0] with { PValue = 0 }],
+            Thresholds = new Dictionary<string, double> { ["weekday_aware"] = 1, ["max_p_value"] = 1e-6 },
+        };
+
+        var md = MarkdownReport.Render(model);
+        var html = HtmlReport.Render(model);
+
+        Assert.Contains(", p < 1E-300", md, StringComparison.Ordinal);
+        Assert.Contains("| weekday\\_aware | yes |", md, StringComparison.Ordinal);
+        Assert.Contains("| max\\_p\\_value | 1E-6 |", md, StringComparison.Ordinal);
+        Assert.Contains("&lt; 1E-300", html, StringComparison.Ordinal);
+        Assert.Contains("weekday_aware yes", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void At_most_ten_event_ids_are_listed_per_finding()
     {
         var md = MarkdownReport.Render(ReportModelSamples.Realistic());
