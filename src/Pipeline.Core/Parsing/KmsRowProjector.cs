@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Sink;
@@ -11,6 +12,9 @@ namespace Pipeline.Parsing;
 /// </summary>
 internal sealed class KmsRowProjector
 {
+    /// <summary>The prefix of the id given to a KMS record that has no eventID.</summary>
+    public const string DerivedEventIdPrefix = "no-event-id:";
+
     private byte[] _work = new byte[1024];
     private byte[] _minified = new byte[4096];
     private KmsEventBatch? _lineageBatch;
@@ -22,11 +26,6 @@ internal sealed class KmsRowProjector
     /// <summary>Appends the row; throws <see cref="CloudTrailFormatException"/> when a required field is missing or malformed.</summary>
     public void Project(ReadOnlySpan<byte> record, KmsRecordParser p, ref KmsRecordFields f, KmsEventBatch batch, SourceContext source, long recordIndex, long offset)
     {
-        if (!f.EventId.HasValue || p.Get(record, f.EventId).IsEmpty)
-        {
-            throw new CloudTrailFormatException(source.Display, offset, recordIndex, "KMS record has no eventID");
-        }
-
         if (!f.EventName.HasValue)
         {
             throw new CloudTrailFormatException(source.Display, offset, recordIndex, "KMS record has no eventName");
@@ -42,7 +41,15 @@ internal sealed class KmsRowProjector
         batch.SetEventDay(row, DateOnly.FromDateTime(eventTime).DayNumber);
         batch.SetTimestamp(S.EventTime, row, eventTime);
         batch.SetTimestamp(S.IngestTime, row, source.IngestTime);
-        Plain(batch, S.EventId, row, record, p, f.EventId);
+        if (f.EventId.HasValue && !p.Get(record, f.EventId).IsEmpty)
+        {
+            batch.SetUtf8(S.EventId, row, p.Get(record, f.EventId));
+        }
+        else
+        {
+            SetDerivedEventId(batch, row, record);
+        }
+
         Interned(batch, S.EventName, row, record, p, f.EventName);
         Interned(batch, S.EventType, row, record, p, f.EventType);
         Interned(batch, S.EventVersion, row, record, p, f.EventVersion);
@@ -396,6 +403,21 @@ internal sealed class KmsRowProjector
         {
             batch.SetUtf8Interned(slot, row, p.Get(record, s));
         }
+    }
+
+    /// <summary>
+    /// A record without an eventID (trimmed samples and hand-made fixtures omit it; AWS always writes one) is kept rather
+    /// than failing its whole file: its id is <c>no-event-id:</c> and the first 128 bits of the SHA-256 of the record's
+    /// bytes, so a second delivery of the same bytes gets the same id and is deduplicated like any other copy.
+    /// </summary>
+    private static void SetDerivedEventId(KmsEventBatch batch, int row, ReadOnlySpan<byte> record)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(record, hash);
+        Span<char> id = stackalloc char[DerivedEventIdPrefix.Length + 32];
+        DerivedEventIdPrefix.CopyTo(id);
+        Convert.TryToHexStringLower(hash[..16], id[DerivedEventIdPrefix.Length..], out _);
+        batch.SetChars(S.EventId, row, id);
     }
 
     private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";

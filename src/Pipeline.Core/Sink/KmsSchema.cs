@@ -74,7 +74,7 @@ internal static class KmsSchema
     /// <summary>Columns in file order. Sorting keys first so that they lead the row groups.</summary>
     public static readonly ColumnSpec[] Columns =
     [
-        S("event_id", EventId, false, "CloudTrail eventID (unique per delivered event copy)"),
+        S("event_id", EventId, false, "CloudTrail eventID (unique per delivered event copy); no-event-id:<hash of the record> when the record has none"),
         T("event_time", EventTime, false, "eventTime, UTC, microsecond precision"),
         S("event_name", EventName, false, "KMS API name: Decrypt, GenerateDataKey, ScheduleKeyDeletion, ..."),
         S("event_type", EventType, true, "AwsApiCall, AwsServiceEvent, ..."),

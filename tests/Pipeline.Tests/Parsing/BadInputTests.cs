@@ -85,12 +85,35 @@ public sealed class BadInputTests
     [InlineData("\"awsRegion\":\"us-east-1\"", "\"awsRegion\":{\"a\":1}", "awsRegion")]
     [InlineData("\"type\":\"AssumedRole\"", "\"type\":false", "userIdentity.type")]
     [InlineData("\"eventTime\":\"2026-01-15T10:05:12Z\"", "\"eventTime\":\"yesterday\"", "eventTime")]
-    [InlineData("\"eventID\":\"11111111-2222-3333-4444-555555555555\"", "\"eventID\":null", "eventID")]
+    [InlineData("\"eventID\":\"11111111-2222-3333-4444-555555555555\"", "\"eventID\":7", "eventID")]
     public async Task A_kms_record_with_a_wrong_type_names_the_record_and_the_field(string from, string to, string field)
     {
         var ex = await ReaderHarness.FailsAsync(Gzip(Document(Ec2Record(), AssumedRoleDecrypt().Replace(from, to, StringComparison.Ordinal))));
         Assert.Equal(1, ex.RecordIndex);
         Assert.Contains(field, ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\"eventID\":null,")]
+    [InlineData("\"eventID\":\"\",")]
+    public async Task A_kms_record_without_an_event_id_is_kept_with_an_id_derived_from_its_bytes(string replacement)
+    {
+        const string id = "\"eventID\":\"11111111-2222-3333-4444-555555555555\",";
+        var trimmed = AssumedRoleDecrypt().Replace(id, replacement, StringComparison.Ordinal);
+        var other = AssumedRoleDecrypt(time: "2026-01-15T10:05:13Z").Replace(id, replacement, StringComparison.Ordinal);
+        Assert.NotEqual(AssumedRoleDecrypt(), trimmed);
+
+        var (result, rows) = await ReaderHarness.ReadGzipAsync(Document(Ec2Record(), trimmed, AssumedRoleDecrypt(), trimmed, other));
+
+        Assert.Equal(5, result.Records);
+        Assert.Equal(4, rows.Count);
+        var ids = rows.Select(r => (string)r["event_id"]!).ToList();
+        Assert.Equal("11111111-2222-3333-4444-555555555555", ids[1]);
+        Assert.Matches("^no-event-id:[0-9a-f]{32}$", ids[0]);
+        Assert.Equal(ids[0], ids[2]);
+        Assert.NotEqual(ids[0], ids[3]);
+        Assert.Equal(ids[0], rows[0]["dedupe_key"]);
     }
 
     [Fact]

@@ -32,6 +32,8 @@ public sealed class GoldenDatasetFixture : IAsyncLifetime
         Assert.Empty(summary.Errors);
     }
 
+    private const string ExternalKeyArn = "arn:aws:kms:us-east-1:999988887777:key/9999aaaa-99aa-99aa-99aa-9999aaaa9999";
+
     private static string[] Incidents()
     {
         static string Admin(string id, string time, string name, string requestParameters, string responseElements = "null") => $$$$"""
@@ -43,6 +45,11 @@ public sealed class GoldenDatasetFixture : IAsyncLifetime
             Admin("gold-0002", "2026-01-14T09:05:00Z", "PutKeyPolicy", "{\"keyId\":\"1234abcd-12ab-34cd-56ef-1234567890ab\",\"policyName\":\"default\",\"policy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"AWS\\\":\\\"*\\\"},\\\"Action\\\":\\\"kms:Decrypt\\\"}]}\",\"bypassPolicyLockoutSafetyCheck\":true}"),
             Admin("gold-0003", "2026-01-14T09:10:00Z", "CreateGrant", "{\"keyId\":\"1234abcd-12ab-34cd-56ef-1234567890ab\",\"granteePrincipal\":\"arn:aws:iam::999988887777:role/outsider\",\"operations\":[\"Decrypt\"]}"),
             CloudTrailRecords.AssumedRoleDecrypt("gold-0004", "new-session", "2026-01-14T10:00:00Z").Replace("app-role", "brand-new-role", StringComparison.Ordinal),
+
+            // Ciphertext re-encrypted under a key of an account outside the organization (resources[] names both keys).
+            $$$$"""
+            {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAGOLDEN","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333","userName":"mallory"},"eventTime":"2026-01-14T09:20:00Z","eventSource":"kms.amazonaws.com","eventName":"ReEncrypt","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.66","userAgent":"aws-cli/2.15","requestParameters":{"sourceEncryptionAlgorithm":"SYMMETRIC_DEFAULT","destinationEncryptionAlgorithm":"SYMMETRIC_DEFAULT","destinationKeyId":"{{{{ExternalKeyArn}}}}"},"responseElements":null,"requestID":"req-gold-0007","eventID":"gold-0007","readOnly":true,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{{{CloudTrailRecords.KeyArn}}}}"},{"accountId":"999988887777","type":"AWS::KMS::Key","ARN":"{{{{ExternalKeyArn}}}}"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
+            """,
 
             // A Decrypt by a role of another organization account as both trails deliver it (one sharedEventID): the
             // key owner's copy names only the caller's account (AWSAccount); kms_actions keeps the caller's copy.
