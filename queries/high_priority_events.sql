@@ -1,7 +1,8 @@
 -- high_priority_events.sql
 -- Returns: every KMS call that changes what a key is or who may use it (deletion, disabling, policy, grants,
---   rotation, replication, aliases, imported material, custom key stores), newest first, with the fields an
---   on-call engineer needs: who, which key, the policy or grantee, the deletion window, and whether it failed.
+--   rotation, replication, aliases, imported material, custom key stores), and KMS's own DeleteKey (a deletion
+--   window ended) and DeleteExpiredKeyMaterial, newest first, with the fields an on-call engineer needs: who, which
+--   key, the policy or grantee, the deletion window, and whether it failed.
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive).
 SELECT
     event_time,
@@ -24,7 +25,8 @@ WHERE event_name IN (
         'ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
         'CreateGrant', 'RetireGrant', 'RevokeGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion',
         'CancelKeyDeletion', 'EnableKey', 'UpdateAlias', 'DeleteAlias', 'CreateAlias', 'ImportKeyMaterial',
-        'CreateCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore', 'DisconnectCustomKeyStore')
+        'CreateCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore',
+        'DeleteKey', 'DeleteExpiredKeyMaterial')
   AND event_date BETWEEN coalesce(getvariable('start_date'), DATE '0001-01-01')
                      AND coalesce(getvariable('end_date'), DATE '9999-12-31')
 ORDER BY event_time DESC, event_id;

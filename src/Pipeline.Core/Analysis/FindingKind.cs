@@ -4,6 +4,7 @@ namespace Pipeline.Analysis;
 internal static class FindingKind
 {
     public const string KeyDeletionScheduled = "key_deletion_scheduled";
+    public const string KeyDeleted = "key_deleted";
     public const string KeyMaterialDeleted = "key_material_deleted";
     public const string KeyMaterialImported = "key_material_imported";
     public const string KeyDisabled = "key_disabled";
@@ -26,7 +27,7 @@ internal static class FindingKind
 
     public static readonly IReadOnlyList<string> All =
     [
-        KeyDeletionScheduled, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
+        KeyDeletionScheduled, KeyDeleted, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
         KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
         NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, AccessDeniedBurst, DiscoveryBurst, KmsCoverageGap,
     ];

@@ -14,23 +14,23 @@ internal static class HighPriorityEvents
     private const string Sql = """
         SELECT event_name, event_time, event_id, principal_arn, caller_account_id, key_arn, key_ref, key_account_id,
                pending_window_days, grantee_principal, grant_operations, policy_json, bypass_policy_lockout_safety_check,
-               request_parameters_json, aws_region, source_ip_address, user_agent, session_name
+               request_parameters_json, aws_region, source_ip_address, user_agent, session_name, recipient_account_id
         FROM kms_actions
         WHERE event_date = $1 AND error_code IS NULL
           AND event_name IN ('ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'ImportKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
                              'CreateGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion', 'CancelKeyDeletion',
                              'UpdateAlias', 'DeleteAlias', 'CreateCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore',
-                             'ConnectCustomKeyStore', 'DisconnectCustomKeyStore')
+                             'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'DeleteKey', 'DeleteExpiredKeyMaterial')
         ORDER BY event_time, event_id
         """;
 
     // Successful calls that undo one another, from before the report day on: a CancelKeyDeletion closes the latest
     // ScheduleKeyDeletion of the same key before it (KMS refuses to schedule a key already pending deletion; windows are
-    // 7-30 days), an EnableKey the latest DisableKey.
+    // 7-30 days), an EnableKey the latest DisableKey. KMS's DeleteKey at the end of a window carries it out.
     private const string ReversalSql = """
         SELECT event_name, event_time, event_id, principal_arn, key_arn, key_ref, aws_region
         FROM kms_actions
-        WHERE event_date >= $1 AND error_code IS NULL AND event_name IN ('ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey')
+        WHERE event_date >= $1 AND error_code IS NULL AND event_name IN ('ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey', 'DeleteKey')
         ORDER BY event_time, event_id
         """;
 
@@ -40,6 +40,18 @@ internal static class HighPriorityEvents
         FROM kms_actions
         WHERE event_date = $1 AND event_time >= $2 AND error_code IS NULL AND event_name IN ('PutKeyPolicy', 'CreateGrant')
         ORDER BY event_time, event_id
+        """;
+
+    // The key an alias pointed to before a change: the target of its latest successful CreateAlias or UpdateAlias before
+    // it (an alias belongs to one account and region). CloudTrail's UpdateAlias names only the new target.
+    private const string PreviousAliasTargetSql = """
+        SELECT coalesce(key_arn, key_ref), event_time, event_id
+        FROM kms_actions
+        WHERE event_name IN ('CreateAlias', 'UpdateAlias') AND error_code IS NULL
+          AND aws_region = $1 AND recipient_account_id = $2 AND event_time < $3
+          AND json_extract_string(request_parameters_json, '$.aliasName') = $4
+        ORDER BY event_time DESC, event_id DESC
+        LIMIT 1
         """;
 
     private const int MaxPendingWindowDays = 30;
@@ -107,6 +119,34 @@ internal static class HighPriorityEvents
                     kind = FindingKind.KeyMaterialDeleted;
                     severity = Severity.Critical;
                     title = "Imported key material deleted (no waiting period)";
+                    break;
+                case "DeleteExpiredKeyMaterial":
+                    // KMS's own service event: material imported with an expiration date reached it. Every call with the
+                    // key fails until the same material is imported again.
+                    kind = FindingKind.KeyMaterialDeleted;
+                    severity = Severity.High;
+                    title = "Imported key material expired and KMS deleted it (the key is unusable until it is imported again)";
+                    break;
+                case "DeleteKey":
+                    // KMS's own service event at the end of a deletion window: irreversible, whatever was encrypted under
+                    // the key can no longer be decrypted. Expected when the schedule was seen (and reported then).
+                    kind = FindingKind.KeyDeleted;
+                    title = "Key deleted at the end of its waiting period";
+                    if (reversals.ScheduleCarriedOutBy(Values.Str(r[2])!) is { } schedule)
+                    {
+                        severity = Severity.Medium;
+                        title += $", scheduled {Elapsed(time.GetValueOrDefault() - schedule.Time)} earlier by {schedule.Principal ?? "?"}";
+                        details["scheduled_at"] = Iso(schedule.Time);
+                        details["scheduled_by"] = schedule.Principal;
+                        details["schedule_event_id"] = closingEventId = schedule.EventId;
+                    }
+                    else
+                    {
+                        // No ScheduleKeyDeletion in the dataset's last 31 days: nobody here was warned.
+                        severity = Severity.High;
+                        title += " (its ScheduleKeyDeletion is not in the dataset)";
+                    }
+
                     break;
                 case "ImportKeyMaterial":
                     // Whoever holds the material decides when the key stops working (it can expire, or be deleted at once).
@@ -197,6 +237,17 @@ internal static class HighPriorityEvents
                     details["alias_name"] = alias;
                     details["target_key_id"] = RequestString(Values.Str(r[13]), "targetKeyId");
                     title = name == "UpdateAlias" ? $"Alias {alias ?? "?"} pointed to another key" : $"Alias {alias ?? "?"} deleted";
+                    if (alias is not null && time is not null
+                        && (await q.QueryRowsAsync(PreviousAliasTargetSql, ct, Values.Str(r[14]), Values.Str(r[18]), time.Value, alias).ConfigureAwait(false)) is [var previous, ..]
+                        && Values.Str(previous[0]) is { } previousKey)
+                    {
+                        // The data written under the alias until now is encrypted under that key.
+                        details["previous_key"] = previousKey;
+                        details["previous_target_set_at"] = Values.Utc(previous[1]) is { } setAt ? Iso(setAt) : null;
+                        details["previous_target_event_id"] = Values.Str(previous[2]);
+                        title += name == "UpdateAlias" ? $" (before: {previousKey})" : $" (it pointed to {previousKey})";
+                    }
+
                     break;
                 case "CreateCustomKeyStore" or "UpdateCustomKeyStore" or "DeleteCustomKeyStore" or "ConnectCustomKeyStore" or "DisconnectCustomKeyStore":
                     var store = RequestString(Values.Str(r[13]), "customKeyStoreId") ?? RequestString(Values.Str(r[13]), "customKeyStoreName");
@@ -295,6 +346,7 @@ internal static class HighPriorityEvents
 
         private readonly Dictionary<string, KeyCall> _reversalOf = new(StringComparer.Ordinal);
         private readonly Dictionary<string, KeyCall> _reversed = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, KeyCall> _carriedOut = new(StringComparer.Ordinal);
 
         public static async Task<ReversalHistory> LoadAsync(DatasetQuery q, DateOnly from, CancellationToken ct)
         {
@@ -310,7 +362,14 @@ internal static class HighPriorityEvents
 
                 var name = Values.Str(r[0])!;
                 var call = new KeyCall(Values.Str(r[2])!, Values.Utc(r[1]).GetValueOrDefault(), Values.Str(r[3]));
-                if (!Undoes.TryGetValue(name, out var undone))
+                if (name == "DeleteKey")
+                {
+                    if (open.Remove(("ScheduleKeyDeletion", key), out var schedule))
+                    {
+                        history._carriedOut[call.EventId] = schedule;
+                    }
+                }
+                else if (!Undoes.TryGetValue(name, out var undone))
                 {
                     open[(name, key)] = call;
                 }
@@ -329,6 +388,9 @@ internal static class HighPriorityEvents
 
         /// <summary>The earlier call that the reversal <paramref name="eventId"/> undid, if any.</summary>
         public KeyCall? Reversed(string eventId) => _reversed.GetValueOrDefault(eventId);
+
+        /// <summary>The ScheduleKeyDeletion that KMS's DeleteKey <paramref name="eventId"/> carried out, if it is in the history.</summary>
+        public KeyCall? ScheduleCarriedOutBy(string eventId) => _carriedOut.GetValueOrDefault(eventId);
     }
 
     private sealed record KeyCall(string EventId, DateTime Time, string? Principal);

@@ -59,5 +59,6 @@ internal static class JsonNames
     public static readonly JsonEncodedText SymmetricDefault = JsonEncodedText.Encode("SYMMETRIC_DEFAULT");
     public static readonly JsonEncodedText KmsKeyType = JsonEncodedText.Encode("AWS::KMS::Key");
     public static readonly JsonEncodedText AwsApiCall = JsonEncodedText.Encode("AwsApiCall");
+    public static readonly JsonEncodedText AwsServiceEvent = JsonEncodedText.Encode("AwsServiceEvent");
     public static readonly JsonEncodedText Management = JsonEncodedText.Encode("Management");
 }

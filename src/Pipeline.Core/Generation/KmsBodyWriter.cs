@@ -186,6 +186,13 @@ internal static class KmsBodyWriter
                 w.WriteEndObject();
                 w.WriteNull(JsonNames.ResponseElements);
                 return;
+            case KmsOperation.DeleteKey:
+                // KMS's own event: nothing was requested; entries since December 2022 name the key in the response.
+                w.WriteNull(JsonNames.RequestParameters);
+                w.WriteStartObject(JsonNames.ResponseElements);
+                w.WriteString(JsonNames.KeyId, key!.Arn);
+                w.WriteEndObject();
+                return;
             case KmsOperation.CreateAlias or KmsOperation.UpdateAlias:
                 w.WriteStartObject(JsonNames.RequestParameters);
                 w.WriteString("aliasName", key!.Alias ?? $"alias/{key.Account.Name}-new-{rng.LowerAlnumString(4)}");

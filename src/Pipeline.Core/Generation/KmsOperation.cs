@@ -29,4 +29,7 @@ internal enum KmsOperation : byte
     UpdatePrimaryRegion,
     DisconnectCustomKeyStore,
     ImportKeyMaterial,
+
+    /// <summary>Not a call: KMS's own event (AwsServiceEvent) when it deletes a key at the end of its waiting period.</summary>
+    DeleteKey,
 }

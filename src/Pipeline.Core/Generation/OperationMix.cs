@@ -73,6 +73,9 @@ internal static class OperationMix
         or KmsOperation.DisableKey or KmsOperation.PutKeyPolicy or KmsOperation.CreateKey or KmsOperation.CreateGrant
         or KmsOperation.DisableKeyRotation or KmsOperation.ReplicateKey or KmsOperation.UpdatePrimaryRegion or KmsOperation.CancelKeyDeletion;
 
+    /// <summary>Events KMS writes for its own work (eventType AwsServiceEvent), which no principal calls.</summary>
+    public static bool IsServiceEvent(KmsOperation op) => op == KmsOperation.DeleteKey;
+
     /// <summary>Whether the call acts on one key (List* and CreateKey do not name an existing key).</summary>
     public static bool NamesKey(KmsOperation op) => op is not (KmsOperation.ListAliases or KmsOperation.ListKeys or KmsOperation.CreateKey);
 

@@ -9,6 +9,7 @@ namespace Pipeline.Generation;
 internal sealed class RecordWriter
 {
     private static readonly string[] Versions = ["1.08", "1.09", "1.10"];
+    private const string AwsInternal = "AWS Internal";
     private readonly Population _population;
     private readonly ScenarioPlan? _scenario;
     private readonly RecordContext _ctx;
@@ -39,9 +40,12 @@ internal sealed class RecordWriter
         ctx.Session = SessionName(p, rng);
 
         var op = (KmsOperation)e.Operation;
+        // KMS's own events (a key deleted at the end of its window) name only the account and "AWS Internal".
+        var service = e.IsKms && OperationMix.IsServiceEvent(op);
         var template = e.IsKms ? default : BackgroundCatalog.Templates[e.Operation];
         var error = !e.IsKms ? (rng.Chance(0.01) ? "AccessDenied" : null) : e.Error switch
         {
+            _ when service => null,
             ErrorMode.None => null,
             ErrorMode.AccessDenied => "AccessDenied",
             _ => KmsBodyWriter.PickError(op, rng),
@@ -51,7 +55,14 @@ internal sealed class RecordWriter
         w.WriteString(JsonNames.EventVersion, e.IsKms ? Versions[1 + rng.Next(2)] : Versions[rng.Next(3)]);
         // The key owner's copy of a call from another account of the organization names only the caller's account, as
         // CloudTrail writes it (userIdentity type AWSAccount); the caller's own copy names the caller.
-        if (IsAccountOnlyCopy(e, p))
+        if (service)
+        {
+            w.WriteStartObject(JsonNames.UserIdentity);
+            w.WriteString(JsonNames.AccountId, ctx.Key!.Account.Id);
+            w.WriteString(JsonNames.InvokedBy, AwsInternal);
+            w.WriteEndObject();
+        }
+        else if (IsAccountOnlyCopy(e, p))
         {
             WriteAccountOnlyIdentity(w, p, ctx);
         }
@@ -74,9 +85,9 @@ internal sealed class RecordWriter
         }
 
         w.WriteString(JsonNames.AwsRegion, ctx.Region);
-        var ip = p.Kind == PrincipalKind.AwsService || p.InvokedBy is not null ? p.InvokedBy! : p.SourceIps[rng.Next(p.SourceIps.Count)];
+        var ip = service ? AwsInternal : p.Kind == PrincipalKind.AwsService || p.InvokedBy is not null ? p.InvokedBy! : p.SourceIps[rng.Next(p.SourceIps.Count)];
         w.WriteString(JsonNames.SourceIpAddress, ip);
-        w.WriteString(JsonNames.UserAgent, p.UserAgents[rng.Next(p.UserAgents.Count)]);
+        w.WriteString(JsonNames.UserAgent, service ? AwsInternal : p.UserAgents[rng.Next(p.UserAgents.Count)]);
         if (error is not null)
         {
             w.WriteString(JsonNames.ErrorCode, error);
@@ -95,7 +106,11 @@ internal sealed class RecordWriter
             readOnly = template.ReadOnly;
         }
 
-        w.WriteString(JsonNames.RequestId, rng.NextGuid());
+        if (!service)
+        {
+            w.WriteString(JsonNames.RequestId, rng.NextGuid());
+        }
+
         w.WriteString(JsonNames.EventId, e.EventId);
         w.WriteBoolean(JsonNames.ReadOnly, readOnly);
         ResourceKeyArn = null;
@@ -108,7 +123,7 @@ internal sealed class RecordWriter
             BackgroundCatalog.WriteResources(w, e.Operation, ctx);
         }
 
-        w.WriteString(JsonNames.EventType, JsonNames.AwsApiCall);
+        w.WriteString(JsonNames.EventType, service ? JsonNames.AwsServiceEvent : JsonNames.AwsApiCall);
         if (!e.IsKms && template.ApiVersion is not null)
         {
             w.WriteString(JsonNames.ApiVersion, template.ApiVersion);
@@ -121,13 +136,13 @@ internal sealed class RecordWriter
             w.WriteString(JsonNames.SharedEventId, e.SharedEventId);
         }
 
-        if (p.InvokedBy is null && p.Kind != PrincipalKind.AwsAccount && rng.Chance(0.1))
+        if (!service && p.InvokedBy is null && p.Kind != PrincipalKind.AwsAccount && rng.Chance(0.1))
         {
             w.WriteString(JsonNames.VpcEndpointId, "vpce-0" + rng.Hex(16));
         }
 
         w.WriteString(JsonNames.EventCategory, JsonNames.Management);
-        if (p.InvokedBy is null)
+        if (!service && p.InvokedBy is null)
         {
             w.WriteStartObject(JsonNames.TlsDetails);
             w.WriteString(JsonNames.TlsVersion, rng.Chance(0.7) ? "TLSv1.3" : "TLSv1.2");
@@ -136,7 +151,7 @@ internal sealed class RecordWriter
             w.WriteEndObject();
         }
 
-        if (p.Kind == PrincipalKind.Root || p.Sessions == SessionStyle.Email)
+        if (!service && (p.Kind == PrincipalKind.Root || p.Sessions == SessionStyle.Email))
         {
             w.WriteString(JsonNames.SessionCredentialFromConsole, "true");
         }

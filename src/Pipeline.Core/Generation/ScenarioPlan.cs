@@ -167,7 +167,8 @@ internal sealed class ScenarioPlan
         void Expect(string kind, ScenarioStream s, double baseline) => expected.Add(new ScenarioExpectation
         {
             // A custom key store call names the store, not a key.
-            Kind = kind, Principal = s.Principal.Normalized, KeyArn = s.Operation == KmsOperation.DisconnectCustomKeyStore ? null : s.Key.Arn, EventName = KmsBodyWriter.Names[(int)s.Operation],
+            // KMS's own events name no principal but the service.
+            Kind = kind, Principal = OperationMix.IsServiceEvent(s.Operation) ? "service:AWS Internal" : s.Principal.Normalized, KeyArn = s.Operation == KmsOperation.DisconnectCustomKeyStore ? null : s.Key.Arn, EventName = KmsBodyWriter.Names[(int)s.Operation],
             Count = s.ReportDayCount!.Value, BaselineWeekdayMean = baseline,
         });
 
@@ -238,6 +239,7 @@ internal sealed class ScenarioPlan
             (FindingKind.GrantCreatedCrossAccount, KmsOperation.CreateGrant), (FindingKind.KeyRotationDisabled, KmsOperation.DisableKeyRotation),
             (FindingKind.KeyDeletionCancelled, KmsOperation.CancelKeyDeletion), (FindingKind.AliasChanged, KmsOperation.UpdateAlias),
             (FindingKind.CustomKeyStoreChanged, KmsOperation.DisconnectCustomKeyStore), (FindingKind.KeyMaterialImported, KmsOperation.ImportKeyMaterial),
+            (FindingKind.KeyDeleted, KmsOperation.DeleteKey),
         };
         for (var i = 0; i < incidents.Length; i++)
         {

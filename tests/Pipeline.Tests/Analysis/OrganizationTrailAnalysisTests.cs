@@ -170,12 +170,66 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
 
         var alias = Assert.Single(findings, f => f.Kind == FindingKind.AliasChanged);
         Assert.Equal(("Alias alias/payments pointed to another key", Severity.Medium, KeyArn), (alias.Title, alias.Severity, alias.KeyArn));
+        Assert.Null(alias.Details!["previous_key"]);
         Assert.Equal(
             [("cks-1", Severity.High), ("cks-2", Severity.Medium)],
             findings.Where(f => f.Kind == FindingKind.CustomKeyStoreChanged).Select(f => (f.EventIds[0], f.Severity)));
         var replica = Assert.Single(findings, f => f.Kind == FindingKind.KeyReplicated);
         Assert.Equal(Severity.Critical, replica.Severity);
         Assert.Contains("wildcard_principal_without_condition", replica.Title, StringComparison.Ordinal);
+    }
+
+    // KMS's own events (as the KMS developer guide shows them): no type, only the account and invokedBy AWS Internal.
+    private static string KmsServiceEvent(string eventId, string time, string eventName, string keyArn) =>
+        $$$"""
+        {"eventVersion":"1.11","userIdentity":{"accountId":"111122223333","invokedBy":"AWS Internal"},"eventTime":"{{{time}}}","eventSource":"kms.amazonaws.com","eventName":"{{{eventName}}}","awsRegion":"us-east-1","sourceIPAddress":"AWS Internal","userAgent":"AWS Internal","requestParameters":null,"responseElements":null,"eventID":"{{{eventId}}}","readOnly":false,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{{keyArn}}}"}],"eventType":"AwsServiceEvent","managementEvent":true,"recipientAccountId":"111122223333","serviceEventDetails":{"keyId":"{{{keyArn.Split('/')[^1]}}}"},"eventCategory":"Management"}
+        """;
+
+    [Fact]
+    public async Task Kms_deleting_a_key_or_expired_key_material_is_reported_and_linked_to_the_schedule_it_carries_out()
+    {
+        const string thirdKeyArn = "arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-5555eeee5555";
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Schedule("s-1", "2026-01-08T09:00:00Z", KeyArn, Key, 7),
+            KmsServiceEvent("d-1", "2026-01-15T09:05:00Z", "DeleteKey", KeyArn),
+            KmsServiceEvent("d-2", "2026-01-15T10:00:00Z", "DeleteKey", OtherKeyArn),
+            KmsServiceEvent("m-1", "2026-01-15T11:00:00Z", "DeleteExpiredKeyMaterial", thirdKeyArn)));
+
+        var findings = await HighPriorityAsync();
+
+        var scheduled = Assert.Single(findings, f => f.KeyArn == KeyArn);
+        Assert.Equal((FindingKind.KeyDeleted, Severity.Medium), (scheduled.Kind, scheduled.Severity));
+        Assert.Equal("Key deleted at the end of its waiting period, scheduled 7 days earlier by arn:aws:iam::111122223333:user/key-admin", scheduled.Title);
+        Assert.Equal(["d-1", "s-1"], scheduled.EventIds);
+        Assert.Equal("service:AWS Internal", scheduled.Principal);
+        var unseen = Assert.Single(findings, f => f.KeyArn == OtherKeyArn);
+        Assert.Equal((FindingKind.KeyDeleted, Severity.High), (unseen.Kind, unseen.Severity));
+        Assert.Contains("not in the dataset", unseen.Title, StringComparison.Ordinal);
+        var expired = Assert.Single(findings, f => f.KeyArn == thirdKeyArn);
+        Assert.Equal((FindingKind.KeyMaterialDeleted, Severity.High), (expired.Kind, expired.Severity));
+        Assert.Equal(3, findings.Count);
+    }
+
+    [Fact]
+    public async Task An_alias_change_names_the_key_the_alias_pointed_to_before()
+    {
+        static string Resources(string alias, string key) => $$"""
+            "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:{{alias}}"},{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{key}}"}],
+            """.Trim();
+        static string At(string record, string time) => record.Replace("2026-01-15T12:00:00Z", time, StringComparison.Ordinal);
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            At(AdminCall("a-1", "CreateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{OtherKeyArn}}"}""", Resources("alias/payments", OtherKeyArn)), "2026-01-02T08:00:00Z"),
+            At(AdminCall("a-2", "CreateAlias", """{"aliasName":"alias/other","targetKeyId":"x"}""", Resources("alias/other", KeyArn)), "2026-01-14T08:00:00Z"),
+            AdminCall("a-3", "UpdateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{Key}}"}""", Resources("alias/payments", KeyArn)),
+            At(AdminCall("a-4", "DeleteAlias", """{"aliasName":"alias/other"}""", Resources("alias/other", KeyArn)), "2026-01-15T12:30:00Z")));
+
+        var findings = await HighPriorityAsync();
+
+        var update = Assert.Single(findings, f => f.EventName == "UpdateAlias");
+        Assert.Equal($"Alias alias/payments pointed to another key (before: {OtherKeyArn})", update.Title);
+        Assert.Equal((OtherKeyArn, "a-1"), ((string?)update.Details!["previous_key"], (string?)update.Details["previous_target_event_id"]));
+        var deletion = Assert.Single(findings, f => f.EventName == "DeleteAlias");
+        Assert.Equal($"Alias alias/other deleted (it pointed to {KeyArn})", deletion.Title);
     }
 
     [Theory]

@@ -37,14 +37,14 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     public void Scenario_json_lists_one_expected_entry_per_finding_kind()
     {
         var kinds = Expected.Select(e => e.GetProperty("kind").GetString()!).ToList();
-        Assert.Equal(20, kinds.Count);
+        Assert.Equal(21, kinds.Count);
         Assert.Equal(FindingKind.All.Order(StringComparer.Ordinal), kinds.Order(StringComparer.Ordinal));
         Assert.Equal("2026-01-12", _f.AnswerKey.GetProperty("report_date").GetString());
         Assert.Equal(_f.Manifest.Accounts, _f.AnswerKey.GetProperty("known_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(["999988887777"], _f.AnswerKey.GetProperty("external_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(8, _f.AnswerKey.GetProperty("decoys").GetArrayLength());
         Assert.NotNull(_f.Manifest.Scenario);
-        Assert.Equal(20, _f.Manifest.Scenario.Expected.Count);
+        Assert.Equal(21, _f.Manifest.Scenario.Expected.Count);
     }
 
     [Fact]
@@ -124,7 +124,9 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     public void No_principal_or_principal_key_pair_is_new_late_in_the_baseline_and_only_planted_ones_are_new_on_the_report_day()
     {
         var crypto = _f.Kms.Where(r => r.EventName is "Decrypt" or "GenerateDataKey" or "GenerateDataKeyWithoutPlaintext" or "Encrypt" or "ReEncrypt").ToList();
-        var principalFirst = _f.Kms.GroupBy(r => r.Principal).ToDictionary(g => g.Key, g => g.Min(r => r.Day));
+        // KMS's own events (a key deleted at the end of its window) are nobody's first call.
+        var principalFirst = _f.Kms.Where(r => r.Record.GetProperty("eventType").GetString() != "AwsServiceEvent")
+            .GroupBy(r => r.Principal).ToDictionary(g => g.Key, g => g.Min(r => r.Day));
         var pairFirst = crypto.Where(r => r.KeyArn is not null).GroupBy(r => (r.Principal, r.KeyArn)).ToDictionary(g => g.Key, g => g.Min(r => r.Day));
         var plantedPrincipals = Expected.Where(e => e.GetProperty("kind").GetString() is FindingKind.NewPrincipal or FindingKind.CrossAccountDecrypt or FindingKind.DiscoveryBurst)
             .Select(e => e.GetProperty("principal").GetString()!).ToHashSet();

@@ -16,13 +16,18 @@ internal sealed record TrailRecord(TrailFile File, JsonElement Record)
 
     public string Recipient => Record.GetProperty("recipientAccountId").GetString()!;
 
-    /// <summary>The manifest's normalisation: role ARN for assumed roles, service:host, account root, else the ARN.</summary>
+    /// <summary>The manifest's normalisation: role ARN for assumed roles, service:host (or service:AWS Internal for KMS's own events), account root, else the ARN.</summary>
     public string Principal
     {
         get
         {
             var u = Record.GetProperty("userIdentity");
-            return u.GetProperty("type").GetString() switch
+            if (!u.TryGetProperty("type", out var type))
+            {
+                return "service:" + u.GetProperty("invokedBy").GetString(); // KMS's own events (AwsServiceEvent)
+            }
+
+            return type.GetString() switch
             {
                 "AssumedRole" => u.GetProperty("sessionContext").GetProperty("sessionIssuer").GetProperty("arn").GetString()!,
                 "AWSService" => "service:" + u.GetProperty("invokedBy").GetString(),
