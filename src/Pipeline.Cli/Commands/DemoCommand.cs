@@ -36,6 +36,27 @@ internal static class DemoCommand
                 return ExitCodes.UsageError;
             }
 
+            // A second run starts again: the generated days move with the date, and an archive or dataset mixing two
+            // runs would double the baseline. Only a folder this command wrote is removed.
+            var reportDir = Path.Combine(root, "report");
+            if (Directory.Exists(archive) || Directory.Exists(data))
+            {
+                if (!File.Exists(Path.Combine(archive, "manifest.json")))
+                {
+                    await r.InvocationConfiguration.Error.WriteLineAsync($"error: {root} holds an archive/ or data/ folder that no earlier demo wrote (no archive/manifest.json); pass another --out").ConfigureAwait(false);
+                    return ExitCodes.UsageError;
+                }
+
+                await o.WriteLineAsync($"0/3 Removing the previous demo run in {root} (archive, data, report)").ConfigureAwait(false);
+                foreach (var folder in new[] { archive, data, reportDir })
+                {
+                    if (Directory.Exists(folder))
+                    {
+                        Directory.Delete(folder, recursive: true);
+                    }
+                }
+            }
+
             var endDate = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
             await o.WriteLineAsync($"1/3 Generating {dayCount} days of synthetic organization-trail CloudTrail, with incidents planted on the last day, into {archive}").ConfigureAwait(false);
             var manifest = await ArchiveGenerator.GenerateAsync(
@@ -69,7 +90,6 @@ internal static class DemoCommand
             await o.WriteLineAsync("Decrypt calls per key (queries/decrypt_by_key.sql, top 10):").ConfigureAwait(false);
             await query.WriteResultAsync(BundledQueries.Top(BundledQueries.Read("decrypt_by_key.sql"), 10), o, QueryOutputFormat.Table, ct).ConfigureAwait(false);
             await o.WriteLineAsync().ConfigureAwait(false);
-            var reportDir = Path.Combine(root, "report");
             var model = await new Pipeline.Analysis.DailyReportBuilder(new Pipeline.Analysis.AnalysisOptions(), TimeProvider.System).BuildAsync(query, endDate, ct).ConfigureAwait(false);
             var files = await Pipeline.Reporting.ReportWriter.WriteAsync(model, reportDir, ct).ConfigureAwait(false);
             await o.WriteLineAsync($"Daily report for {endDate:yyyy-MM-dd}: {model.Findings.Count} findings; open {files.HtmlPath}").ConfigureAwait(false);
