@@ -306,6 +306,37 @@ internal static class HighPriorityEvents
             });
         }
 
+        return EscalateMassDestruction(findings);
+    }
+
+    /// <summary>
+    /// One principal making several keys unusable within the hour (deletion, disable, material deletion, none undone) is
+    /// more than housekeeping: every such finding becomes critical and says how many keys.
+    /// </summary>
+    private static List<Finding> EscalateMassDestruction(List<Finding> findings)
+    {
+        static bool Destructive(Finding f) =>
+            f.Kind is FindingKind.KeyDeletionScheduled or FindingKind.KeyDisabled or FindingKind.KeyMaterialDeleted
+            && f.Severity > Severity.Low && f.Principal is not null && f.KeyArn is not null && f.FirstSeen is not null;
+
+        var destructive = findings.Where(Destructive).ToList();
+        for (var i = 0; i < findings.Count; i++)
+        {
+            var f = findings[i];
+            if (!Destructive(f))
+            {
+                continue;
+            }
+
+            var keys = destructive.Where(o => o.Principal == f.Principal && (o.FirstSeen!.Value - f.FirstSeen!.Value).Duration() <= SequenceWindow)
+                .Select(o => o.KeyArn).Distinct(StringComparer.Ordinal).Count();
+            if (keys >= 2)
+            {
+                f.Details!["keys_made_unusable_within_hour"] = keys;
+                findings[i] = f with { Severity = Severity.Critical, Title = f.Title + $" (one of {keys} keys this principal made unusable within an hour)" };
+            }
+        }
+
         return findings;
     }
 

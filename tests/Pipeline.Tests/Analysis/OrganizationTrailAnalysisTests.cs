@@ -122,10 +122,33 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         var findings = await HighPriorityAsync();
 
         var sequence = Assert.Single(findings, f => f.Kind == FindingKind.KeyDeletionScheduled && f.KeyArn == KeyArn);
-        Assert.Equal("Key scheduled for deletion in 7 days, 29 min after a PutKeyPolicy by the same principal", sequence.Title);
+        // (Both keys' deletions by one principal within the hour also make each critical: see the mass-destruction test.)
+        Assert.StartsWith("Key scheduled for deletion in 7 days, 29 min after a PutKeyPolicy by the same principal", sequence.Title, StringComparison.Ordinal);
         Assert.Equal("p-1", (string?)sequence.Details!["preceded_by_event_id"]);
         var later = Assert.Single(findings, f => f.Kind == FindingKind.KeyDeletionScheduled && f.KeyArn == OtherKeyArn);
-        Assert.Equal("Key scheduled for deletion in 7 days", later.Title); // the policy change was 2.5 hours before
+        Assert.DoesNotContain("after a", later.Title, StringComparison.Ordinal); // the policy change was 2.5 hours before
+    }
+
+    [Fact]
+    public async Task One_principal_making_several_keys_unusable_within_the_hour_makes_each_finding_critical()
+    {
+        const string thirdKeyArn = "arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-5555eeee5555";
+        const string fourthKeyArn = "arn:aws:kms:us-east-1:111122223333:key/6666ffff-66ff-66ff-66ff-6666ffff6666";
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, KeyArn, 30),
+            Admin("d-1", "2026-01-15T10:40:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"),
+            Schedule("s-3", "2026-01-15T10:50:00Z", thirdKeyArn, thirdKeyArn, 30),
+            Cancel("c-3", "2026-01-15T10:55:00Z", thirdKeyArn, thirdKeyArn),
+            Schedule("s-4", "2026-01-15T14:00:00Z", fourthKeyArn, fourthKeyArn, 30)));
+
+        var findings = await HighPriorityAsync();
+
+        var deletion = Assert.Single(findings, f => f.KeyArn == KeyArn);
+        Assert.Equal((Severity.Critical, "Key scheduled for deletion in 30 days (one of 2 keys this principal made unusable within an hour)"), (deletion.Severity, deletion.Title));
+        Assert.Equal(2, (int)deletion.Details["keys_made_unusable_within_hour"]!);
+        Assert.Equal(Severity.Critical, Assert.Single(findings, f => f.KeyArn == OtherKeyArn).Severity);
+        Assert.Equal(Severity.Low, Assert.Single(findings, f => f.KeyArn == thirdKeyArn).Severity); // cancelled: not unusable
+        Assert.Equal(Severity.High, Assert.Single(findings, f => f.KeyArn == fourthKeyArn).Severity); // hours later
     }
 
     [Fact]
@@ -142,9 +165,9 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         var findings = await HighPriorityAsync();
 
         var sequence = Assert.Single(findings, f => f.KeyArn == KeyArn);
-        Assert.Equal("Key scheduled for deletion in 7 days, 30 min after a PutKeyPolicy by the same principal", sequence.Title);
+        Assert.StartsWith("Key scheduled for deletion in 7 days, 30 min after a PutKeyPolicy by the same principal", sequence.Title, StringComparison.Ordinal);
         Assert.Equal(("p-1", "2026-01-14T23:40:00.000Z"), ((string?)sequence.Details!["preceded_by_event_id"], (string?)sequence.Details["preceded_at"]));
-        Assert.Equal("Key scheduled for deletion in 7 days", Assert.Single(findings, f => f.KeyArn == OtherKeyArn).Title); // 80 min before
+        Assert.DoesNotContain("after a", Assert.Single(findings, f => f.KeyArn == OtherKeyArn).Title, StringComparison.Ordinal); // 80 min before
     }
 
     private static string AdminCall(string eventId, string eventName, string requestParameters, string resources) =>
