@@ -20,10 +20,79 @@ internal static partial class CoverageGaps
     /// </summary>
     private static readonly TimeSpan ClockMargin = TimeSpan.FromDays(2);
 
-    public static async Task<IReadOnlyList<Finding>> FindAsync(string datasetRoot, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    /// <summary>The share of the baseline days an account could have had KMS events on that it must have had them on.</summary>
+    private const double SteadyShare = 0.9;
+
+    public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
-        var (perDay, _) = await TallyAsync(datasetRoot, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false);
-        return Gaps(perDay, day, options);
+        var start = day.AddDays(-options.BaselineDays);
+        var (perDay, _) = await TallyAsync(q.Root, start, day, ct).ConfigureAwait(false);
+        var gaps = Gaps(perDay, day, options);
+        var hasLedger = Directory.Exists(Path.Combine(q.Root, DatasetLayout.LedgerDirectory));
+        gaps.AddRange(await SilentAccountsAsync(q, day, options, perDay, hasLedger, gaps.Select(g => g.CallerAccountId!).ToHashSet(StringComparer.Ordinal), ct).ConfigureAwait(false));
+        return gaps;
+    }
+
+    /// <summary>
+    /// A trail account with KMS events on most baseline days and none stored for the report day, whose log files (by
+    /// the ledger) did not arrive either, or whose arrival the dataset cannot tell (no ledger, e.g. a copy of an S3
+    /// dataset without <c>_ledger/</c>): its trail stopped, or its delivery or ingestion stalled. Only when other
+    /// accounts have events that day (otherwise the dataset-wide gap below says it once).
+    /// </summary>
+    private static async Task<List<Finding>> SilentAccountsAsync(
+        DatasetQuery q, DateOnly day, AnalysisOptions options, Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> delivered, bool hasLedger,
+        HashSet<string> reported, CancellationToken ct)
+    {
+        var rows = await q.QueryRowsAsync(
+            """
+            SELECT recipient_account_id, event_date, count(*) FROM kms_events_all
+            WHERE event_date BETWEEN $1 AND $2 AND recipient_account_id IS NOT NULL GROUP BY 1, 2
+            """,
+            ct,
+            day.AddDays(-options.BaselineDays),
+            day).ConfigureAwait(false);
+        var perDay = rows.Select(r => (Account: Values.Str(r[0])!, Date: Values.Date(r[1]), Count: Values.Long(r[2]))).ToList();
+        if (!perDay.Any(p => p.Date == day))
+        {
+            return [];
+        }
+
+        var findings = new List<Finding>();
+        foreach (var account in perDay.Select(p => p.Account).Distinct().Order(StringComparer.Ordinal))
+        {
+            var days = perDay.Where(p => p.Account == account).ToList();
+            var first = days.Min(p => p.Date);
+            var withKms = days.Count(p => p.Date < day);
+            var files = delivered.GetValueOrDefault((account, day)).Files;
+            var calendar = Enumerable.Range(first.DayNumber, day.DayNumber - first.DayNumber).Select(DateOnly.FromDayNumber);
+            if (reported.Contains(account) || days.Any(p => p.Date == day) || files > 0 || !Steady(days.Select(p => p.Date), calendar, day, options))
+            {
+                continue;
+            }
+
+            var last = days.Max(p => p.Date);
+            findings.Add(new Finding
+            {
+                Kind = FindingKind.KmsCoverageGap,
+                Severity = Severity.High,
+                Title = hasLedger
+                    ? $"No CloudTrail files and no KMS events from account {account} on {day:yyyy-MM-dd}, after KMS events on {withKms} of the previous {options.BaselineDays} days (the last on {last:yyyy-MM-dd}): is its trail stopped, or its delivery or ingestion stalled?"
+                    : $"No KMS events from account {account} on {day:yyyy-MM-dd}, after KMS events on {withKms} of the previous {options.BaselineDays} days (the last on {last:yyyy-MM-dd}): is its trail stopped or excluding KMS events? (the dataset has no ledger to tell whether its log files arrived)",
+                CallerAccountId = account,
+                Count = 0,
+                BaselineMean = Math.Round(days.Where(p => p.Date < day).Average(p => (double)p.Count), 1),
+                Details = new JsonObject
+                {
+                    ["scope"] = "account",
+                    ["account_id"] = account,
+                    ["log_files_delivered"] = hasLedger ? 0 : null,
+                    ["baseline_days_with_kms"] = withKms,
+                    ["last_day_with_events"] = last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                },
+            });
+        }
+
+        return findings;
     }
 
     /// <summary>
@@ -130,7 +199,7 @@ internal static partial class CoverageGaps
 
             var baselineDays = perDay.Where(p => p.Key.Account == account && p.Key.Date < day).ToList();
             var withKms = baselineDays.Count(p => p.Value.Rows > 0);
-            if (withKms < options.MinBaselineDays || withKms * 2 < baselineDays.Count)
+            if (!Steady(baselineDays.Where(p => p.Value.Rows > 0).Select(p => p.Key.Date), baselineDays.Select(p => p.Key.Date), day, options))
             {
                 continue;
             }
@@ -154,6 +223,30 @@ internal static partial class CoverageGaps
         }
 
         return findings;
+    }
+
+    /// <summary>
+    /// Whether an account had KMS events on nearly every baseline day it could have had them (<paramref name="candidates"/>:
+    /// days with log files, or every day since its first event), so that a report day without any is news. With
+    /// weekday-aware baselines only days of the report day's kind count: an account busy only on weekdays is not
+    /// silent on a Sunday, and one busy every day is when its weekend goes quiet.
+    /// </summary>
+    private static bool Steady(IEnumerable<DateOnly> withKms, IEnumerable<DateOnly> candidates, DateOnly day, AnalysisOptions options)
+    {
+        var kms = withKms.Where(d => d < day).ToHashSet();
+        var possible = candidates.Where(d => d < day).ToList();
+        if (kms.Count < options.MinBaselineDays)
+        {
+            return false;
+        }
+
+        var weekend = SeriesStatistics.IsWeekend(day);
+        if (options.WeekdayAware && possible.Any(d => SeriesStatistics.IsWeekend(d) == weekend))
+        {
+            possible = possible.Where(d => SeriesStatistics.IsWeekend(d) == weekend).ToList();
+        }
+
+        return possible.Count(kms.Contains) >= SteadyShare * possible.Count;
     }
 
     /// <summary>The trail account and delivery date of a CloudTrail object from its key or path.</summary>

@@ -1,4 +1,5 @@
 using Pipeline.Analysis;
+using Pipeline.Query;
 using Pipeline.Sink;
 using Pipeline.Tests.Support;
 
@@ -49,7 +50,8 @@ public sealed class CoverageGapLedgerTests : IDisposable
         await ledger.MarkProcessedAsync([new PublishedSource(File(8, 1), 0, []), new PublishedSource(File(8, 2), 0, [])], CancellationToken.None);
         await ledger.MarkProcessedAsync([new PublishedSource(File(8, 2), 0, []), new PublishedSource(File(8, 3), 0, [])], CancellationToken.None);
 
-        var findings = await CoverageGaps.FindAsync(_dataset.Root, new DateOnly(2026, 1, 8), new AnalysisOptions(), CancellationToken.None);
+        using var q = DatasetQuery.Open(_dataset.Root);
+        var findings = await CoverageGaps.FindAsync(q, new DateOnly(2026, 1, 8), new AnalysisOptions(), CancellationToken.None);
 
         var gap = Assert.Single(findings);
         Assert.Equal("111122223333", gap.CallerAccountId);
@@ -72,6 +74,55 @@ public sealed class CoverageGapLedgerTests : IDisposable
         Assert.True(silent.ExitCode == 4, silent.Output + silent.Error);
         Assert.Contains("No KMS events stored for 2026-01-11 at all, after KMS events on 10 of the previous 28 days (the last on 2026-01-10)", silent.Output, StringComparison.Ordinal);
         Assert.True(quiet.ExitCode == 0, quiet.Output + quiet.Error);
+    }
+
+    [Fact]
+    public async Task An_account_whose_trail_goes_silent_while_the_others_log_is_a_coverage_gap_with_or_without_a_ledger()
+    {
+        // busy: KMS every day; stopped: no files from the report day on; the others use KMS only on weekdays, one of
+        // them still delivering files (without KMS) at weekends: neither is silent on a Sunday.
+        const string busy = "111122223333", stopped = "444455556666", weekdaysOnly = "777788889999", weekdayKms = "888899990000";
+        var report = new DateOnly(2026, 1, 25); // a Sunday
+        using var trail = new TrailFolder();
+        for (var day = new DateOnly(2026, 1, 1); day <= report; day = day.AddDays(1))
+        {
+            foreach (var account in new[] { busy, stopped, weekdaysOnly, weekdayKms })
+            {
+                var weekend = day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
+                if ((account == stopped && day == report) || (account == weekdaysOnly && weekend))
+                {
+                    continue;
+                }
+
+                var record = (account == weekdayKms && weekend
+                        ? CloudTrailRecords.Ec2Record()
+                        : CloudTrailRecords.AssumedRoleDecrypt($"{account}-{day.DayNumber}", time: $"{day:yyyy-MM-dd}T12:00:00Z"))
+                    .Replace("\"recipientAccountId\":\"111122223333\"", $"\"recipientAccountId\":\"{account}\"", StringComparison.Ordinal);
+                trail.AddFile(
+                    $"AWSLogs/o-abcdef1234/{account}/CloudTrail/us-east-1/{day:yyyy/MM/dd}/{account}_CloudTrail_us-east-1_{day:yyyyMMdd}T1205Z_Abcdefgh00000001.json.gz",
+                    CloudTrailRecords.Gzip(CloudTrailRecords.Document(record)));
+            }
+        }
+
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", trail.Root, "--out", _dataset.Root);
+        Assert.True(exit == 0, error);
+
+        var withLedger = await FindAsync();
+        var gap = Assert.Single(withLedger);
+        Assert.Equal(stopped, gap.CallerAccountId);
+        Assert.StartsWith($"No CloudTrail files and no KMS events from account {stopped} on 2026-01-25, after KMS events on 24 of the previous 28 days", gap.Title, StringComparison.Ordinal);
+
+        // A copy of the dataset without its ledger (e.g. kms_events/ synced from S3) cannot tell whether files arrived.
+        Directory.Delete(Path.Combine(_dataset.Root, DatasetLayout.LedgerDirectory), recursive: true);
+        var withoutLedger = Assert.Single(await FindAsync());
+        Assert.Equal(stopped, withoutLedger.CallerAccountId);
+        Assert.Contains("no ledger", withoutLedger.Title, StringComparison.Ordinal);
+
+        async Task<IReadOnlyList<Finding>> FindAsync()
+        {
+            using var q = DatasetQuery.Open(_dataset.Root);
+            return await CoverageGaps.FindAsync(q, report, new AnalysisOptions(), CancellationToken.None);
+        }
     }
 
     [Fact]
