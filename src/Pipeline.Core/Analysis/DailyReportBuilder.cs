@@ -23,6 +23,7 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         findings.AddRange(await PrincipalFindings.ExternalReEncryptsAsync(q, day, options, known, ct).ConfigureAwait(false));
         findings.AddRange(await PrincipalFindings.AccessDeniedBurstsAsync(q, day, options, ct).ConfigureAwait(false));
         findings.AddRange(await DiscoveryBursts.FindAsync(q, day, options, ct).ConfigureAwait(false));
+        findings.AddRange(await UnusableKeyUse.FindAsync(q, day, options, ct).ConfigureAwait(false));
         findings.AddRange(await CoverageGaps.FindAsync(q, day, options, ct).ConfigureAwait(false));
         findings.AddRange(await CoverageGaps.NoEventsAsync(q, day, options, ct).ConfigureAwait(false));
 

@@ -24,11 +24,12 @@ internal static class FindingKind
     public const string AccessDeniedBurst = "access_denied_burst";
     public const string DiscoveryBurst = "discovery_burst";
     public const string KmsCoverageGap = "kms_coverage_gap";
+    public const string UnusableKeyInUse = "unusable_key_in_use";
 
     public static readonly IReadOnlyList<string> All =
     [
         KeyDeletionScheduled, KeyDeleted, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
         KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
-        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, AccessDeniedBurst, DiscoveryBurst, KmsCoverageGap,
+        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, AccessDeniedBurst, DiscoveryBurst, KmsCoverageGap, UnusableKeyInUse,
     ];
 }

@@ -11,4 +11,7 @@ internal enum ErrorMode : byte
 
     /// <summary>The call fails with AccessDenied.</summary>
     AccessDenied,
+
+    /// <summary>The call fails because its key is pending deletion (KMSInvalidStateException).</summary>
+    PendingDeletion,
 }

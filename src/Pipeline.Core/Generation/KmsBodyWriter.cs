@@ -28,9 +28,12 @@ internal static class KmsBodyWriter
         var who = ctx.Principal.Kind == PrincipalKind.AssumedRole
             ? $"arn:aws:sts::{ctx.CallerAccountId}:assumed-role/{ctx.Principal.Name}/{ctx.Session}"
             : ctx.Principal.Arn ?? $"arn:aws:iam::{ctx.CallerAccountId}:root";
-        return code == "AccessDenied"
-            ? $"User: {who} is not authorized to perform: {action} on resource: {ctx.Key?.Arn ?? "*"} because no identity-based policy allows the {action} action"
-            : "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.";
+        return code switch
+        {
+            "AccessDenied" => $"User: {who} is not authorized to perform: {action} on resource: {ctx.Key?.Arn ?? "*"} because no identity-based policy allows the {action} action",
+            "KMSInvalidStateException" => $"{ctx.Key?.Arn ?? "The key"} is pending deletion.",
+            _ => "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
+        };
     }
 
     public static void WriteBody(Utf8JsonWriter w, KmsOperation op, RecordContext ctx, bool failed)

@@ -48,6 +48,7 @@ internal sealed class RecordWriter
             _ when service => null,
             ErrorMode.None => null,
             ErrorMode.AccessDenied => "AccessDenied",
+            ErrorMode.PendingDeletion => "KMSInvalidStateException",
             _ => KmsBodyWriter.PickError(op, rng),
         };
 

@@ -180,6 +180,11 @@ internal sealed class ScenarioPlan
         Expect(FindingKind.CrossAccountDecrypt, Stream(vendor, KmsOperation.Decrypt, pk[0], 0, 0, reportDay: 10, from: report), 0);
         Stream(billing, KmsOperation.Decrypt, sk[^1], 12);
         Expect(FindingKind.AccessDeniedBurst, Stream(billing, KmsOperation.Decrypt, sk[^1], 0, 0, reportDay: 60, error: ErrorMode.AccessDenied), 0);
+        // A service still decrypting with a key that was scheduled for deletion: its calls fail, and the deletion must be
+        // cancelled before the window ends (one of its own keys, so only the failures are news).
+        var prodTask = pop.Principals.First(p => p.Account == prod && p.Name == $"{prod.Name}-ecs-task");
+        var retiredKey = prodTask.KeysByRegion[0].First(k => streams.All(s => s.Key != k) && k != pk[1] && k != pk[^1]);
+        Expect(FindingKind.UnusableKeyInUse, Stream(prodTask, KmsOperation.Decrypt, retiredKey, 0, 0, reportDay: 12, error: ErrorMode.PendingDeletion), 0);
         var probes = new[] { Stream(prober, KmsOperation.DescribeKey, sk[0], 0, 0, reportDay: 9, from: report), Stream(prober, KmsOperation.DescribeKey, sk[^1], 0, 0, reportDay: 8, from: report) };
         expected.Add(new ScenarioExpectation
         {

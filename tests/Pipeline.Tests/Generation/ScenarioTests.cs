@@ -37,14 +37,14 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     public void Scenario_json_lists_one_expected_entry_per_finding_kind()
     {
         var kinds = Expected.Select(e => e.GetProperty("kind").GetString()!).ToList();
-        Assert.Equal(21, kinds.Count);
+        Assert.Equal(22, kinds.Count);
         Assert.Equal(FindingKind.All.Order(StringComparer.Ordinal), kinds.Order(StringComparer.Ordinal));
         Assert.Equal("2026-01-12", _f.AnswerKey.GetProperty("report_date").GetString());
         Assert.Equal(_f.Manifest.Accounts, _f.AnswerKey.GetProperty("known_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(["999988887777"], _f.AnswerKey.GetProperty("external_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(8, _f.AnswerKey.GetProperty("decoys").GetArrayLength());
         Assert.NotNull(_f.Manifest.Scenario);
-        Assert.Equal(21, _f.Manifest.Scenario.Expected.Count);
+        Assert.Equal(22, _f.Manifest.Scenario.Expected.Count);
     }
 
     [Fact]
@@ -53,10 +53,15 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
         foreach (var e in Expected.Where(e => e.GetProperty("kind").GetString() != FindingKind.KmsCoverageGap))
         {
             var kind = e.GetProperty("kind").GetString();
-            var failed = kind == FindingKind.AccessDeniedBurst;
+            var error = kind switch
+            {
+                FindingKind.AccessDeniedBurst => "AccessDenied",
+                FindingKind.UnusableKeyInUse => "KMSInvalidStateException",
+                _ => null,
+            };
             var matches = _f.Kms.Where(r => r.Day == D && r.EventName == e.GetProperty("event_name").GetString()
                     && r.Principal == e.GetProperty("principal").GetString() && (KeyOf(e) is not { } key || r.KeyArn == key)
-                    && (failed ? r.ErrorCode == "AccessDenied" : r.ErrorCode is null))
+                    && r.ErrorCode == error)
                 .DistinctBy(r => r.EventId).ToList();
             Assert.True(e.GetProperty("count").GetInt32() == matches.Count, $"{kind}: expected {e.GetProperty("count").GetInt32()}, found {matches.Count}");
         }
@@ -159,7 +164,11 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     public void Access_denied_errors_stay_rare_and_scattered_outside_the_planted_burst()
     {
         var burst = ExpectedOf(FindingKind.AccessDeniedBurst).GetProperty("principal").GetString();
-        var perDay = _f.Kms.Where(r => r.ErrorCode is not null && !(r.Principal == burst && r.Day == D)).GroupBy(r => (r.Principal, r.Day)).ToList();
+        var perDay = _f.Kms.Where(r => r.ErrorCode is not null && !(r.Principal == burst && r.Day == D) && r.ErrorCode != "KMSInvalidStateException")
+            .GroupBy(r => (r.Principal, r.Day)).ToList();
+        Assert.Equal(
+            [(ExpectedOf(FindingKind.UnusableKeyInUse).GetProperty("principal").GetString()!, D)],
+            _f.Kms.Where(r => r.ErrorCode == "KMSInvalidStateException").Select(r => (r.Principal, r.Day)).Distinct());
         Assert.All(perDay, g => Assert.True(g.Count() <= 6, $"{g.Key}: {g.Count()} errors"));
         Assert.DoesNotContain(_f.Kms, r => r.Principal == burst && r.ErrorCode is not null && r.Day < D);
 
