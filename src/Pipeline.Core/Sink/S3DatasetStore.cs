@@ -101,6 +101,19 @@ internal sealed class S3DatasetStore : IDatasetStore
         }
     }
 
+    /// <summary>Copies an object of the dataset to a local file (written beside it, then renamed: never half a file under its name).</summary>
+    public async Task DownloadAsync(string relativePath, string localPath, CancellationToken cancellationToken)
+    {
+        var partial = localPath + ".part";
+        using (var response = await _s3.GetObjectAsync(_bucket, Key(Checked(relativePath)), cancellationToken).ConfigureAwait(false))
+        {
+            await using var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await response.ResponseStream.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(partial, localPath, overwrite: true);
+    }
+
     public Task WriteTextAsync(string relativePath, string content, CancellationToken cancellationToken, bool durable = true) =>
         _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = Key(Checked(relativePath)), ContentBody = content, ContentType = "application/json" }, cancellationToken);
 

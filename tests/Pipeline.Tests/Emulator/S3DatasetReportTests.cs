@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Amazon.S3.Model;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Emulator;
+
+/// <summary><c>pipeline report --data s3://…</c>: the daily report over the dataset a worker writes to S3.</summary>
+[Collection("emulator")]
+public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
+{
+    private static readonly DateOnly Day = new(2026, 1, 15);
+    private const string KeyArn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    private readonly TempDataset _source = new();
+    private readonly TempDataset _work = new();
+
+    public void Dispose()
+    {
+        _source.Dispose();
+        _work.Dispose();
+    }
+
+    [Fact]
+    public async Task A_report_copies_the_days_it_reads_keeps_them_between_runs_and_drops_files_gone_from_s3()
+    {
+        // Ten days of Decrypts, a deletion scheduled on the report day, and a day long before any window.
+        for (var d = 1; d <= 15; d++)
+        {
+            await _source.WriteAsync(new TestEvent($"e{d}", TestBatch.Utc(2026, 1, d, 12)) { KeyArn = KeyArn });
+        }
+
+        await _source.WriteAsync(new TestEvent("del", TestBatch.Utc(2026, 1, 15, 13)) { EventName = "ScheduleKeyDeletion", KeyArn = KeyArn, PendingWindowDays = 7, ReadOnly = false });
+        await _source.WriteAsync(new TestEvent("old", TestBatch.Utc(2025, 1, 1, 12)) { KeyArn = KeyArn });
+        using var s3 = emulator.CreateS3Client();
+        var bucket = emulator.UniqueName("lake");
+        await s3.PutBucketAsync(bucket);
+        foreach (var file in _source.ParquetFiles())
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "kms/" + file, FilePath = Path.Combine(_source.Root, file) });
+        }
+
+        var cache = Path.Combine(_work.Root, "cache");
+        var first = await ReportAsync(bucket, cache);
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Contains("15 days: 16 files downloaded", first.Output, StringComparison.Ordinal); // the deletion in a file of its own
+        Assert.Contains("key_deletion_scheduled", first.Output, StringComparison.Ordinal);
+        var copied = Directory.GetFiles(Path.Combine(cache, "kms_events"), "*.parquet", SearchOption.AllDirectories);
+        Assert.Equal(16, copied.Length);
+        Assert.DoesNotContain(copied, f => f.Contains("event_date=2025-01-01", StringComparison.Ordinal));
+
+        var second = await ReportAsync(bucket, cache);
+        Assert.True(second.ExitCode == 0, second.Output);
+        Assert.Contains("0 files downloaded (0.0 MB), 16 up to date, 0 removed", second.Output, StringComparison.Ordinal);
+
+        // A compaction in S3 replaces files: the copy must not keep the old ones next to the new.
+        var merged = _source.ParquetFiles().First(f => f.Contains("event_date=2026-01-14", StringComparison.Ordinal));
+        await s3.DeleteObjectAsync(bucket, "kms/" + merged);
+        var third = await ReportAsync(bucket, cache);
+        Assert.True(third.ExitCode == 0, third.Output);
+        Assert.Contains("1 removed", third.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(cache, merged)));
+    }
+
+    [Fact]
+    public async Task A_missing_bucket_is_an_error_that_names_it()
+    {
+        var result = await ReportAsync(emulator.UniqueName("absent"), Path.Combine(_work.Root, "cache"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("NoSuchBucket", result.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<(int ExitCode, string Output)> ReportAsync(string bucket, string cache)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "report", "--data", $"s3://{bucket}/kms", "--cache", cache, "--date", Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "--out", Path.Combine(_work.Root, "report"), "--s3-force-path-style" })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal)).ToList())
+        {
+            psi.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in emulator.AwsEnvironment())
+        {
+            psi.Environment[name] = value;
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
