@@ -14,7 +14,8 @@ internal static class HighPriorityEvents
     private const string Sql = """
         SELECT event_name, event_time, event_id, principal_arn, caller_account_id, key_arn, key_ref, key_account_id,
                pending_window_days, grantee_principal, grant_operations, policy_json, bypass_policy_lockout_safety_check,
-               request_parameters_json, aws_region, source_ip_address, user_agent, session_name, recipient_account_id
+               request_parameters_json, aws_region, source_ip_address, user_agent, session_name, recipient_account_id,
+               json_extract_string(response_elements_json, '$.grantId')
         FROM kms_actions
         WHERE event_date = $1 AND error_code IS NULL
           AND event_name IN ('ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'ImportKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
@@ -26,11 +27,13 @@ internal static class HighPriorityEvents
 
     // Successful calls that undo one another, from before the report day on: a CancelKeyDeletion closes the latest
     // ScheduleKeyDeletion of the same key before it (KMS refuses to schedule a key already pending deletion; windows are
-    // 7-30 days), an EnableKey the latest DisableKey. KMS's DeleteKey at the end of a window carries it out.
+    // 7-30 days), an EnableKey the latest DisableKey, an EnableKeyRotation the latest DisableKeyRotation. KMS's DeleteKey at
+    // the end of a window carries the schedule out.
     private const string ReversalSql = """
         SELECT event_name, event_time, event_id, principal_arn, key_arn, key_ref, aws_region
         FROM kms_actions
-        WHERE event_date >= $1 AND error_code IS NULL AND event_name IN ('ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey', 'DeleteKey')
+        WHERE event_date >= $1 AND error_code IS NULL
+          AND event_name IN ('ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey', 'DeleteKey', 'DisableKeyRotation', 'EnableKeyRotation')
         ORDER BY event_time, event_id
         """;
 
@@ -51,6 +54,16 @@ internal static class HighPriorityEvents
           AND aws_region = $1 AND recipient_account_id = $2 AND event_time < $3
           AND json_extract_string(request_parameters_json, '$.aliasName') = $4
         ORDER BY event_time DESC, event_id DESC
+        LIMIT 1
+        """;
+
+    // The RevokeGrant or RetireGrant that ended a grant (by its id), from the grant's day on.
+    private const string GrantEndSql = """
+        SELECT event_name, event_time, event_id, principal_arn
+        FROM kms_actions
+        WHERE event_date >= $1 AND error_code IS NULL AND event_name IN ('RevokeGrant', 'RetireGrant')
+          AND json_extract_string(request_parameters_json, '$.grantId') = $2 AND event_time >= $3
+        ORDER BY event_time, event_id
         LIMIT 1
         """;
 
@@ -202,11 +215,35 @@ internal static class HighPriorityEvents
                     details["grantee_outside_known_accounts"] = external;
                     details["operations"] = Values.Str(r[10]);
                     title = $"Grant to {(external ? "an external" : "another")} account ({granteeAccount})";
+                    var grantId = Values.Str(r[19]);
+                    details["grant_id"] = grantId;
+                    if (grantId is not null && time is not null && (await q.QueryRowsAsync(GrantEndSql, ct, day, grantId, time.Value).ConfigureAwait(false)) is [var end, ..])
+                    {
+                        // Revoked or retired within the hour: the access it opened is closed again (who opened it is still
+                        // worth a look); open longer, it could have been used, and the severity stays.
+                        var endTime = Values.Utc(end[1]).GetValueOrDefault();
+                        severity = endTime - time.Value <= SequenceWindow ? Severity.Low : severity;
+                        title += $", {(Values.Str(end[0]) == "RevokeGrant" ? "revoked" : "retired")} {Elapsed(endTime - time.Value)} later";
+                        details["ended_by_event"] = Values.Str(end[0]);
+                        details["ended_at"] = Iso(endTime);
+                        details["ended_by"] = Values.Str(end[3]);
+                        details["end_event_id"] = closingEventId = Values.Str(end[2]);
+                    }
+
                     break;
                 case "DisableKeyRotation":
                     kind = FindingKind.KeyRotationDisabled;
                     severity = Severity.Medium;
                     title = "Automatic key rotation disabled";
+                    if (reversals.ReversalOf(Values.Str(r[2])!) is { } reenabled)
+                    {
+                        severity = Severity.Low;
+                        title += $", enabled again {Elapsed(reenabled.Time - time.GetValueOrDefault())} later";
+                        details["enabled_at"] = Iso(reenabled.Time);
+                        details["enabled_by"] = reenabled.Principal;
+                        details["enable_event_id"] = closingEventId = reenabled.EventId;
+                    }
+
                     break;
                 case "ReplicateKey" or "UpdatePrimaryRegion":
                     kind = FindingKind.KeyReplicated;
@@ -373,6 +410,7 @@ internal static class HighPriorityEvents
         {
             ["CancelKeyDeletion"] = "ScheduleKeyDeletion",
             ["EnableKey"] = "DisableKey",
+            ["EnableKeyRotation"] = "DisableKeyRotation",
         };
 
         private readonly Dictionary<string, KeyCall> _reversalOf = new(StringComparer.Ordinal);

@@ -234,6 +234,31 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task Rotation_enabled_again_and_an_external_grant_revoked_within_the_hour_are_low_and_name_what_undid_them()
+    {
+        const string thirdKeyArn = "arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-5555eeee5555";
+        static string Grant(string id, string time, string keyArn, string grantId) =>
+            Admin(id, time, "CreateGrant", keyArn, keyArn, ",\"granteePrincipal\":\"arn:aws:iam::999988887777:role/vendor\",\"operations\":[\"Decrypt\"]", $$"""{"grantId":"{{grantId}}"}""");
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Admin("r-1", "2026-01-15T09:00:00Z", "DisableKeyRotation", KeyArn, Key, string.Empty, "null"),
+            Admin("r-2", "2026-01-15T09:04:00Z", "EnableKeyRotation", KeyArn, Key, string.Empty, "null"),
+            Grant("g-1", "2026-01-15T10:00:00Z", OtherKeyArn, "grant-aaa"),
+            Admin("g-1x", "2026-01-15T10:12:00Z", "RevokeGrant", OtherKeyArn, OtherKeyArn, ",\"grantId\":\"grant-aaa\"", "null"),
+            Grant("g-2", "2026-01-15T11:00:00Z", thirdKeyArn, "grant-bbb"),
+            Admin("g-2x", "2026-01-15T15:00:00Z", "RetireGrant", thirdKeyArn, thirdKeyArn, ",\"grantId\":\"grant-bbb\"", "null")));
+
+        var findings = await HighPriorityAsync();
+
+        var rotation = Assert.Single(findings, f => f.Kind == FindingKind.KeyRotationDisabled);
+        Assert.Equal((Severity.Low, "Automatic key rotation disabled, enabled again 4 min later"), (rotation.Severity, rotation.Title));
+        var revoked = Assert.Single(findings, f => f.KeyArn == OtherKeyArn);
+        Assert.Equal((Severity.Low, "Grant to an external account (999988887777), revoked 12 min later"), (revoked.Severity, revoked.Title));
+        Assert.Equal(["g-1", "g-1x"], revoked.EventIds);
+        var retiredLate = Assert.Single(findings, f => f.KeyArn == thirdKeyArn);
+        Assert.Equal((Severity.High, "Grant to an external account (999988887777), retired 4 h later"), (retiredLate.Severity, retiredLate.Title));
+    }
+
+    [Fact]
     public async Task An_alias_change_names_the_key_the_alias_pointed_to_before()
     {
         static string Resources(string alias, string key) => $$"""
