@@ -117,15 +117,7 @@ internal static class HighPriorityEvents
                     severity = window is <= 7 ? Severity.Critical : Severity.High;
                     details["pending_window_days"] = window;
                     title = $"Key scheduled for deletion in {window?.ToString(CultureInfo.InvariantCulture) ?? "?"} days";
-                    if (reversals.ReversalOf(Values.Str(r[2])!) is { } cancel)
-                    {
-                        // Closed: still worth a look (who scheduled it, and why), no longer an emergency.
-                        severity = Severity.Low;
-                        title += $", cancelled {Elapsed(cancel.Time - time.GetValueOrDefault())} later";
-                        details["cancelled_at"] = Iso(cancel.Time);
-                        details["cancelled_by"] = cancel.Principal;
-                        details["cancel_event_id"] = closingEventId = cancel.EventId;
-                    }
+                    closingEventId = Undone(reversals, Values.Str(r[2])!, time, "cancelled", "cancel", details, ref severity, ref title);
 
                     break;
                 case "DeleteImportedKeyMaterial":
@@ -174,15 +166,7 @@ internal static class HighPriorityEvents
                     kind = FindingKind.KeyDisabled;
                     severity = Severity.High;
                     title = "Key disabled";
-                    if (reversals.ReversalOf(Values.Str(r[2])!) is { } enable)
-                    {
-                        // Usable again: the outage (and whoever caused it) is still worth a look, no longer an emergency.
-                        severity = Severity.Low;
-                        title += $", enabled again {Elapsed(enable.Time - time.GetValueOrDefault())} later";
-                        details["enabled_at"] = Iso(enable.Time);
-                        details["enabled_by"] = enable.Principal;
-                        details["enable_event_id"] = closingEventId = enable.EventId;
-                    }
+                    closingEventId = Undone(reversals, Values.Str(r[2])!, time, "enabled", "enable", details, ref severity, ref title);
 
                     break;
                 case "PutKeyPolicy" or "CreateKey":
@@ -235,14 +219,7 @@ internal static class HighPriorityEvents
                     kind = FindingKind.KeyRotationDisabled;
                     severity = Severity.Medium;
                     title = "Automatic key rotation disabled";
-                    if (reversals.ReversalOf(Values.Str(r[2])!) is { } reenabled)
-                    {
-                        severity = Severity.Low;
-                        title += $", enabled again {Elapsed(reenabled.Time - time.GetValueOrDefault())} later";
-                        details["enabled_at"] = Iso(reenabled.Time);
-                        details["enabled_by"] = reenabled.Principal;
-                        details["enable_event_id"] = closingEventId = reenabled.EventId;
-                    }
+                    closingEventId = Undone(reversals, Values.Str(r[2])!, time, "enabled", "enable", details, ref severity, ref title);
 
                     break;
                 case "ReplicateKey" or "UpdatePrimaryRegion":
@@ -375,6 +352,26 @@ internal static class HighPriorityEvents
         }
 
         return findings;
+    }
+
+    /// <summary>
+    /// The later call that undid this one (a deletion cancelled, a key or its rotation enabled again): still worth a look
+    /// (who did it, and why), no longer an emergency. The finding drops to low and says when and by whom
+    /// (<c>{done}_at</c>, <c>{done}_by</c>, <c>{noun}_event_id</c>); returns the undoing call's event id, or null.
+    /// </summary>
+    private static string? Undone(ReversalHistory reversals, string eventId, DateTime? time, string done, string noun, JsonObject details, ref Severity severity, ref string title)
+    {
+        if (reversals.ReversalOf(eventId) is not { } undo)
+        {
+            return null;
+        }
+
+        severity = Severity.Low;
+        title += $", {(done == "enabled" ? "enabled again" : done)} {Elapsed(undo.Time - time.GetValueOrDefault())} later";
+        details[done + "_at"] = Iso(undo.Time);
+        details[done + "_by"] = undo.Principal;
+        details[noun + "_event_id"] = undo.EventId;
+        return undo.EventId;
     }
 
     /// <summary>A top-level string of the request parameters, or null (absent, not a string, or not JSON).</summary>
