@@ -10,14 +10,16 @@ internal static class QueryCommand
     public static Command Create()
     {
         var sql = new Argument<string>("sql") { Description = "A .sql file (several statements separated by ';' allowed) or SQL text" };
-        var data = new Option<string>("--data") { Description = "Dataset directory (holds kms_events/)", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset directory (holds kms_events/), or the s3://bucket/prefix a worker writes (the last --days are copied to --cache first)", Required = true };
+        var days = new Option<int>("--days") { Description = "With an s3:// dataset: how many days back from today (UTC) to copy and query", DefaultValueFactory = _ => 90 };
+        var s3 = new S3DatasetOptions();
         var format = new Option<QueryOutputFormat>("--format") { Description = "Output format", DefaultValueFactory = _ => QueryOutputFormat.Table };
         var set = new Option<string[]>("--set")
         {
             Description = "Set a DuckDB variable the SQL reads with getvariable(), as name=value (repeatable): a YYYY-MM-DD value is a DATE, an integer a number, anything else text; e.g. --set start_date=2026-01-01",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("query", "Run SQL against the dataset; views kms_events (one row per event), kms_actions (one row per action) and kms_events_all.") { sql, data, format, set };
+        var command = new Command("query", "Run SQL against the dataset; views kms_events (one row per event), kms_actions (one row per action) and kms_events_all.") { sql, data, format, set, days, s3.Cache, s3.PathStyle };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var output = result.InvocationConfiguration.Output;
@@ -40,7 +42,15 @@ internal static class QueryCommand
                 }
 
                 text = variables.ToString() + text;
-                using var query = DatasetQuery.OpenWritten(result.GetValue(data)!);
+                var today = DateOnly.FromDateTime(DateTime.UtcNow);
+                // Progress goes to stderr: stdout is the result (CSV or JSON for a pipe).
+                var (dataset, copyExit) = await s3.ResolveAsync(result, result.GetValue(data)!, today.AddDays(-Math.Max(0, result.GetValue(days))), today, error, error, cancellationToken).ConfigureAwait(false);
+                if (dataset is null)
+                {
+                    return copyExit;
+                }
+
+                using var query = DatasetQuery.OpenWritten(dataset);
                 await QueryRunner.RunScriptAsync(query, text, output, result.GetValue(format), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }

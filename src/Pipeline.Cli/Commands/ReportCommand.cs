@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using DuckDB.NET.Data;
-using Amazon.Runtime;
-using Amazon.S3;
 using Microsoft.Extensions.Configuration;
 using Pipeline.Analysis;
 using Pipeline.Query;
 using Pipeline.Reporting;
-using Pipeline.Sink;
 
 namespace Pipeline.Cli.Commands;
 
@@ -23,8 +20,7 @@ internal static class ReportCommand
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "Dataset folder (holds kms_events/), or the s3://bucket/prefix a worker writes (the days the report reads are copied to --cache first)", Required = true };
-        var cache = new Option<string?>("--cache") { Description = "With an s3:// dataset: local folder for the copied days, kept between runs (default: <temp>/pipeline-cache/<bucket>/<prefix>)" };
-        var pathStyle = new Option<bool>("--s3-force-path-style") { Description = "With an s3:// dataset: path-style S3 URLs (S3 emulators, some proxies)" };
+        var s3 = new S3DatasetOptions();
         var date = new Option<string?>("--date") { Description = "Report day, YYYY-MM-DD (UTC; default: yesterday)" };
         var output = new Option<string>("--out") { Description = "Folder for report.json, report.md and report.html", DefaultValueFactory = _ => "report" };
         var failOn = new Option<string?>("--fail-on") { Description = "Exit with code 4 when a finding of this severity or higher exists: critical, high, medium, low, info" };
@@ -34,7 +30,7 @@ internal static class ReportCommand
         var known = new Option<string[]>("--known-account") { Description = "Account id treated as ours (repeatable); the trails' accounts are always known", AllowMultipleArgumentsPerToken = true };
         var command = new Command("report", "Write the daily KMS anomaly report (JSON, Markdown, HTML with charts) for one day.")
         {
-            data, date, output, failOn, config, baseline, z, known, cache, pathStyle,
+            data, date, output, failOn, config, baseline, z, known, s3.Cache, s3.PathStyle,
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -100,36 +96,13 @@ internal static class ReportCommand
                 return ExitCodes.UsageError;
             }
 
-            var dataset = r.GetValue(data)!;
-            if (dataset.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+            // An s3:// dataset: every day a check reads is copied first (the new-principal lookback, the baseline, and
+            // the deletion windows of up to 30 days).
+            var from = day.AddDays(-Math.Max(Math.Max(options.NewPrincipalLookbackDays, options.BaselineDays), 31));
+            var (dataset, copyExit) = await s3.ResolveAsync(r, r.GetValue(data)!, from, day, o, e, ct).ConfigureAwait(false);
+            if (dataset is null)
             {
-                if (!OutputLocation.TryParse(dataset, out var location, out var problem))
-                {
-                    await e.WriteLineAsync($"error: --data {dataset}: {problem}").ConfigureAwait(false);
-                    return ExitCodes.UsageError;
-                }
-
-                // Every day a check reads: the new-principal lookback, the baseline, and the deletion windows (30 days).
-                var from = day.AddDays(-Math.Max(Math.Max(options.NewPrincipalLookbackDays, options.BaselineDays), 31));
-                dataset = r.GetValue(cache) ?? Path.Combine(Path.GetTempPath(), "pipeline-cache", location.Bucket!, location.Prefix.Trim('/').Replace('/', '_'));
-                try
-                {
-                    using var s3 = new AmazonS3Client(new AmazonS3Config { ForcePathStyle = r.GetValue(pathStyle) });
-                    var store = new S3DatasetStore(s3, location.Bucket!, location.Prefix);
-                    await o.WriteLineAsync($"Copying {from:yyyy-MM-dd} – {day:yyyy-MM-dd} of {location} to {dataset}").ConfigureAwait(false);
-                    var copied = await S3DatasetMirror.SyncAsync(store, dataset, from, day, ct).ConfigureAwait(false);
-                    await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {copied.Partitions} days: {copied.Downloaded} files downloaded ({copied.BytesDownloaded / 1048576.0:F1} MB), {copied.UpToDate} up to date, {copied.Removed} removed")).ConfigureAwait(false);
-                }
-                catch (AmazonServiceException ex)
-                {
-                    await e.WriteLineAsync($"error: reading {location}: {ex.ErrorCode} {ex.Message} (the report needs s3:ListBucket and s3:GetObject on it)").ConfigureAwait(false);
-                    return ExitCodes.Failure;
-                }
-                catch (Exception ex) when (ex is AmazonClientException or HttpRequestException or IOException or UnauthorizedAccessException)
-                {
-                    await e.WriteLineAsync($"error: copying {location} to {dataset}: {ex.Message}").ConfigureAwait(false);
-                    return ExitCodes.Failure;
-                }
+                return copyExit;
             }
 
             try

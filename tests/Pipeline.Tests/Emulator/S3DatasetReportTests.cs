@@ -4,7 +4,7 @@ using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Emulator;
 
-/// <summary><c>pipeline report --data s3://…</c>: the daily report over the dataset a worker writes to S3.</summary>
+/// <summary><c>pipeline report|query --data s3://…</c>: the daily report and queries over the dataset a worker writes to S3.</summary>
 [Collection("emulator")]
 public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
 {
@@ -70,10 +70,43 @@ public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
         Assert.Contains("NoSuchBucket", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_query_of_an_s3_dataset_copies_the_days_asked_for_and_keeps_its_result_on_stdout()
+    {
+        await _source.WriteAsync(new TestEvent("a", TestBatch.Utc(2026, 1, 2, 12)), new TestEvent("b", TestBatch.Utc(2026, 1, 3, 12)));
+        await _source.WriteAsync(new TestEvent("too-old", TestBatch.Utc(2025, 1, 1, 12)));
+        using var s3 = emulator.CreateS3Client();
+        var bucket = emulator.UniqueName("lake");
+        await s3.PutBucketAsync(bucket);
+        foreach (var file in _source.ParquetFiles())
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "kms/" + file, FilePath = Path.Combine(_source.Root, file) });
+        }
+
+        var days = DateOnly.FromDateTime(DateTime.UtcNow).DayNumber - new DateOnly(2026, 1, 1).DayNumber;
+        var (exit, stdout, stderr) = await RunAsync(
+            "query", "select event_id from kms_events_all order by 1", "--data", $"s3://{bucket}/kms", "--days", days.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--cache", Path.Combine(_work.Root, "cache"), "--format", "csv", "--s3-force-path-style");
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal("event_id\na\nb\n", stdout.ReplaceLineEndings("\n"));
+        Assert.Contains("2 days: 2 files downloaded", stderr, StringComparison.Ordinal);
+    }
+
     private async Task<(int ExitCode, string Output)> ReportAsync(string bucket, string cache)
     {
+        var (exit, stdout, stderr) = await RunAsync(
+            "report", "--data", $"s3://{bucket}/kms", "--cache", cache, "--date", Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            "--out", Path.Combine(_work.Root, "report"), "--s3-force-path-style");
+        return (exit, stdout + stderr);
+    }
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "report", "--data", $"s3://{bucket}/kms", "--cache", cache, "--date", Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "--out", Path.Combine(_work.Root, "report"), "--s3-force-path-style" })
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
+        foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
         }
@@ -92,6 +125,6 @@ public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Globalization;
+using Amazon.Runtime;
+using Amazon.S3;
+using Pipeline.Sink;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// <c>--cache</c> and <c>--s3-force-path-style</c> of the commands that read a dataset, and the copy of the days they
+/// need from an <c>s3://</c> dataset (the worker's output) into the cache, where the embedded DuckDB reads them.
+/// </summary>
+internal sealed class S3DatasetOptions
+{
+    public Option<string?> Cache { get; } = new("--cache") { Description = "With an s3:// dataset: local folder for the copied days, kept between runs (default: <temp>/pipeline-cache/<bucket>/<prefix>)" };
+
+    public Option<bool> PathStyle { get; } = new("--s3-force-path-style") { Description = "With an s3:// dataset: path-style S3 URLs (S3 emulators, some proxies)" };
+
+    /// <summary>
+    /// The local dataset folder to read: <paramref name="data"/> itself, or for an <c>s3://</c> location the cache after
+    /// copying the days <paramref name="from"/>–<paramref name="to"/>. On failure the error is written and the local path is null.
+    /// </summary>
+    public async Task<(string? Local, int ExitCode)> ResolveAsync(ParseResult r, string data, DateOnly from, DateOnly to, TextWriter progress, TextWriter error, CancellationToken ct)
+    {
+        if (!data.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            return (data, ExitCodes.Success);
+        }
+
+        if (!OutputLocation.TryParse(data, out var location, out var problem))
+        {
+            await error.WriteLineAsync($"error: --data {data}: {problem}").ConfigureAwait(false);
+            return (null, ExitCodes.UsageError);
+        }
+
+        var local = r.GetValue(Cache) ?? Path.Combine(Path.GetTempPath(), "pipeline-cache", location.Bucket!, location.Prefix.Trim('/').Replace('/', '_'));
+        try
+        {
+            using var s3 = new AmazonS3Client(new AmazonS3Config { ForcePathStyle = r.GetValue(PathStyle) });
+            var store = new S3DatasetStore(s3, location.Bucket!, location.Prefix);
+            await progress.WriteLineAsync($"Copying {from:yyyy-MM-dd} – {to:yyyy-MM-dd} of {location} to {local}").ConfigureAwait(false);
+            var copied = await S3DatasetMirror.SyncAsync(store, local, from, to, ct).ConfigureAwait(false);
+            await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {copied.Partitions} days: {copied.Downloaded} files downloaded ({copied.BytesDownloaded / 1048576.0:F1} MB), {copied.UpToDate} up to date, {copied.Removed} removed")).ConfigureAwait(false);
+            return (local, ExitCodes.Success);
+        }
+        catch (AmazonServiceException ex)
+        {
+            await error.WriteLineAsync($"error: reading {location}: {ex.ErrorCode} {ex.Message} (this needs s3:ListBucket and s3:GetObject on it)").ConfigureAwait(false);
+            return (null, ExitCodes.Failure);
+        }
+        catch (Exception ex) when (ex is AmazonClientException or HttpRequestException or IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"error: copying {location} to {local}: {ex.Message}").ConfigureAwait(false);
+            return (null, ExitCodes.Failure);
+        }
+    }
+}
