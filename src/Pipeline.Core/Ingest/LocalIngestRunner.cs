@@ -143,6 +143,10 @@ internal sealed partial class LocalIngestRunner
                 var published = await sink.AddAsync(identity, collector.Batch, spill.Staged, ct).ConfigureAwait(false);
                 progress.FileRead(result.Records, result.KmsRecords, result.CompressedBytes, result.DecompressedBytes);
                 LogFileRead(_logger, file.Path, result.Records, result.KmsRecords);
+                if (result.DerivedEventIds > 0)
+                {
+                    LogDerivedEventIds(_logger, file.Path, result.DerivedEventIds);
+                }
                 return published;
             }
         }
@@ -181,6 +185,9 @@ internal sealed partial class LocalIngestRunner
 
     [LoggerMessage(EventId = EventIds.Ingest + 2, Level = LogLevel.Error, Message = "Rejected {Path}: {Reason}. None of its rows were kept; fix or remove the file and run again")]
     private static partial void LogFileRejected(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = EventIds.Ingest + 4, Level = LogLevel.Warning, Message = "{Path}: {Count} KMS records have no eventID; they are stored with event_id no-event-id:<hash of the record> (an identical second delivery gets the same id)")]
+    private static partial void LogDerivedEventIds(ILogger logger, string path, long count);
 
     [LoggerMessage(EventId = EventIds.Ingest + 3, Level = LogLevel.Debug, Message = "Skipped {Path}: already ingested (ledger); use --force to read it again")]
     private static partial void LogAlreadyIngested(ILogger logger, string path);

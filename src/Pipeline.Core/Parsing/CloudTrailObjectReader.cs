@@ -1,7 +1,7 @@
 namespace Pipeline.Parsing;
 
 /// <summary>What reading one CloudTrail object produced.</summary>
-internal readonly record struct ObjectReadResult(long Records, long KmsRecords, long CompressedBytes, long DecompressedBytes);
+internal readonly record struct ObjectReadResult(long Records, long KmsRecords, long CompressedBytes, long DecompressedBytes, long DerivedEventIds = 0);
 
 /// <summary>Reads one CloudTrail object (gzip or plain JSON) into KMS rows: the parsing stage's entry point.</summary>
 internal static class CloudTrailObjectReader
@@ -19,6 +19,6 @@ internal static class CloudTrailObjectReader
         await using var json = await PayloadDecoder.OpenAsync(counting, source.Display, cancellationToken).ConfigureAwait(false);
         var reader = new CloudTrailRecordReader(source.Display, collector, options);
         var summary = await reader.ReadAsync(json, cancellationToken).ConfigureAwait(false);
-        return new ObjectReadResult(summary.Records, collector.KmsRecords, counting.BytesRead, summary.DecompressedBytes);
+        return new ObjectReadResult(summary.Records, collector.KmsRecords, counting.BytesRead, summary.DecompressedBytes, collector.DerivedEventIds);
     }
 }

@@ -44,6 +44,9 @@ internal sealed class KmsRecordCollector : IRecordHandler
     /// <summary>KMS records kept so far (including spilled ones).</summary>
     public long KmsRecords { get; private set; }
 
+    /// <summary>KMS records without an eventID, stored with an id derived from their bytes.</summary>
+    public long DerivedEventIds { get; private set; }
+
     /// <summary>Records that were parsed because their bytes could be KMS.</summary>
     public long CandidatesParsed { get; private set; }
 
@@ -80,7 +83,11 @@ internal sealed class KmsRecordCollector : IRecordHandler
             throw new CloudTrailFormatException(_source.Display, byteOffset, recordIndex, typeError);
         }
 
-        (t_projector ??= new KmsRowProjector()).Project(record, parser, ref _fields, Batch, _source, recordIndex, byteOffset);
+        if ((t_projector ??= new KmsRowProjector()).Project(record, parser, ref _fields, Batch, _source, recordIndex, byteOffset))
+        {
+            DerivedEventIds++;
+        }
+
         KmsRecords++;
     }
 

@@ -24,7 +24,8 @@ internal sealed class KmsRowProjector
     private StringRef _keyRef;
 
     /// <summary>Appends the row; throws <see cref="CloudTrailFormatException"/> when a required field is missing or malformed.</summary>
-    public void Project(ReadOnlySpan<byte> record, KmsRecordParser p, ref KmsRecordFields f, KmsEventBatch batch, SourceContext source, long recordIndex, long offset)
+    /// <returns>True when the record had no eventID and was given one derived from its bytes.</returns>
+    public bool Project(ReadOnlySpan<byte> record, KmsRecordParser p, ref KmsRecordFields f, KmsEventBatch batch, SourceContext source, long recordIndex, long offset)
     {
         if (!f.EventName.HasValue)
         {
@@ -38,6 +39,7 @@ internal sealed class KmsRowProjector
         }
 
         var row = batch.AddRow();
+        var derived = false;
         batch.SetEventDay(row, DateOnly.FromDateTime(eventTime).DayNumber);
         batch.SetTimestamp(S.EventTime, row, eventTime);
         batch.SetTimestamp(S.IngestTime, row, source.IngestTime);
@@ -48,6 +50,7 @@ internal sealed class KmsRowProjector
         else
         {
             SetDerivedEventId(batch, row, record);
+            derived = true;
         }
 
         Interned(batch, S.EventName, row, record, p, f.EventName);
@@ -104,6 +107,7 @@ internal sealed class KmsRowProjector
         Json(batch, S.ResourcesJson, row, record, p, f.Resources);
 
         SetLineage(batch, row, source, recordIndex);
+        return derived;
     }
 
     private void SetLineage(KmsEventBatch batch, int row, SourceContext source, long recordIndex)

@@ -108,6 +108,7 @@ public sealed class BadInputTests
 
         Assert.Equal(5, result.Records);
         Assert.Equal(4, rows.Count);
+        Assert.Equal(3, result.DerivedEventIds); // counted, so ingest and the worker can warn
         var ids = rows.Select(r => (string)r["event_id"]!).ToList();
         Assert.Equal("11111111-2222-3333-4444-555555555555", ids[1]);
         Assert.Matches("^no-event-id:[0-9a-f]{32}$", ids[0]);

@@ -173,6 +173,10 @@ internal sealed class S3ObjectIngestor(
         var elapsed = time.GetElapsedTime(started);
         metrics.ObjectRead(result.CompressedBytes, result.KmsRecords, elapsed);
         WorkerLog.ObjectRead(logger, messageId, display, result.Records, result.KmsRecords, result.CompressedBytes, elapsed.TotalMilliseconds);
+        if (result.DerivedEventIds > 0)
+        {
+            WorkerLog.DerivedEventIds(logger, messageId, display, result.DerivedEventIds);
+        }
         return new ObjectOutcome(publication, null);
     }
 

@@ -36,6 +36,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 10, Level = LogLevel.Debug, Message = "Message {MessageId}: read {Object}: {Records} records, {KmsRows} KMS, {Bytes} bytes in {ElapsedMs:F0} ms")]
     public static partial void ObjectRead(ILogger logger, string messageId, string @object, long records, long kmsRows, long bytes, double elapsedMs);
 
+    [LoggerMessage(EventId = EventIds.Worker + 28, Level = LogLevel.Warning, Message = "Message {MessageId}: {Object}: {Count} KMS records have no eventID; they are stored with event_id no-event-id:<hash of the record>")]
+    public static partial void DerivedEventIds(ILogger logger, string messageId, string @object, long count);
+
     [LoggerMessage(EventId = EventIds.Worker + 11, Level = LogLevel.Error, Message = "Message {MessageId}: {Object} cannot be ingested: {Reason}. None of its rows were kept; the message is left on the queue (dead-letter queue after its max receive count)")]
     public static partial void ObjectFailed(ILogger logger, string messageId, string @object, string reason);
 
