@@ -23,6 +23,9 @@ internal static partial class CoverageGaps
     /// <summary>The share of the baseline days an account could have had KMS events on that it must have had them on.</summary>
     private const double SteadyShare = 0.9;
 
+    /// <summary>The mean daily KMS events below which a day without any can be chance (P(0) = e^-7 ≈ 0.001).</summary>
+    private const double SteadyMinMean = 7;
+
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
         var start = day.AddDays(-options.BaselineDays);
@@ -65,7 +68,7 @@ internal static partial class CoverageGaps
             var withKms = days.Count(p => p.Date < day);
             var files = delivered.GetValueOrDefault((account, day)).Files;
             var calendar = Enumerable.Range(first.DayNumber, day.DayNumber - first.DayNumber).Select(DateOnly.FromDayNumber);
-            if (reported.Contains(account) || days.Any(p => p.Date == day) || files > 0 || !Steady(days.Select(p => p.Date), calendar, day, options))
+            if (reported.Contains(account) || days.Any(p => p.Date == day) || files > 0 || !Steady(days.Select(p => (p.Date, p.Count)), calendar, day, options))
             {
                 continue;
             }
@@ -199,7 +202,7 @@ internal static partial class CoverageGaps
 
             var baselineDays = perDay.Where(p => p.Key.Account == account && p.Key.Date < day).ToList();
             var withKms = baselineDays.Count(p => p.Value.Rows > 0);
-            if (!Steady(baselineDays.Where(p => p.Value.Rows > 0).Select(p => p.Key.Date), baselineDays.Select(p => p.Key.Date), day, options))
+            if (!Steady(baselineDays.Select(p => (p.Key.Date, p.Value.Rows)), baselineDays.Select(p => p.Key.Date), day, options))
             {
                 continue;
             }
@@ -231,9 +234,9 @@ internal static partial class CoverageGaps
     /// weekday-aware baselines only days of the report day's kind count: an account busy only on weekdays is not
     /// silent on a Sunday, and one busy every day is when its weekend goes quiet.
     /// </summary>
-    private static bool Steady(IEnumerable<DateOnly> withKms, IEnumerable<DateOnly> candidates, DateOnly day, AnalysisOptions options)
+    private static bool Steady(IEnumerable<(DateOnly Date, long Count)> kmsPerDay, IEnumerable<DateOnly> candidates, DateOnly day, AnalysisOptions options)
     {
-        var kms = withKms.Where(d => d < day).ToHashSet();
+        var kms = kmsPerDay.Where(p => p.Date < day && p.Count > 0).ToDictionary(p => p.Date, p => p.Count);
         var possible = candidates.Where(d => d < day).ToList();
         if (kms.Count < options.MinBaselineDays)
         {
@@ -246,7 +249,10 @@ internal static partial class CoverageGaps
             possible = possible.Where(d => SeriesStatistics.IsWeekend(d) == weekend).ToList();
         }
 
-        return possible.Count(kms.Contains) >= SteadyShare * possible.Count;
+        // A quiet account can have a day without KMS by chance: only when its usual volume makes an empty day
+        // improbable (e^-mean ≤ 0.001 for Poisson counts) is the empty day news.
+        var mean = possible.Sum(d => (double)kms.GetValueOrDefault(d)) / Math.Max(1, possible.Count);
+        return possible.Count(kms.ContainsKey) >= SteadyShare * possible.Count && mean >= SteadyMinMean;
     }
 
     /// <summary>The trail account and delivery date of a CloudTrail object from its key or path.</summary>

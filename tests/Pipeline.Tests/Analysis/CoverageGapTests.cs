@@ -79,28 +79,28 @@ public sealed class CoverageGapLedgerTests : IDisposable
     [Fact]
     public async Task An_account_whose_trail_goes_silent_while_the_others_log_is_a_coverage_gap_with_or_without_a_ledger()
     {
-        // busy: KMS every day; stopped: no files from the report day on; the others use KMS only on weekdays, one of
-        // them still delivering files (without KMS) at weekends: neither is silent on a Sunday.
-        const string busy = "111122223333", stopped = "444455556666", weekdaysOnly = "777788889999", weekdayKms = "888899990000";
+        // busy: KMS every day; stopped: no files from the report day on; two use KMS only on weekdays, one of them
+        // still delivering files (without KMS) at weekends: neither is silent on a Sunday; quiet stops too, but with
+        // two KMS events a day an empty day can be chance.
+        const string busy = "111122223333", stopped = "444455556666", weekdaysOnly = "777788889999", weekdayKms = "888899990000", quiet = "123412341234";
         var report = new DateOnly(2026, 1, 25); // a Sunday
         using var trail = new TrailFolder();
         for (var day = new DateOnly(2026, 1, 1); day <= report; day = day.AddDays(1))
         {
-            foreach (var account in new[] { busy, stopped, weekdaysOnly, weekdayKms })
+            foreach (var account in new[] { busy, stopped, weekdaysOnly, weekdayKms, quiet })
             {
                 var weekend = day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
-                if ((account == stopped && day == report) || (account == weekdaysOnly && weekend))
+                if ((account is stopped or quiet && day == report) || (account == weekdaysOnly && weekend))
                 {
                     continue;
                 }
 
-                var record = (account == weekdayKms && weekend
-                        ? CloudTrailRecords.Ec2Record()
-                        : CloudTrailRecords.AssumedRoleDecrypt($"{account}-{day.DayNumber}", time: $"{day:yyyy-MM-dd}T12:00:00Z"))
-                    .Replace("\"recipientAccountId\":\"111122223333\"", $"\"recipientAccountId\":\"{account}\"", StringComparison.Ordinal);
+                var records = account == weekdayKms && weekend
+                    ? [CloudTrailRecords.Ec2Record()]
+                    : Enumerable.Range(0, account == quiet ? 2 : 8).Select(i => CloudTrailRecords.AssumedRoleDecrypt($"{account}-{day.DayNumber}-{i}", time: $"{day:yyyy-MM-dd}T12:0{i}:00Z")).ToArray();
                 trail.AddFile(
                     $"AWSLogs/o-abcdef1234/{account}/CloudTrail/us-east-1/{day:yyyy/MM/dd}/{account}_CloudTrail_us-east-1_{day:yyyyMMdd}T1205Z_Abcdefgh00000001.json.gz",
-                    CloudTrailRecords.Gzip(CloudTrailRecords.Document(record)));
+                    CloudTrailRecords.Gzip(CloudTrailRecords.Document(records).Replace("\"recipientAccountId\":\"111122223333\"", $"\"recipientAccountId\":\"{account}\"", StringComparison.Ordinal)));
             }
         }
 
