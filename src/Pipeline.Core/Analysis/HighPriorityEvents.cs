@@ -324,13 +324,14 @@ internal static class HighPriorityEvents
     }
 
     /// <summary>
-    /// One principal making several keys unusable within the hour (deletion, disable, material deletion, none undone) is
+    /// One principal making several keys unusable within the hour (deletion, disable, material deletion; none undone) is
     /// more than housekeeping: every such finding becomes critical and says how many keys.
     /// </summary>
     private static List<Finding> EscalateMassDestruction(List<Finding> findings)
     {
+        // Calls someone made: KMS deleting expired material of several keys at once is their expiry dates, not intent.
         static bool Destructive(Finding f) =>
-            f.Kind is FindingKind.KeyDeletionScheduled or FindingKind.KeyDisabled or FindingKind.KeyMaterialDeleted
+            f.EventName is "ScheduleKeyDeletion" or "DisableKey" or "DeleteImportedKeyMaterial"
             && f.Severity > Severity.Low && f.Principal is not null && f.KeyArn is not null && f.FirstSeen is not null;
 
         var destructive = findings.Where(Destructive).ToList();

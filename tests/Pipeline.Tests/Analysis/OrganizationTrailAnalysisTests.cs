@@ -130,6 +130,19 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task Kms_deleting_expired_material_of_several_keys_at_once_is_not_escalated_as_one_principals_doing()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            KmsServiceEvent("m-1", "2026-01-15T00:00:05Z", "DeleteExpiredKeyMaterial", KeyArn),
+            KmsServiceEvent("m-2", "2026-01-15T00:00:09Z", "DeleteExpiredKeyMaterial", OtherKeyArn)));
+
+        var findings = await HighPriorityAsync();
+
+        Assert.Equal(2, findings.Count);
+        Assert.All(findings, f => Assert.Equal((FindingKind.KeyMaterialDeleted, Severity.High), (f.Kind, f.Severity)));
+    }
+
+    [Fact]
     public async Task One_principal_making_several_keys_unusable_within_the_hour_makes_each_finding_critical()
     {
         const string thirdKeyArn = "arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-5555eeee5555";
