@@ -134,6 +134,11 @@ internal static class ReportCommand
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  actions {model.Summary.KmsEvents:N0}, decrypts {model.Summary.DecryptCalls:N0}, principals {model.Summary.Principals:N0}, keys {model.Summary.Keys:N0}"));
         var counts = string.Join(", ", model.Summary.FindingsBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}"));
         w.WriteLine("  findings: " + (counts.Length == 0 ? "none" : counts));
+        foreach (var note in model.Notes)
+        {
+            w.WriteLine("  note: " + TerminalText.Escape(note));
+        }
+
         foreach (var f in model.Findings.Take(20))
         {
             w.WriteLine($"  [{f.SeverityText,-8}] {f.Kind,-32} {TerminalText.Escape(f.Title)}");

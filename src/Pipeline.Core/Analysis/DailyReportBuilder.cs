@@ -12,6 +12,7 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
 {
     public async Task<ReportModel> BuildAsync(DatasetQuery q, DateOnly day, CancellationToken ct)
     {
+        var coverage = await DataCoverage.ReadAsync(q, day, options, ct).ConfigureAwait(false);
         var known = await KnownAccountsAsync(q, ct).ConfigureAwait(false);
         var findings = new List<Finding>();
         findings.AddRange(await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false));
@@ -62,6 +63,8 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
             },
             KnownAccounts = known.Order(StringComparer.Ordinal).ToList(),
             Summary = await SummaryAsync(q, day, ordered, ct).ConfigureAwait(false),
+            Coverage = coverage,
+            Notes = coverage.Notes(day, options),
             Findings = ordered,
             Series = chartList,
             TopPrincipals = await TopAsync(q, day, "principal_arn", ct).ConfigureAwait(false),

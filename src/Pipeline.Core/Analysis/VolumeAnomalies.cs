@@ -24,7 +24,9 @@ internal static class VolumeAnomalies
     public static async Task<IReadOnlyList<(Finding Finding, SeriesChart Chart)>> FindAsync(
         DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
-        var start = day.AddDays(-options.BaselineDays);
+        // Days before the dataset's first day have no data, which is not the same as no calls: a trail ingested for
+        // ten days is compared with those ten days, not with ten days and eighteen zeros.
+        var start = DataCoverage.BaselineStart(day.AddDays(-options.BaselineDays), day, await DataCoverage.FirstEventDateAsync(q, ct).ConfigureAwait(false));
         var series = new Dictionary<SeriesKey, Dictionary<DateOnly, long>>();
         foreach (var r in await q.QueryRowsAsync(Sql, ct, start, day).ConfigureAwait(false))
         {
@@ -54,7 +56,7 @@ internal static class VolumeAnomalies
             }
         }
 
-        var baselineDates = Enumerable.Range(0, options.BaselineDays).Select(i => start.AddDays(i)).ToArray();
+        var baselineDates = Enumerable.Range(0, day.DayNumber - start.DayNumber).Select(i => start.AddDays(i)).ToArray();
         var anomalies = new List<(SeriesKey Key, SeriesScore Score, long[] Counts)>();
         foreach (var (key, counts) in series)
         {
@@ -126,7 +128,7 @@ internal static class VolumeAnomalies
                 Details = new JsonObject
                 {
                     ["dimension"] = key.Principal is not null && key.Key is not null ? "principal_key" : key.Principal is not null ? "principal" : "key",
-                    ["baseline_start"] = day.AddDays(-options.BaselineDays).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                    ["baseline_start"] = start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                     ["baseline_end"] = day.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                     ["baseline_points"] = score.BaselinePoints,
                     ["weekday_matched"] = score.WeekdayMatched,

@@ -54,6 +54,17 @@ internal static class HtmlReport
             html.Append("<p>Known accounts: <span class=\"mono\">").AppendJoin(", ", model.KnownAccounts.Select(HtmlText.Encode)).Append("</span></p>\n");
         }
 
+        if (model.Notes.Count > 0)
+        {
+            html.Append("<ul class=\"data-notes\" id=\"notes\">\n");
+            foreach (var note in model.Notes)
+            {
+                html.Append("<li>").Append(HtmlText.Encode(note)).Append("</li>\n");
+            }
+
+            html.Append("</ul>\n");
+        }
+
         html.Append("</header>\n");
     }
 

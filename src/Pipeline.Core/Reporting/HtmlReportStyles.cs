@@ -37,6 +37,7 @@ internal static class HtmlReportStyles
         dl.facts dt { color: var(--muted); }
         dl.facts dd { margin: 0; overflow-wrap: anywhere; }
         .empty-note { color: var(--muted); font-style: italic; }
+        .data-notes { background: #fffbeb; border: 1px solid #f59e0b; border-radius: 6px; padding: 8px 14px 8px 30px; margin: 14px 0 0; }
         .charts { display: flex; flex-direction: column; gap: 14px; }
         figure { margin: 0; }
         figcaption { color: var(--muted); font-size: 12px; margin-top: 2px; }

@@ -27,6 +27,17 @@ internal static class MarkdownReport
         }
 
         md.Append('\n');
+        foreach (var note in model.Notes)
+        {
+            md.Append("> **Note:** ").Append(MarkdownText.Escape(note)).Append("\n>\n");
+        }
+
+        if (model.Notes.Count > 0)
+        {
+            md.Length -= 2;
+            md.Append('\n');
+        }
+
         Summary(md, model);
         Findings(md, model);
         TopTable(md, "Top principals", "Principal", model.TopPrincipals);

@@ -24,6 +24,12 @@ internal sealed record ReportModel
 
     [JsonPropertyName("summary")] public required ReportSummary Summary { get; init; }
 
+    /// <summary>Which days the dataset holds: the report's silence means a quiet day only if the day and its baseline have data.</summary>
+    [JsonPropertyName("data_coverage")] public DataCoverage Coverage { get; init; } = new();
+
+    /// <summary>What the reader must know first: no data for the day, or too little history for some checks.</summary>
+    [JsonPropertyName("notes")] public IReadOnlyList<string> Notes { get; init; } = [];
+
     [JsonPropertyName("findings")] public required IReadOnlyList<Finding> Findings { get; init; }
 
     /// <summary>Daily series behind each volume finding, for the charts (same order as the findings that have one).</summary>

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Pipeline.Query;
+
+namespace Pipeline.Analysis;
+
+/// <summary>
+/// Which days the dataset holds KMS events for, seen from one report day: a report on a day without data, or with
+/// too little history for the behavioural checks, must say so rather than pass for a quiet day.
+/// </summary>
+internal sealed record DataCoverage
+{
+    /// <summary>The first day with a stored KMS event (any, not only the baseline window); null for an empty dataset.</summary>
+    [JsonPropertyName("first_event_date")] public DateOnly? FirstEventDate { get; init; }
+
+    /// <summary>The last day with a stored KMS event; null for an empty dataset.</summary>
+    [JsonPropertyName("last_event_date")] public DateOnly? LastEventDate { get; init; }
+
+    /// <summary>Days of the baseline window (the days before the report day) with at least one stored KMS event.</summary>
+    [JsonPropertyName("baseline_days_with_events")] public int BaselineDaysWithEvents { get; init; }
+
+    /// <summary>Stored KMS rows of the report day (every copy, as in <c>kms_events_all</c>).</summary>
+    [JsonPropertyName("report_day_rows")] public long ReportDayRows { get; init; }
+
+    /// <summary>
+    /// The first day the baseline scores compare with: the window's first day, or the dataset's first day when the
+    /// dataset starts later (days before it have no data, which is not the same as no calls).
+    /// </summary>
+    public static DateOnly BaselineStart(DateOnly windowStart, DateOnly day, DateOnly? firstEventDate) =>
+        firstEventDate is { } first && first > windowStart ? (first < day ? first : day) : windowStart;
+
+    /// <summary>The dataset's first day with a stored KMS event, or null when it holds none.</summary>
+    public static async Task<DateOnly?> FirstEventDateAsync(DatasetQuery q, CancellationToken ct) =>
+        await q.QueryScalarAsync("SELECT min(event_date) FROM kms_events_all", ct).ConfigureAwait(false) is { } v ? Values.Date(v) : null;
+
+    public static async Task<DataCoverage> ReadAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    {
+        var r = (await q.QueryRowsAsync(
+            """
+            SELECT min(event_date), max(event_date),
+                   count(DISTINCT event_date) FILTER (WHERE event_date >= $1 AND event_date < $2),
+                   count(*) FILTER (WHERE event_date = $2)
+            FROM kms_events_all
+            """,
+            ct,
+            day.AddDays(-options.BaselineDays),
+            day).ConfigureAwait(false))[0];
+        return new DataCoverage
+        {
+            FirstEventDate = r[0] is null ? null : Values.Date(r[0]),
+            LastEventDate = r[1] is null ? null : Values.Date(r[1]),
+            BaselineDaysWithEvents = (int)Values.Long(r[2]),
+            ReportDayRows = Values.Long(r[3]),
+        };
+    }
+
+    /// <summary>What a reader must know before trusting the report's silence: no data for the day, or too little history.</summary>
+    public IReadOnlyList<string> Notes(DateOnly day, AnalysisOptions options)
+    {
+        if (FirstEventDate is not { } first || LastEventDate is not { } last)
+        {
+            return ["The dataset holds no KMS events at all: nothing was compared. Ingest CloudTrail logs first (pipeline ingest, or the worker), then report again."];
+        }
+
+        var notes = new List<string>();
+        var span = $"the dataset's KMS events run from {Text(first)} to {Text(last)}";
+        if (ReportDayRows == 0)
+        {
+            notes.Add(day > last
+                ? $"No KMS events are stored for {Text(day)}: {span}. For its latest day, run the report with --date {Text(last)}; if {Text(day)} should have data, check that ingestion is running."
+                : day < first
+                    ? $"No KMS events are stored for {Text(day)}: {span}, after the report day."
+                    : $"No KMS events are stored for {Text(day)}, although {span}.");
+        }
+
+        if (BaselineDaysWithEvents == 0 && ReportDayRows > 0)
+        {
+            notes.Add($"No KMS events are stored for the {options.BaselineDays} days before {Text(day)} ({span}): nothing on the report day could be compared with a baseline, so volume anomalies, new principals and coverage gaps were not looked for; only the key changes and the day's own patterns (access-denied bursts, discovery, unusable keys, outside accounts) are reported.");
+        }
+        else if (ReportDayRows > 0 && first > day.AddDays(-options.MinBaselineDays))
+        {
+            notes.Add($"Only {day.DayNumber - first.DayNumber} day(s) of history before {Text(day)} ({span}): volume anomalies and new principals need {options.MinBaselineDays} days (Report:MinBaselineDays) and were not looked for.");
+        }
+        else if (ReportDayRows > 0 && first > day.AddDays(-options.BaselineDays))
+        {
+            notes.Add($"The baseline is shorter than its {options.BaselineDays} days: {span}, so volumes are compared with the {day.DayNumber - first.DayNumber} days from {Text(first)} only.");
+        }
+
+        return notes;
+    }
+
+    private static string Text(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

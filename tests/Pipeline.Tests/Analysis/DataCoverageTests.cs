@@ -1,0 +1,147 @@
+using System.Globalization;
+using Pipeline.Analysis;
+using Pipeline.Query;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Analysis;
+
+public sealed class DataCoverageNoteTests
+{
+    private static readonly DateOnly Day = new(2026, 1, 15);
+
+    private static DataCoverage Coverage(string? first, string? last, int baselineDays, long dayRows) => new()
+    {
+        FirstEventDate = first is null ? null : DateOnly.Parse(first, CultureInfo.InvariantCulture),
+        LastEventDate = last is null ? null : DateOnly.Parse(last, CultureInfo.InvariantCulture),
+        BaselineDaysWithEvents = baselineDays,
+        ReportDayRows = dayRows,
+    };
+
+    [Fact]
+    public void A_full_baseline_with_data_on_the_report_day_needs_no_note()
+    {
+        Assert.Empty(Coverage("2025-11-01", "2026-01-20", 28, 500).Notes(Day, new AnalysisOptions()));
+    }
+
+    [Fact]
+    public void An_empty_dataset_says_nothing_was_compared()
+    {
+        var note = Assert.Single(Coverage(null, null, 0, 0).Notes(Day, new AnalysisOptions()));
+        Assert.StartsWith("The dataset holds no KMS events at all", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_report_day_after_the_data_names_the_latest_day_to_report_on()
+    {
+        var note = Assert.Single(Coverage("2025-12-01", "2026-01-10", 0, 0).Notes(Day, new AnalysisOptions()));
+        Assert.Contains("No KMS events are stored for 2026-01-15", note, StringComparison.Ordinal);
+        Assert.Contains("run from 2025-12-01 to 2026-01-10", note, StringComparison.Ordinal);
+        Assert.Contains("--date 2026-01-10", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_report_day_before_the_data_says_the_data_comes_after_it()
+    {
+        var note = Assert.Single(Coverage("2026-02-01", "2026-02-20", 0, 0).Notes(Day, new AnalysisOptions()));
+        Assert.EndsWith("run from 2026-02-01 to 2026-02-20, after the report day.", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_first_day_of_data_says_which_checks_had_no_baseline()
+    {
+        var note = Assert.Single(Coverage("2026-01-15", "2026-01-20", 0, 40).Notes(Day, new AnalysisOptions()));
+        Assert.Contains("No KMS events are stored for the 28 days before 2026-01-15", note, StringComparison.Ordinal);
+        Assert.Contains("volume anomalies, new principals and coverage gaps were not looked for", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fewer_days_of_history_than_the_minimum_say_the_volume_and_new_principal_checks_were_skipped()
+    {
+        var note = Assert.Single(Coverage("2026-01-11", "2026-01-20", 4, 40).Notes(Day, new AnalysisOptions()));
+        Assert.StartsWith("Only 4 day(s) of history before 2026-01-15", note, StringComparison.Ordinal);
+        Assert.Contains("need 7 days (Report:MinBaselineDays)", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dataset_younger_than_the_baseline_window_says_how_many_days_volumes_are_compared_with()
+    {
+        var note = Assert.Single(Coverage("2026-01-05", "2026-01-20", 10, 40).Notes(Day, new AnalysisOptions()));
+        Assert.Contains("compared with the 10 days from 2026-01-05 only", note, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2025-12-18", "2025-12-18")] // the dataset covers the whole window
+    [InlineData("2025-11-01", "2025-12-18")]
+    [InlineData("2026-01-05", "2026-01-05")] // it starts inside it
+    [InlineData("2026-02-01", "2026-01-15")] // it starts after the report day: never later than the day
+    public void The_baseline_starts_at_the_window_or_at_the_first_day_with_data_whichever_is_later(string first, string expected)
+    {
+        var start = DataCoverage.BaselineStart(Day.AddDays(-28), Day, DateOnly.Parse(first, CultureInfo.InvariantCulture));
+        Assert.Equal(DateOnly.Parse(expected, CultureInfo.InvariantCulture), start);
+        Assert.Equal(Day.AddDays(-28), DataCoverage.BaselineStart(Day.AddDays(-28), Day, null));
+    }
+}
+
+/// <summary>A trail ingested for fewer days than the baseline window, through ingest and the report.</summary>
+public sealed class ShortDatasetTests : IDisposable
+{
+    private readonly TrailFolder _trail = new();
+    private readonly TempDataset _data = new();
+
+    public void Dispose()
+    {
+        _trail.Dispose();
+        _data.Dispose();
+    }
+
+    private void AddDay(DateOnly day, int decrypts)
+    {
+        var records = Enumerable.Range(0, decrypts)
+            .Select(i => CloudTrailRecords.AssumedRoleDecrypt($"{day:yyyyMMdd}-{i}", "worker", $"{day:yyyy-MM-dd}T10:{i / 60:00}:{i % 60:00}Z"))
+            .ToArray();
+        _trail.AddLogFile(CloudTrailRecords.Document(records));
+    }
+
+    // Ten days of data at about 40 Decrypts a day, then 80: against those ten days it is 6 standard deviations; with
+    // the eighteen days before the data counted as days without calls the mean falls to ~16 and the spread rises to ~20,
+    // and the doubling hid in it (z ≈ 3.3 < 4).
+    [Fact]
+    public async Task A_trail_younger_than_the_baseline_window_is_compared_with_its_own_days_not_with_zeros_before_it()
+    {
+        var day = new DateOnly(2026, 1, 15);
+        for (var d = 10; d >= 1; d--)
+        {
+            AddDay(day.AddDays(-d), 38 + (d % 5));
+        }
+
+        AddDay(day, 80);
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+
+        using (var q = DatasetQuery.Open(_data.Root))
+        {
+            var findings = await VolumeAnomalies.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None);
+            var pair = Assert.Single(findings, f => f.Finding.Principal == "arn:aws:iam::111122223333:role/service-role/app-role" && f.Finding.KeyArn == CloudTrailRecords.KeyArn);
+            Assert.Equal(80, pair.Finding.Count);
+            Assert.InRange(pair.Finding.BaselineMean!.Value, 38, 42);
+            Assert.Equal("2026-01-05", (string?)pair.Finding.Details!["baseline_start"]);
+            Assert.Equal(11, pair.Chart.Points.Count);
+        }
+
+        var output = Path.Combine(_data.Root, "report");
+        var report = await CliRunner.RunAsync("report", "--data", _data.Root, "--date", "2026-01-15", "--out", output);
+        Assert.True(report.ExitCode == 0, report.Error);
+        Assert.Contains("note: The baseline is shorter than its 28 days", report.Output, StringComparison.Ordinal);
+        Assert.Contains("decrypt_volume_anomaly", report.Output, StringComparison.Ordinal);
+        Assert.Contains("> **Note:** The baseline is shorter than its 28 days", File.ReadAllText(Path.Combine(output, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("class=\"data-notes\"", File.ReadAllText(Path.Combine(output, "report.html")), StringComparison.Ordinal);
+
+        var later = await CliRunner.RunAsync("report", "--data", _data.Root, "--date", "2026-02-20", "--out", output);
+        Assert.True(later.ExitCode == 0, later.Error);
+        Assert.Contains("findings: none", later.Output, StringComparison.Ordinal);
+        Assert.Contains("note: No KMS events are stored for 2026-02-20: the dataset's KMS events run from 2026-01-05 to 2026-01-15. For its latest day, run the report with --date 2026-01-15", later.Output, StringComparison.Ordinal);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!;
+        Assert.Equal("2026-01-15", (string?)json["data_coverage"]!["last_event_date"]);
+        Assert.Single(json["notes"]!.AsArray());
+    }
+}
