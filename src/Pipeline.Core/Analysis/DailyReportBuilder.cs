@@ -18,7 +18,11 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         findings.AddRange(await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false));
         var volume = await VolumeAnomalies.FindAsync(q, day, options, ct).ConfigureAwait(false);
         findings.AddRange(volume.Select(v => v.Finding));
-        findings.AddRange(await PrincipalFindings.NewPrincipalsAsync(q, day, options, known, ct).ConfigureAwait(false));
+        // The root user is one finding of its own, which says more than "new principal" would.
+        var root = await RootUserActivity.FindAsync(q, day, options, ct).ConfigureAwait(false);
+        findings.AddRange(root);
+        findings.AddRange((await PrincipalFindings.NewPrincipalsAsync(q, day, options, known, ct).ConfigureAwait(false))
+            .Where(f => !root.Any(r => r.Principal == f.Principal)));
         var (crossAccount, flows) = await PrincipalFindings.CrossAccountAsync(q, day, options, known, ct).ConfigureAwait(false);
         findings.AddRange(crossAccount);
         findings.AddRange(await PrincipalFindings.ExternalReEncryptsAsync(q, day, options, known, ct).ConfigureAwait(false));

@@ -25,11 +25,13 @@ internal static class FindingKind
     public const string DiscoveryBurst = "discovery_burst";
     public const string KmsCoverageGap = "kms_coverage_gap";
     public const string UnusableKeyInUse = "unusable_key_in_use";
+    public const string RootUserActivity = "root_user_activity";
 
     public static readonly IReadOnlyList<string> All =
     [
         KeyDeletionScheduled, KeyDeleted, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
         KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
         NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, AccessDeniedBurst, DiscoveryBurst, KmsCoverageGap, UnusableKeyInUse,
+        RootUserActivity,
     ];
 }

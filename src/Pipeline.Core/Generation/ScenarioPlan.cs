@@ -200,6 +200,10 @@ internal sealed class ScenarioPlan
         streams.Add(reEncrypt);
         Expect(FindingKind.ReEncryptedToExternalKey, reEncrypt, 0);
 
+        // Someone signed in as the production account's root user and decrypted with one of its keys.
+        var prodRoot = pop.Principals.First(p => p.Account == prod && p.Kind == PrincipalKind.Root);
+        Expect(FindingKind.RootUserActivity, Stream(prodRoot, KmsOperation.Decrypt, prodRoot.KeysByRegion[0][0], 0, 0, reportDay: 3), 0);
+
         expected.Add(new ScenarioExpectation { Kind = FindingKind.KmsCoverageGap, AccountId = gap.Id, Count = 0 });
         // The gap account's trail had KMS records every baseline day: a steady worker guarantees at least one a day.
         Stream(gapWorker, KmsOperation.Decrypt, gapWorker.KeysByRegion[0][0], 6, heartbeat: 1);
@@ -267,7 +271,7 @@ internal sealed class ScenarioPlan
         };
         streams.Add(replicate);
         Expect(FindingKind.KeyReplicated, replicate, 0);
-        // Root and the partner outside the organization stay silent: either would be a finding the answer key does not list.
+        // Root (but for its planted calls) and the partner outside the organization stay silent: either would be a finding the answer key does not list.
         var muted = new HashSet<int>(pop.Principals.Where(p => p.IsScenario || p.Kind is PrincipalKind.Root or PrincipalKind.AwsAccount).Select(p => p.Index));
         var heartbeats = new List<(Principal, int, short, int, KmsOperation, int, int)>();
         foreach (var p in pop.Principals.Where(p => !muted.Contains(p.Index)))
