@@ -75,7 +75,7 @@ internal sealed record DataCoverage
 
         if (BaselineDaysWithEvents == 0 && ReportDayRows > 0)
         {
-            notes.Add($"No KMS events are stored for the {options.BaselineDays} days before {Text(day)} ({span}): nothing on the report day could be compared with a baseline, so volume anomalies, new principals and coverage gaps were not looked for; only the key changes and the day's own patterns (access-denied bursts, discovery, unusable keys, outside accounts) are reported.");
+            notes.Add($"No KMS events are stored for the {options.BaselineDays} days before {Text(day)} ({span}): nothing on the report day could be compared with a baseline, so volume anomalies, access-denied and discovery bursts, new principals and coverage gaps were not looked for; only key changes, calls to unusable keys, root user calls and callers outside the known accounts are reported.");
         }
         else if (ReportDayRows > 0 && first > day.AddDays(-options.MinBaselineDays))
         {

@@ -318,7 +318,13 @@ internal static class PrincipalFindings
     internal static async Task<List<(string Principal, SeriesScore Score)>> DailyScoresAsync(
         DatasetQuery q, DateOnly day, AnalysisOptions options, string filter, CancellationToken ct)
     {
-        var start = day.AddDays(-options.BaselineDays);
+        // As for the volume series, days before the dataset's first day are not days without calls.
+        var start = DataCoverage.BaselineStart(day.AddDays(-options.BaselineDays), day, await DataCoverage.FirstEventDateAsync(q, ct).ConfigureAwait(false));
+        if (start == day)
+        {
+            return []; // the dataset's first day: no day to compare with, so no count can be unusual
+        }
+
         var rows = await q.QueryRowsAsync(
             $"""
             SELECT principal_arn, event_date, count(*)
@@ -329,7 +335,7 @@ internal static class PrincipalFindings
             ct,
             start,
             day).ConfigureAwait(false);
-        var dates = Enumerable.Range(0, options.BaselineDays).Select(i => start.AddDays(i)).ToArray();
+        var dates = Enumerable.Range(0, day.DayNumber - start.DayNumber).Select(i => start.AddDays(i)).ToArray();
         var scores = new List<(string, SeriesScore)>();
         foreach (var group in rows.GroupBy(r => Values.Str(r[0])!))
         {

@@ -51,7 +51,7 @@ public sealed class DataCoverageNoteTests
     {
         var note = Assert.Single(Coverage("2026-01-15", "2026-01-20", 0, 40).Notes(Day, new AnalysisOptions()));
         Assert.Contains("No KMS events are stored for the 28 days before 2026-01-15", note, StringComparison.Ordinal);
-        Assert.Contains("volume anomalies, new principals and coverage gaps were not looked for", note, StringComparison.Ordinal);
+        Assert.Contains("volume anomalies, access-denied and discovery bursts, new principals and coverage gaps were not looked for", note, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -143,5 +143,29 @@ public sealed class ShortDatasetTests : IDisposable
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!;
         Assert.Equal("2026-01-15", (string?)json["data_coverage"]!["last_event_date"]);
         Assert.Single(json["notes"]!.AsArray());
+    }
+
+    // An inventory job describing keys 30 times a day, on the first two days of the dataset: against 27 days of zeros
+    // before the data its second day would be a burst (z ≈ 5); against the one day there is, it is its usual count. On
+    // the first day there is nothing to compare with.
+    [Fact]
+    public async Task A_routine_discovery_job_on_the_first_two_days_of_a_dataset_is_not_a_burst()
+    {
+        var day = new DateOnly(2026, 1, 15);
+        foreach (var d in new[] { day.AddDays(-1), day })
+        {
+            var records = Enumerable.Range(0, 30)
+                .Select(i => CloudTrailRecords.AssumedRoleDecrypt($"describe-{d:yyyyMMdd}-{i}", "inventory", $"{d:yyyy-MM-dd}T06:00:{i:00}Z")
+                    .Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"DescribeKey\"", StringComparison.Ordinal))
+                .ToArray();
+            _trail.AddLogFile(CloudTrailRecords.Document(records));
+        }
+
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+
+        using var q = DatasetQuery.Open(_data.Root);
+        Assert.Empty(await DiscoveryBursts.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None));
+        Assert.Empty(await DiscoveryBursts.FindAsync(q, day.AddDays(-1), new AnalysisOptions(), CancellationToken.None)); // its first day has nothing to compare with
     }
 }

@@ -424,6 +424,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     {
         _trail.AddLogFile(CloudTrailRecords.Document(Enumerable.Range(0, 25)
             .Select(i => Network($"deny-{i:D2}", $"2026-01-15T10:{i:D2}:00Z", "Decrypt", KeyArn, denied: true)).ToArray()));
+        _trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt("day-before", "worker", "2026-01-14T10:00:00Z"))); // a day to compare with
         var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
         Assert.True(exit == 0, error);
         using var q = DatasetQuery.Open(_data.Root);
