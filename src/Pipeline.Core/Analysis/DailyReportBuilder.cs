@@ -71,8 +71,8 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
             Notes = coverage.Notes(day, options),
             Findings = ordered,
             Series = chartList,
-            TopPrincipals = await TopAsync(q, day, "principal_arn", ct).ConfigureAwait(false),
-            TopKeys = await TopAsync(q, day, "key_arn", ct).ConfigureAwait(false),
+            TopPrincipals = await TopAsync(q, day, coverage.FirstEventDate, "principal_arn", ct).ConfigureAwait(false),
+            TopKeys = await TopAsync(q, day, coverage.FirstEventDate, "key_arn", ct).ConfigureAwait(false),
             CrossAccountFlows = flows,
         };
     }
@@ -117,8 +117,12 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         };
     }
 
-    private async Task<IReadOnlyList<TopEntry>> TopAsync(DatasetQuery q, DateOnly day, string column, CancellationToken ct)
+    private async Task<IReadOnlyList<TopEntry>> TopAsync(DatasetQuery q, DateOnly day, DateOnly? firstEventDate, string column, CancellationToken ct)
     {
+        // The baseline mean is over the days the dataset has (a dataset younger than the window is not diluted by the
+        // days before it); 0 on its first day.
+        var start = DataCoverage.BaselineStart(day.AddDays(-options.BaselineDays), day, firstEventDate);
+        var days = Math.Max(1, day.DayNumber - start.DayNumber);
         // column is one of two fixed names chosen by this class, never user input.
         var rows = await q.QueryRowsAsync(
             $"""
@@ -132,8 +136,8 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
             """,
             ct,
             day,
-            day.AddDays(-options.BaselineDays),
-            (double)options.BaselineDays).ConfigureAwait(false);
+            start,
+            (double)days).ConfigureAwait(false);
         return rows.Select(r => new TopEntry(Values.Str(r[0])!, Values.Long(r[1]), Math.Round(Convert.ToDouble(r[2], System.Globalization.CultureInfo.InvariantCulture), 2))).ToList();
     }
 }

@@ -135,6 +135,8 @@ public sealed class ShortDatasetTests : IDisposable
         Assert.Contains("decrypt_volume_anomaly", report.Output, StringComparison.Ordinal);
         Assert.Contains("> **Note:** The baseline is shorter than its 28 days", File.ReadAllText(Path.Combine(output, "report.md")), StringComparison.Ordinal);
         Assert.Contains("class=\"data-notes\"", File.ReadAllText(Path.Combine(output, "report.html")), StringComparison.Ordinal);
+        var top = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!["top_principals"]![0]!;
+        Assert.InRange((double)top["baseline_mean"]!, 38, 42); // over the ten days there are, not the 28 of the window
 
         var later = await CliRunner.RunAsync("report", "--data", _data.Root, "--date", "2026-02-20", "--out", output);
         Assert.True(later.ExitCode == 0, later.Error);
