@@ -35,8 +35,29 @@ internal sealed class ProcessedObjectLedger
         return DatasetLayout.LedgerDirectory + "/" + hash[..2] + "/" + hash + ".json";
     }
 
+    // Sources this process published, newest last, bounded: a marker whose write fails (a store throttling us) must not
+    // let a redelivery of the same notification to this process, e.g. after its visibility ran out during a slow flush,
+    // publish the rows a second time.
+    private const int RecentCapacity = 16_384;
+    private readonly Dictionary<SourceIdentity, long> _recent = [];
+    private readonly Queue<SourceIdentity> _recentOrder = new();
+    private readonly Lock _recentLock = new();
+
     public async Task<bool> IsProcessedAsync(SourceIdentity identity, CancellationToken cancellationToken)
     {
+        long recentRows;
+        bool recent;
+        lock (_recentLock)
+        {
+            recent = _recent.TryGetValue(identity, out recentRows);
+        }
+
+        if (recent)
+        {
+            SinkLog.AlreadyProcessed(_logger, identity.ToString(), recentRows);
+            return true;
+        }
+
         var marker = await ReadMarkerAsync(identity, cancellationToken).ConfigureAwait(false);
         if (marker is null)
         {
@@ -93,6 +114,7 @@ internal sealed class ProcessedObjectLedger
     {
         var now = _time.GetUtcNow();
         var entries = new List<(string, string)>(sources.Count);
+        Remember(sources);
         foreach (var source in sources)
         {
             var identity = (SourceIdentity)source.Identity;
@@ -102,5 +124,25 @@ internal sealed class ProcessedObjectLedger
 
         // Markers are hints (event-level dedupe in kms_events is the guarantee), so they are not forced to disk.
         return _store.WriteLinesAsync(entries, cancellationToken);
+    }
+
+    private void Remember(IReadOnlyList<PublishedSource> sources)
+    {
+        lock (_recentLock)
+        {
+            foreach (var source in sources)
+            {
+                var identity = (SourceIdentity)source.Identity;
+                if (_recent.TryAdd(identity, source.Rows))
+                {
+                    _recentOrder.Enqueue(identity);
+                }
+
+                while (_recentOrder.Count > RecentCapacity)
+                {
+                    _recent.Remove(_recentOrder.Dequeue());
+                }
+            }
+        }
     }
 }

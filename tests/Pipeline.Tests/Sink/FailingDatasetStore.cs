@@ -2,8 +2,11 @@ using Pipeline.Sink;
 
 namespace Pipeline.Tests.Sink;
 
-/// <summary>Wraps a real store; its staged streams throw (disk full) after a number of bytes, or run a callback on each write.</summary>
-internal sealed class FailingDatasetStore(IDatasetStore inner, long failAfterBytes, Action? onWrite = null) : IDatasetStore
+/// <summary>
+/// Wraps a real store; its staged streams throw (disk full) after a number of bytes, or run a callback on each write;
+/// with <paramref name="failLines"/> every ledger write (<see cref="WriteLinesAsync"/>) throws, as a throttling store would.
+/// </summary>
+internal sealed class FailingDatasetStore(IDatasetStore inner, long failAfterBytes, Action? onWrite = null, bool failLines = false) : IDatasetStore
 {
     public string Location => inner.Location;
 
@@ -26,7 +29,7 @@ internal sealed class FailingDatasetStore(IDatasetStore inner, long failAfterByt
         inner.WriteTextAsync(relativePath, content, cancellationToken, durable);
 
     public Task WriteLinesAsync(IReadOnlyList<(string RelativePath, string Line)> entries, CancellationToken cancellationToken) =>
-        inner.WriteLinesAsync(entries, cancellationToken);
+        failLines ? Task.FromException(new IOException("Please reduce your request rate.")) : inner.WriteLinesAsync(entries, cancellationToken);
 
     public int CleanupStaleTempFiles(TimeSpan olderThan) => inner.CleanupStaleTempFiles(olderThan);
 

@@ -27,6 +27,24 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
         Assert.Equal(["kms_events/event_date=2024-05-01/part-x.parquet"], marker.Files);
     }
 
+    // In the worker, a redelivered notification (its visibility ran out during a slow flush) came back to the same
+    // process after the flush had published its rows but failed to write their marker: without a memory of what it
+    // published, the process read the object again and published its rows twice.
+    [Fact]
+    public async Task A_source_this_process_published_is_processed_even_when_its_marker_could_not_be_written()
+    {
+        var ledger = new ProcessedObjectLedger(new FailingDatasetStore(_dataset.Store, long.MaxValue, failLines: true));
+        var published = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/a.json.gz", "\"abc\"");
+
+        await Assert.ThrowsAsync<IOException>(() => ledger.MarkProcessedAsync([new PublishedSource(published, 3, ["part-x.parquet"])], CancellationToken.None));
+
+        Assert.True(await ledger.IsProcessedAsync(published, CancellationToken.None));
+        Assert.True(await ledger.IsProcessedAsync(SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/a.json.gz", "abc"), CancellationToken.None));
+        Assert.False(await ledger.IsProcessedAsync(SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/a.json.gz", "abd"), CancellationToken.None));
+        Assert.Null(await ledger.ReadMarkerAsync(published, CancellationToken.None)); // nothing was written: another process would read it again
+        Assert.False(await new ProcessedObjectLedger(_dataset.Store).IsProcessedAsync(published, CancellationToken.None));
+    }
+
     [Fact]
     public async Task The_markers_of_one_flush_are_written_once_and_each_object_finds_its_own()
     {
