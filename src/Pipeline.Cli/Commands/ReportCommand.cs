@@ -130,7 +130,7 @@ internal static class ReportCommand
     private static string Summary(ReportModel model, ReportFiles files)
     {
         var w = new StringWriter(CultureInfo.InvariantCulture);
-        w.WriteLine($"KMS report for {model.ReportDate:yyyy-MM-dd} (baseline {model.BaselineStart:yyyy-MM-dd} – {model.BaselineEnd:yyyy-MM-dd})");
+        w.WriteLine($"KMS report for {model.ReportDate:yyyy-MM-dd}, baseline {ReportFormat.Baseline(model)}");
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  actions {model.Summary.KmsEvents:N0}, decrypts {model.Summary.DecryptCalls:N0}, principals {model.Summary.Principals:N0}, keys {model.Summary.Keys:N0}"));
         var counts = string.Join(", ", model.Summary.FindingsBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}"));
         w.WriteLine("  findings: " + (counts.Length == 0 ? "none" : counts));

@@ -51,7 +51,7 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
             GeneratedAt = time.GetUtcNow().UtcDateTime,
             Dataset = q.Root,
             BaselineDays = options.BaselineDays,
-            BaselineStart = day.AddDays(-options.BaselineDays),
+            BaselineStart = DataCoverage.BaselineStart(day.AddDays(-options.BaselineDays), day, coverage.FirstEventDate),
             BaselineEnd = day.AddDays(-1),
             Thresholds = new Dictionary<string, double>
             {

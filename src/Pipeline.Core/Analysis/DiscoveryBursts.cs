@@ -59,6 +59,7 @@ internal static class DiscoveryBursts
                     ["keys_touched"] = keys,
                     ["failed_calls"] = calls.Count(c => c[5] is not null),
                     ["baseline_points"] = score.BaselinePoints,
+                    ["floored_stddev"] = Math.Round(score.FlooredStdDev, 3),
                 },
                 EventIds = calls.Take(10).Select(c => Values.Str(c[0])!).ToList(),
             });

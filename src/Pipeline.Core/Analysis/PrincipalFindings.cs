@@ -20,6 +20,8 @@ internal static class PrincipalFindings
             return []; // not enough history to call anything new
         }
 
+        var span = LookbackText(history, lookbackStart, day, options);
+
         var rows = await q.QueryRowsAsync(
             """
             WITH today AS (
@@ -72,7 +74,7 @@ internal static class PrincipalFindings
                 {
                     Kind = FindingKind.NewPrincipalForKey,
                     Severity = external ? Severity.High : Severity.Medium,
-                    Title = $"{Describe(principal, Values.Str(r[2]), Values.Str(r[3]))} used this key for the first time in {options.NewPrincipalLookbackDays} days ({Values.Long(r[5])} calls: {Values.Str(r[9])})",
+                    Title = $"{Describe(principal, Values.Str(r[2]), Values.Str(r[3]))} used this key for the first time in {span} ({Values.Long(r[5])} calls: {Values.Str(r[9])})",
                     Principal = principal,
                     KeyArn = Values.Str(r[1]),
                     CallerAccountId = Values.Str(r[3]),
@@ -95,7 +97,7 @@ internal static class PrincipalFindings
             {
                 Kind = FindingKind.NewPrincipal,
                 Severity = external ? Severity.High : Severity.Medium,
-                Title = $"New principal: {Describe(principal, Values.Str(pairs[0][2]), caller)} made its first KMS calls in {options.NewPrincipalLookbackDays} days ({pairs.Sum(p => Values.Long(p[5]))} calls on {pairs.Count} key(s))",
+                Title = $"New principal: {Describe(principal, Values.Str(pairs[0][2]), caller)} made its first KMS calls in {span} ({pairs.Sum(p => Values.Long(p[5]))} calls on {pairs.Count} key(s))",
                 Principal = principal,
                 KeyArn = pairs.Count == 1 ? Values.Str(pairs[0][1]) : null,
                 CallerAccountId = caller,
@@ -116,6 +118,10 @@ internal static class PrincipalFindings
 
         return findings;
     }
+
+    /// <summary>What "first in ..." covers: the lookback, or the days of data when the dataset starts inside it.</summary>
+    internal static string LookbackText(DateOnly history, DateOnly lookbackStart, DateOnly day, AnalysisOptions options) =>
+        history > lookbackStart ? $"the {day.DayNumber - history.DayNumber} days of data" : $"{options.NewPrincipalLookbackDays} days";
 
     /// <summary>
     /// How a title names a principal. A caller from another account that CloudTrail does not name (userIdentity type
@@ -399,6 +405,7 @@ internal static class PrincipalFindings
                 Details = new JsonObject
                 {
                     ["error_codes"] = string.Join(",", sample.Select(s => Values.Str(s[4])).Distinct()),
+                    ["floored_stddev"] = Math.Round(score.FlooredStdDev, 3),
                     ["keys"] = sample.Select(s => Values.Str(s[3])).Distinct().Count(),
                 },
                 EventIds = sample.Take(10).Select(s => Values.Str(s[0])!).ToList(),

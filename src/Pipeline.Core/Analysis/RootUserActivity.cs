@@ -12,7 +12,12 @@ namespace Pipeline.Analysis;
 /// </summary>
 internal static class RootUserActivity
 {
-    private const string Sql = """
+    private const string Crypto = """
+        event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'GenerateRandom')
+            OR event_name LIKE 'GenerateDataKey%' OR event_name LIKE 'ReEncrypt%'
+        """;
+
+    private const string Sql = $$"""
         SELECT principal_arn,
                any_value(caller_account_id),
                count(*),
@@ -27,8 +32,8 @@ internal static class RootUserActivity
                min(event_time),
                max(event_time),
                list(event_id ORDER BY event_time, event_id)[1:10],
-               count(*) FILTER (WHERE event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'GenerateRandom')
-                                   OR event_name LIKE 'GenerateDataKey%' OR event_name LIKE 'ReEncrypt%'),
+               count(*) FILTER (WHERE {{Crypto}}),
+               string_agg(DISTINCT event_name, ',' ORDER BY event_name) FILTER (WHERE {{Crypto}}),
                EXISTS (SELECT 1 FROM kms_events_all h
                        WHERE h.event_date >= $2 AND h.event_date < $1 AND h.principal_kind = 'root' AND h.principal_arn = a.principal_arn)
         FROM kms_actions a
@@ -47,7 +52,8 @@ internal static class RootUserActivity
         {
             var principal = Values.Str(r[0]);
             var crypto = Values.Long(r[14]);
-            var seenBefore = r[15] as bool? == true;
+            var seenBefore = r[16] as bool? == true;
+            var cryptoOperations = Values.Str(r[15]);
             if (principal is null || options.AllowedPrincipals.Contains(principal) || (crypto == 0 && (seenBefore || !canBeNew)))
             {
                 continue; // routine console work of a root user seen before, or too little history to call it new
@@ -62,8 +68,8 @@ internal static class RootUserActivity
                 Kind = FindingKind.RootUserActivity,
                 Severity = crypto > 0 ? Severity.High : Severity.Medium,
                 Title = crypto > 0
-                    ? $"The root user of account {account} made {crypto} cryptographic call(s) ({operations}; {calls} KMS calls in all, on {keys} key(s)): no routine work should read data as root; confirm who used its credentials"
-                    : $"The root user of account {account} made its first KMS calls in {options.NewPrincipalLookbackDays} days ({calls}: {operations}): confirm who used its credentials",
+                    ? $"The root user of account {account} made {crypto} cryptographic call(s) ({cryptoOperations}){(calls > crypto ? $" and {calls - crypto} other KMS call(s)" : "")} on {keys} key(s): no routine work should read data as root; confirm who used its credentials"
+                    : $"The root user of account {account} made its first KMS calls in {PrincipalFindings.LookbackText(history, lookbackStart, day, options)} ({calls}: {operations}): confirm who used its credentials",
                 Principal = principal,
                 KeyArn = keys == 1 ? Values.Str(r[6]) : null,
                 CallerAccountId = account,

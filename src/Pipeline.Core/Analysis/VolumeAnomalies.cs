@@ -107,35 +107,15 @@ internal static class VolumeAnomalies
         foreach (var (key, score, counts) in reported)
         {
             var samples = await SamplesAsync(q, day, key, ct).ConfigureAwait(false);
-            var ratio = score.Mean <= 0 ? double.PositiveInfinity : score.Count / score.Mean;
-            var finding = new Finding
-            {
-                Kind = key.Operation == "Decrypt" ? FindingKind.DecryptVolumeAnomaly : FindingKind.GenerateDataKeyVolumeAnomaly,
-                Severity = score.Z >= options.ZThreshold * 2 || ratio >= 10 ? Severity.High : Severity.Medium,
-                Title = $"{key.Describe()}: {score.Count} calls vs {score.Mean:F1}/day {Basis(score, day)}baseline (z = {score.Z:F1})",
-                Principal = key.Principal,
-                KeyArn = key.Key,
-                CallerAccountId = samples.CallerAccount,
-                KeyAccountId = samples.KeyAccount,
-                EventName = key.Operation == "Decrypt" ? "Decrypt" : "GenerateDataKey*",
-                Count = score.Count,
-                BaselineMean = Math.Round(score.Mean, 3),
-                BaselineStdDev = Math.Round(score.StdDev, 3),
-                ZScore = Math.Round(score.Z, 2),
-                PValue = score.PValue,
-                FirstSeen = samples.First,
-                LastSeen = samples.Last,
-                Details = new JsonObject
-                {
-                    ["dimension"] = key.Principal is not null && key.Key is not null ? "principal_key" : key.Principal is not null ? "principal" : "key",
-                    ["baseline_start"] = start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-                    ["baseline_end"] = day.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-                    ["baseline_points"] = score.BaselinePoints,
-                    ["weekday_matched"] = score.WeekdayMatched,
-                    ["floored_stddev"] = Math.Round(score.FlooredStdDev, 3),
-                },
-                EventIds = samples.EventIds,
-            };
+            var finding = Build(
+                key,
+                score,
+                $"{key.Describe()}: {score.Count} calls vs {score.Mean:F1}/day {Basis(score, day)}baseline (z = {score.Z:F1})",
+                start,
+                day,
+                samples,
+                new JsonObject { ["dimension"] = key.Principal is not null && key.Key is not null ? "principal_key" : key.Principal is not null ? "principal" : "key" },
+                options);
             results.Add((finding, new SeriesChart
             {
                 Title = key.Describe(),
@@ -147,7 +127,133 @@ internal static class VolumeAnomalies
             }));
         }
 
+        results.AddRange(await HourlyBurstsAsync(q, day, start, baselineDates, reported.Select(r => r.Key).ToList(), options, ct).ConfigureAwait(false));
         return results;
+    }
+
+    private const string HourlySql = """
+        SELECT principal_arn, key_arn, op, event_date, max(n), arg_max(hr, n)
+        FROM (
+            SELECT principal_arn, key_arn, CASE WHEN event_name = 'Decrypt' THEN 'Decrypt' ELSE 'GenerateDataKey' END AS op,
+                   event_date, hour(event_time) AS hr, count(*) AS n
+            FROM kms_actions
+            WHERE event_date BETWEEN $1 AND $2 AND error_code IS NULL AND principal_arn IS NOT NULL AND key_arn IS NOT NULL
+              AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')
+            GROUP BY ALL)
+        GROUP BY ALL
+        """;
+
+    /// <summary>
+    /// A (principal, key) pair's busiest hour of the day against its busiest hours on the baseline days: a burst packed
+    /// into an hour (data pulled in one go) can leave the day's total within its usual spread. Comparing busiest hours,
+    /// whenever they fell, keeps a batch job that starts an hour later than usual quiet. Pairs whose principal or key
+    /// already has a daily finding of the same operation are left to it.
+    /// </summary>
+    private static async Task<List<(Finding, SeriesChart)>> HourlyBurstsAsync(
+        DatasetQuery q, DateOnly day, DateOnly start, DateOnly[] baselineDates, List<SeriesKey> daily, AnalysisOptions options, CancellationToken ct)
+    {
+        var peaks = new Dictionary<SeriesKey, Dictionary<DateOnly, (long Peak, int Hour)>>();
+        foreach (var r in await q.QueryRowsAsync(HourlySql, ct, start, day).ConfigureAwait(false))
+        {
+            var principal = Values.Str(r[0])!;
+            if (options.AllowedPrincipals.Contains(principal))
+            {
+                continue;
+            }
+
+            var key = new SeriesKey(Values.Str(r[2])!, principal, Values.Str(r[1]));
+            if (!peaks.TryGetValue(key, out var byDay))
+            {
+                peaks[key] = byDay = [];
+            }
+
+            byDay[Values.Date(r[3])] = (Values.Long(r[4]), (int)Values.Long(r[5]));
+        }
+
+        var results = new List<(Finding, SeriesChart)>();
+        foreach (var (key, byDay) in peaks.OrderBy(p => p.Key.Principal, StringComparer.Ordinal).ThenBy(p => p.Key.Key, StringComparer.Ordinal).ThenBy(p => p.Key.Operation, StringComparer.Ordinal))
+        {
+            if (!byDay.TryGetValue(day, out var today) || byDay.Keys.Min() > day.AddDays(-options.MinBaselineDays)
+                || daily.Any(d => d.Operation == key.Operation && (d.Principal == key.Principal || d.Key == key.Key)))
+            {
+                continue; // not active on the day, too young to have a baseline, or already reported by the day's count
+            }
+
+            var filled = SeriesStatistics.ZeroFill(byDay.ToDictionary(p => p.Key, p => p.Value.Peak), start, day);
+            var score = SeriesStatistics.Score(filled[..^1], baselineDates, day, filled[^1], options);
+            if (!SeriesStatistics.IsAnomalous(score, options))
+            {
+                continue;
+            }
+
+            var from = Values.ToUtcDateTime(day).AddHours(today.Hour);
+            var sample = await q.QueryRowsAsync(
+                $"""
+                SELECT event_id, event_time, caller_account_id, key_account_id, count(*) OVER () AS day_calls
+                FROM kms_actions
+                WHERE event_date = $1 AND error_code IS NULL AND {(key.Operation == "Decrypt" ? "event_name = 'Decrypt'" : "event_name LIKE 'GenerateDataKey%'")}
+                  AND principal_arn = $2 AND key_arn = $3
+                ORDER BY event_time, event_id
+                """,
+                ct,
+                day,
+                key.Principal,
+                key.Key).ConfigureAwait(false);
+            var inHour = sample.Where(s => Values.Utc(s[1]) is { } t && t >= from && t < from.AddHours(1)).ToList();
+            var finding = Build(
+                key,
+                score,
+                $"{key.Describe()}: {score.Count} calls between {today.Hour:00}:00 and {(today.Hour + 1) % 24:00}:00 UTC vs a busiest hour of {score.Mean:F1} on {Basis(score, day)}baseline days (z = {score.Z:F1}; {sample.Count} calls in the day)",
+                start,
+                day,
+                (inHour.Take(10).Select(s => Values.Str(s[0])!).ToList(), inHour.Count > 0 ? Values.Utc(inHour[0][1]) : null, inHour.Count > 0 ? Values.Utc(inHour[^1][1]) : null,
+                    inHour.Count > 0 ? Values.Str(inHour[0][2]) : null, inHour.Count > 0 ? Values.Str(inHour[0][3]) : null),
+                new JsonObject { ["dimension"] = "principal_key", ["granularity"] = "busiest_hour", ["hour_utc"] = today.Hour, ["day_calls"] = sample.Count },
+                options);
+            results.Add((finding, new SeriesChart
+            {
+                Title = key.Describe() + ", busiest hour of each day",
+                FindingIndex = -1,
+                Points = filled.Select((c, i) => new SeriesPoint(start.AddDays(i), c)).ToList(),
+                BaselineMean = score.Mean,
+                BaselineStdDev = score.FlooredStdDev,
+                BandZ = options.ZThreshold,
+            }));
+        }
+
+        return results;
+    }
+
+    private static Finding Build(
+        SeriesKey key, SeriesScore score, string title, DateOnly start, DateOnly day,
+        (IReadOnlyList<string> EventIds, DateTime? First, DateTime? Last, string? CallerAccount, string? KeyAccount) samples, JsonObject details, AnalysisOptions options)
+    {
+        var ratio = score.Mean <= 0 ? double.PositiveInfinity : score.Count / score.Mean;
+        details["baseline_start"] = start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        details["baseline_end"] = day.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        details["baseline_points"] = score.BaselinePoints;
+        details["weekday_matched"] = score.WeekdayMatched;
+        details["floored_stddev"] = Math.Round(score.FlooredStdDev, 3);
+        return new Finding
+        {
+            Kind = key.Operation == "Decrypt" ? FindingKind.DecryptVolumeAnomaly : FindingKind.GenerateDataKeyVolumeAnomaly,
+            Severity = score.Z >= options.ZThreshold * 2 || ratio >= 10 ? Severity.High : Severity.Medium,
+            Title = title,
+            Principal = key.Principal,
+            KeyArn = key.Key,
+            CallerAccountId = samples.CallerAccount,
+            KeyAccountId = samples.KeyAccount,
+            EventName = key.Operation == "Decrypt" ? "Decrypt" : "GenerateDataKey*",
+            Count = score.Count,
+            BaselineMean = Math.Round(score.Mean, 3),
+            BaselineStdDev = Math.Round(score.StdDev, 3),
+            ZScore = Math.Round(score.Z, 2),
+            PValue = score.PValue,
+            FirstSeen = samples.First,
+            LastSeen = samples.Last,
+            Details = details,
+            EventIds = samples.EventIds,
+        };
     }
 
     private static async Task<(IReadOnlyList<string> EventIds, DateTime? First, DateTime? Last, string? CallerAccount, string? KeyAccount)> SamplesAsync(

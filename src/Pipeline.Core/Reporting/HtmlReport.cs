@@ -41,8 +41,7 @@ internal static class HtmlReport
     {
         html.Append("<header>\n<h1>KMS activity report — ").Append(ReportFormat.Date(model.ReportDate)).Append("</h1>\n");
         html.Append("<p>Dataset: <span class=\"mono\">").Append(HtmlText.OrDash(model.Dataset)).Append("</span></p>\n");
-        html.Append("<p>Baseline: ").Append(ReportFormat.Date(model.BaselineStart)).Append(" to ").Append(ReportFormat.Date(model.BaselineEnd))
-            .Append(" (").Append(ReportFormat.Count(model.BaselineDays)).Append(" days)</p>\n");
+        html.Append("<p>Baseline: ").Append(HtmlText.Encode(ReportFormat.Baseline(model))).Append("</p>\n");
         if (model.Thresholds.Count > 0)
         {
             html.Append("<p>Thresholds: ").AppendJoin(", ", model.Thresholds.OrderBy(t => t.Key, StringComparer.Ordinal)

@@ -18,8 +18,7 @@ internal static class MarkdownReport
         var md = new StringBuilder(8192);
         md.Append("# KMS activity report — ").Append(ReportFormat.Date(model.ReportDate)).Append("\n\n");
         md.Append("- **Dataset:** ").Append(MarkdownText.OrDash(model.Dataset)).Append('\n');
-        md.Append("- **Baseline:** ").Append(ReportFormat.Date(model.BaselineStart)).Append(" to ").Append(ReportFormat.Date(model.BaselineEnd))
-            .Append(" (").Append(ReportFormat.Count(model.BaselineDays)).Append(" days)\n");
+        md.Append("- **Baseline:** ").Append(MarkdownText.Escape(ReportFormat.Baseline(model))).Append('\n');
         md.Append("- **Generated:** ").Append(ReportFormat.Timestamp(model.GeneratedAt)).Append('\n');
         if (model.KnownAccounts.Count > 0)
         {

@@ -132,6 +132,7 @@ public sealed class ShortDatasetTests : IDisposable
         var report = await CliRunner.RunAsync("report", "--data", _data.Root, "--date", "2026-01-15", "--out", output);
         Assert.True(report.ExitCode == 0, report.Error);
         Assert.Contains("note: The baseline is shorter than its 28 days", report.Output, StringComparison.Ordinal);
+        Assert.Contains("KMS report for 2026-01-15, baseline 2026-01-05 to 2026-01-14 (10 of the 28 days of the window: the dataset starts on 2026-01-05)", report.Output, StringComparison.Ordinal);
         Assert.Contains("decrypt_volume_anomaly", report.Output, StringComparison.Ordinal);
         Assert.Contains("> **Note:** The baseline is shorter than its 28 days", File.ReadAllText(Path.Combine(output, "report.md")), StringComparison.Ordinal);
         Assert.Contains("class=\"data-notes\"", File.ReadAllText(Path.Combine(output, "report.html")), StringComparison.Ordinal);

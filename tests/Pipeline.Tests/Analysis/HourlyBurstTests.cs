@@ -1,0 +1,61 @@
+using Pipeline.Analysis;
+using Pipeline.Query;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Analysis;
+
+/// <summary>Calls packed into one hour, against the busiest hours of the baseline days.</summary>
+public sealed class HourlyBurstTests : IDisposable
+{
+    private const string App = "arn:aws:iam::111122223333:role/service-role/app-role";
+    private const string Batch = "arn:aws:iam::111122223333:role/service-role/batch-role";
+    private static readonly DateOnly Day = new(2026, 1, 15);
+    private readonly TrailFolder _trail = new();
+    private readonly TempDataset _data = new();
+
+    public void Dispose()
+    {
+        _trail.Dispose();
+        _data.Dispose();
+    }
+
+    private static IEnumerable<string> Calls(string prefix, DateOnly date, int hour, int count, bool batch = false) =>
+        Enumerable.Range(0, count).Select(i =>
+        {
+            var record = CloudTrailRecords.AssumedRoleDecrypt($"{prefix}-{date:MMdd}-{hour:00}-{i}", "s", $"{date:yyyy-MM-dd}T{hour:00}:{i % 60:00}:{i / 60 % 60:00}Z");
+            return batch ? record.Replace("app-role", "batch-role", StringComparison.Ordinal) : record;
+        });
+
+    // The application decrypts twice an hour, every hour (48 a day); on the report day 24 more calls come in one hour.
+    // The day's 72 is no anomaly by its Poisson tail (48 ± 7); the hour's 26 against busiest hours of 2 is. A nightly
+    // batch job that runs an hour late (100 calls at 04:00 instead of 02:00) is its usual busiest hour.
+    [Fact]
+    public async Task A_burst_packed_into_one_hour_is_reported_and_a_batch_job_running_late_is_not()
+    {
+        for (var d = 10; d >= 0; d--)
+        {
+            var date = Day.AddDays(-d);
+            var records = Enumerable.Range(0, 24).SelectMany(h => Calls("app", date, h, h == 3 && d == 0 ? 26 : 2))
+                .Concat(Calls("batch", date, d == 0 ? 4 : 2, 100, batch: true));
+            _trail.AddLogFile(CloudTrailRecords.Document([.. records]));
+        }
+
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+
+        using var q = DatasetQuery.Open(_data.Root);
+        var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
+
+        var (burst, chart) = Assert.Single(findings);
+        Assert.Equal((FindingKind.DecryptVolumeAnomaly, App, CloudTrailRecords.KeyArn, 26L), (burst.Kind, burst.Principal, burst.KeyArn, burst.Count));
+        Assert.Equal(2, burst.BaselineMean);
+        Assert.Equal("busiest_hour", (string?)burst.Details!["granularity"]);
+        Assert.Equal(3, (int)burst.Details["hour_utc"]!);
+        Assert.Equal(72, (int)burst.Details["day_calls"]!);
+        Assert.StartsWith($"Decrypt by {App} on {CloudTrailRecords.KeyArn}: 26 calls between 03:00 and 04:00 UTC vs a busiest hour of 2.0", burst.Title, StringComparison.Ordinal);
+        Assert.Equal(10, burst.EventIds.Count);
+        Assert.All(burst.EventIds, id => Assert.StartsWith("app-0115-03-", id, StringComparison.Ordinal));
+        Assert.Equal(11, chart.Points.Count);
+        Assert.Equal(26, chart.Points[^1].Count);
+    }
+}
