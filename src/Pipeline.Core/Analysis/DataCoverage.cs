@@ -83,7 +83,7 @@ internal sealed record DataCoverage
         }
         else if (ReportDayRows > 0 && first > day.AddDays(-options.BaselineDays))
         {
-            notes.Add($"The baseline is shorter than its {options.BaselineDays} days: {span}, so volumes are compared with the {day.DayNumber - first.DayNumber} days from {Text(first)} only.");
+            notes.Add($"The baseline is shorter than its {options.BaselineDays} days: {span}, so volumes are compared with the {day.DayNumber - first.DayNumber} days from {Text(first)} only, and a principal is new when those days do not hold it.");
         }
 
         return notes;
