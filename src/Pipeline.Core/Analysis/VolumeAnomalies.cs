@@ -131,16 +131,23 @@ internal static class VolumeAnomalies
         return results;
     }
 
+    // Only pairs whose busiest hour on the report day reaches MinCount can be anomalous ($3): the others' rows are
+    // not returned (with many quiet pairs they are millions).
     private const string HourlySql = """
-        SELECT principal_arn, key_arn, op, event_date, max(n), arg_max(hr, n)
-        FROM (
+        WITH calls AS (
             SELECT principal_arn, key_arn, CASE WHEN event_name = 'Decrypt' THEN 'Decrypt' ELSE 'GenerateDataKey' END AS op,
-                   event_date, hour(event_time) AS hr, count(*) AS n
+                   event_date, hour(event_time) AS hr
             FROM kms_actions
             WHERE event_date BETWEEN $1 AND $2 AND error_code IS NULL AND principal_arn IS NOT NULL AND key_arn IS NOT NULL
-              AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')
+              AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')),
+        candidates AS (
+            SELECT DISTINCT principal_arn, key_arn, op FROM calls WHERE event_date = $2
+            GROUP BY principal_arn, key_arn, op, hr HAVING count(*) >= $3),
+        hourly AS (
+            SELECT principal_arn, key_arn, op, event_date, hr, count(*) AS n
+            FROM calls SEMI JOIN candidates USING (principal_arn, key_arn, op)
             GROUP BY ALL)
-        GROUP BY ALL
+        SELECT principal_arn, key_arn, op, event_date, max(n), arg_max(hr, n) FROM hourly GROUP BY ALL
         """;
 
     /// <summary>
@@ -153,7 +160,7 @@ internal static class VolumeAnomalies
         DatasetQuery q, DateOnly day, DateOnly start, DateOnly[] baselineDates, List<SeriesKey> daily, AnalysisOptions options, CancellationToken ct)
     {
         var peaks = new Dictionary<SeriesKey, Dictionary<DateOnly, (long Peak, int Hour)>>();
-        foreach (var r in await q.QueryRowsAsync(HourlySql, ct, start, day).ConfigureAwait(false))
+        foreach (var r in await q.QueryRowsAsync(HourlySql, ct, start, day, options.MinCount).ConfigureAwait(false))
         {
             var principal = Values.Str(r[0])!;
             if (options.AllowedPrincipals.Contains(principal))
