@@ -157,6 +157,11 @@ internal static class IngestCommand
         w.WriteLine($"Ingested into {outDir}");
         w.WriteLine(string.Create(c, $"  files          {s.Files:N0} log files ({s.FilesSkippedAlreadyIngested:N0} already ingested, {s.Errors.Count:N0} failed); skipped {s.DigestFilesSkipped:N0} digest, {s.InsightFilesSkipped:N0} Insight, {s.OtherFilesSkipped:N0} other files"));
         w.WriteLine(string.Create(c, $"  records        {s.Records:N0} read, {s.KmsRows:N0} KMS"));
+        if (s.DerivedEventIds > 0)
+        {
+            w.WriteLine(string.Create(c, $"  no eventID     {s.DerivedEventIds:N0} KMS records had none and are stored with event_id no-event-id:<hash of the record's bytes>"));
+        }
+
         w.WriteLine(string.Create(c, $"  written        {s.RowsWritten:N0} rows in {s.ParquetFiles:N0} Parquet files"));
         w.WriteLine(string.Create(c, $"  bytes          {s.BytesIn / 1e6:F1} MB in (compressed), {s.BytesDecompressed / 1e6:F1} MB decompressed, {s.BytesOut / 1e6:F1} MB Parquet out"));
         w.WriteLine(string.Create(c, $"  time           {s.Elapsed.TotalSeconds:F2} s wall, {s.CpuTime.TotalSeconds:F2} s CPU"));

@@ -11,6 +11,7 @@ internal sealed class IngestProgress
     private long _bytesIn;
     private long _bytesSkipped;
     private long _bytesDecompressed;
+    private long _derivedEventIds;
 
     public IngestProgress(int totalFiles, long totalBytes)
     {
@@ -48,6 +49,11 @@ internal sealed class IngestProgress
         Interlocked.Add(ref _bytesIn, bytesIn);
         Interlocked.Add(ref _bytesDecompressed, bytesDecompressed);
     }
+
+    /// <summary>KMS records stored with an id derived from their bytes because they had no <c>eventID</c>.</summary>
+    public long DerivedEventIds => Interlocked.Read(ref _derivedEventIds);
+
+    public void EventIdsDerived(long count) => Interlocked.Add(ref _derivedEventIds, count);
 
     public void FileFailed(long bytesIn)
     {

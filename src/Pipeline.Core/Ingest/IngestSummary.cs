@@ -16,7 +16,8 @@ internal sealed record IngestSummary(
     long BytesOut,
     TimeSpan Elapsed,
     TimeSpan CpuTime,
-    IReadOnlyList<IngestError> Errors)
+    IReadOnlyList<IngestError> Errors,
+    long DerivedEventIds = 0)
 {
     public double DecompressedMbPerSecond => Elapsed.TotalSeconds <= 0 ? 0 : BytesDecompressed / 1e6 / Elapsed.TotalSeconds;
 

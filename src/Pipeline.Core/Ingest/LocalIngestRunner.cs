@@ -122,7 +122,8 @@ internal sealed partial class LocalIngestRunner
             bytesOut,
             _time.GetElapsedTime(started),
             cpu,
-            errors.OrderBy(e => e.Source, StringComparer.Ordinal).ToList());
+            errors.OrderBy(e => e.Source, StringComparer.Ordinal).ToList(),
+            progress.DerivedEventIds);
     }
 
     private async Task<Task<PublishedSource>?> ReadFileAsync(
@@ -146,6 +147,7 @@ internal sealed partial class LocalIngestRunner
                 if (result.DerivedEventIds > 0)
                 {
                     LogDerivedEventIds(_logger, file.Path, result.DerivedEventIds);
+                    progress.EventIdsDerived(result.DerivedEventIds);
                 }
                 return published;
             }

@@ -43,6 +43,24 @@ public sealed class LocalIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task The_summary_counts_kms_records_stored_with_a_derived_event_id()
+    {
+        var noId = AssumedRoleDecrypt("x").Replace("\"eventID\":\"x\",", string.Empty, StringComparison.Ordinal);
+        _trail.AddLogFile(Document(noId, AssumedRoleDecrypt("with-id"), noId.Replace("10:05:12Z", "10:05:13Z", StringComparison.Ordinal)));
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("no eventID     2 KMS records had none", output, StringComparison.Ordinal);
+        Assert.Equal(3, await CountAsync());
+        var (_, plain, _) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root, "--force");
+        Assert.Contains("no eventID", plain, StringComparison.Ordinal);
+        _trail.AddLogFile(Document(AssumedRoleDecrypt("only-ids")));
+        var (_, clean, _) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.DoesNotContain("no eventID", clean, StringComparison.Ordinal); // the line appears only when there were some
+    }
+
+    [Fact]
     public async Task Digest_insight_and_unrelated_files_are_skipped_without_reading_them()
     {
         _trail.AddLogFile(Decrypts("a", 3));
