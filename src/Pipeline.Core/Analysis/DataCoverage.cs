@@ -29,9 +29,17 @@ internal sealed record DataCoverage
     public static DateOnly BaselineStart(DateOnly windowStart, DateOnly day, DateOnly? firstEventDate) =>
         firstEventDate is { } first && first > windowStart ? (first < day ? first : day) : windowStart;
 
+    /// <summary><see cref="BaselineStart(DateOnly, DateOnly, DateOnly?)"/> of the report day's window, reading the dataset's first day.</summary>
+    public static async Task<DateOnly> BaselineStartAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct) =>
+        BaselineStart(day.AddDays(-options.BaselineDays), day, await FirstEventDateAsync(q, ct).ConfigureAwait(false));
+
     /// <summary>The dataset's first day with a stored KMS event, or null when it holds none.</summary>
     public static async Task<DateOnly?> FirstEventDateAsync(DatasetQuery q, CancellationToken ct) =>
         await q.QueryScalarAsync("SELECT min(event_date) FROM kms_events_all", ct).ConfigureAwait(false) is { } v ? Values.Date(v) : null;
+
+    /// <summary>The first day with a stored KMS event from <paramref name="lookbackStart"/> on; <paramref name="day"/> when there is none.</summary>
+    public static async Task<DateOnly> HistoryStartAsync(DatasetQuery q, DateOnly day, DateOnly lookbackStart, CancellationToken ct) =>
+        Values.Date(await q.QueryScalarAsync("SELECT coalesce(min(event_date), $1) FROM kms_events_all WHERE event_date >= $2", ct, day, lookbackStart).ConfigureAwait(false));
 
     public static async Task<DataCoverage> ReadAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {

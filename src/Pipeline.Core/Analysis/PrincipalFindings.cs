@@ -14,7 +14,7 @@ internal static class PrincipalFindings
     public static async Task<IReadOnlyList<Finding>> NewPrincipalsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
     {
         var lookbackStart = day.AddDays(-options.NewPrincipalLookbackDays);
-        var history = Values.Date(await q.QueryScalarAsync("SELECT coalesce(min(event_date), $1) FROM kms_events_all WHERE event_date >= $2", ct, day, lookbackStart).ConfigureAwait(false));
+        var history = await DataCoverage.HistoryStartAsync(q, day, lookbackStart, ct).ConfigureAwait(false);
         if (history > day.AddDays(-options.MinBaselineDays))
         {
             return []; // not enough history to call anything new
@@ -325,7 +325,7 @@ internal static class PrincipalFindings
         DatasetQuery q, DateOnly day, AnalysisOptions options, string filter, CancellationToken ct)
     {
         // As for the volume series, days before the dataset's first day are not days without calls.
-        var start = DataCoverage.BaselineStart(day.AddDays(-options.BaselineDays), day, await DataCoverage.FirstEventDateAsync(q, ct).ConfigureAwait(false));
+        var start = await DataCoverage.BaselineStartAsync(q, day, options, ct).ConfigureAwait(false);
         if (start == day)
         {
             return []; // the dataset's first day: no day to compare with, so no count can be unusual

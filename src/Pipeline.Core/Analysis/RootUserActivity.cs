@@ -45,7 +45,7 @@ internal static class RootUserActivity
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
         var lookbackStart = day.AddDays(-options.NewPrincipalLookbackDays);
-        var history = Values.Date(await q.QueryScalarAsync("SELECT coalesce(min(event_date), $1) FROM kms_events_all WHERE event_date >= $2", ct, day, lookbackStart).ConfigureAwait(false));
+        var history = await DataCoverage.HistoryStartAsync(q, day, lookbackStart, ct).ConfigureAwait(false);
         var canBeNew = history <= day.AddDays(-options.MinBaselineDays);
         var findings = new List<Finding>();
         foreach (var r in await q.QueryRowsAsync(Sql, ct, day, lookbackStart).ConfigureAwait(false))

@@ -26,7 +26,7 @@ internal static class VolumeAnomalies
     {
         // Days before the dataset's first day have no data, which is not the same as no calls: a trail ingested for
         // ten days is compared with those ten days, not with ten days and eighteen zeros.
-        var start = DataCoverage.BaselineStart(day.AddDays(-options.BaselineDays), day, await DataCoverage.FirstEventDateAsync(q, ct).ConfigureAwait(false));
+        var start = await DataCoverage.BaselineStartAsync(q, day, options, ct).ConfigureAwait(false);
         var series = new Dictionary<SeriesKey, Dictionary<DateOnly, long>>();
         foreach (var r in await q.QueryRowsAsync(Sql, ct, start, day).ConfigureAwait(false))
         {

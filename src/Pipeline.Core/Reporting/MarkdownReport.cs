@@ -26,15 +26,9 @@ internal static class MarkdownReport
         }
 
         md.Append('\n');
-        foreach (var note in model.Notes)
-        {
-            md.Append("> **Note:** ").Append(MarkdownText.Escape(note)).Append("\n>\n");
-        }
-
         if (model.Notes.Count > 0)
         {
-            md.Length -= 2;
-            md.Append('\n');
+            md.AppendJoin("\n>\n", model.Notes.Select(n => "> **Note:** " + MarkdownText.Escape(n))).Append("\n\n");
         }
 
         Summary(md, model);
