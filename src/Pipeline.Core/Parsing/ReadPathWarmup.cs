@@ -48,7 +48,7 @@ internal static class ReadPathWarmup
                 rows[i] = new RowRef(batch, i);
             }
 
-            Array.Sort(rows, RowRefComparer.Instance);
+            new RowSorter().Sort(rows);
             using (var writer = new KmsParquetFileWriter())
             {
                 writer.Write(new MemoryStream(), rows, ParquetPartitionWriterOptions.DefaultRowGroupSize, [], CancellationToken.None);

@@ -18,6 +18,7 @@ internal sealed class ParquetPartitionWriter : IPartitionFileWriter
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentBag<KmsParquetFileWriter> _fileWriters = [];
+    private readonly ConcurrentBag<RowSorter> _sorters = [];
 
     public ParquetPartitionWriter(IDatasetStore store, ParquetPartitionWriterOptions options, TimeProvider? time = null, ILogger<ParquetPartitionWriter>? logger = null)
     {
@@ -80,7 +81,13 @@ internal sealed class ParquetPartitionWriter : IPartitionFileWriter
             sorted[i] = row;
         }
 
-        Array.Sort(sorted, RowRefComparer.Instance);
+        if (!_sorters.TryTake(out var sorter))
+        {
+            sorter = new RowSorter();
+        }
+
+        sorter.Sort(sorted);
+        _sorters.Add(sorter);
         var eventDate = DateOnly.FromDayNumber(dayNumber);
         var now = _time.GetUtcNow();
         var directory = DatasetLayout.PartitionDirectory(dayNumber);

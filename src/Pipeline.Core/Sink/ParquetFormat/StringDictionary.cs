@@ -108,6 +108,9 @@ internal sealed class StringDictionary
         return index;
     }
 
+    /// <summary>The bytes of the value with index <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> Value(int index) => _bytes.AsSpan(_starts[index], _lengths[index]);
+
     /// <summary>Writes the values PLAIN-encoded (4-byte little-endian length, then the bytes), in index order.</summary>
     public void WritePlain(IBufferWriter<byte> output)
     {
