@@ -8,7 +8,8 @@ namespace Pipeline.Sink;
 /// Gathers the rows of many source objects and publishes them as few, large, sorted Parquet files per partition day,
 /// on whichever comes first of a row, byte or age threshold (the Serilog <c>BatchingSink</c> model: a bounded
 /// channel, one writer loop, flush on request and on dispose). A source is reported published only when every file
-/// holding its rows has been renamed into place, which is when a queue message may be deleted.
+/// holding its rows has been renamed into place, which is when a queue message may be deleted. Flushes encode in the
+/// background, up to <see cref="SinkOptions.MaxConcurrentFlushes"/> at once, while the next rows gather.
 /// </summary>
 internal sealed partial class DatasetSink : IAsyncDisposable
 {
@@ -24,7 +25,11 @@ internal sealed partial class DatasetSink : IAsyncDisposable
     private long _pendingBytes;
     private long _pendingRows;
     private long _oldestTicks;
-    private Task _inFlight = Task.CompletedTask;
+    private readonly int _maxFlushes;
+    private readonly List<Task> _inFlight = []; // touched only by the loop
+    private long _filesPublished;
+    private long _bytesPublished;
+    private long _rowsPublished;
 
     /// <param name="onPublished">Called once per flush with every source it published (for the ledger), before their tasks complete.</param>
     public DatasetSink(SinkOptions options, IPartitionFileWriter writer, Func<IReadOnlyList<PublishedSource>, CancellationToken, Task>? onPublished, TimeProvider time, ILogger logger)
@@ -34,18 +39,19 @@ internal sealed partial class DatasetSink : IAsyncDisposable
         _onPublished = onPublished;
         _time = time;
         _logger = logger;
+        _maxFlushes = options.EffectiveMaxConcurrentFlushes;
         _channel = Channel.CreateBounded<object>(new BoundedChannelOptions(2) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Files published so far.</summary>
-    public long FilesPublished { get; private set; }
+    public long FilesPublished => Interlocked.Read(ref _filesPublished);
 
     /// <summary>Bytes of Parquet published so far.</summary>
-    public long BytesPublished { get; private set; }
+    public long BytesPublished => Interlocked.Read(ref _bytesPublished);
 
     /// <summary>Rows published so far.</summary>
-    public long RowsPublished { get; private set; }
+    public long RowsPublished => Interlocked.Read(ref _rowsPublished);
 
     /// <summary>
     /// Hands over a source that was read completely: its remaining in-memory rows and the staged files it spilled.
@@ -133,24 +139,32 @@ internal sealed partial class DatasetSink : IAsyncDisposable
     }
 
     /// <summary>
-    /// Hands the pending sources to a flush. At most one flush runs at a time, so this first waits for the previous
-    /// one; with <paramref name="wait"/> it also waits for this one (age, explicit request, shutdown).
+    /// Hands the pending sources to a flush. At most <see cref="SinkOptions.MaxConcurrentFlushes"/> flushes run at a
+    /// time, so this first waits for room; with <paramref name="wait"/> it also waits for every flush started so far
+    /// (age, explicit request, shutdown). Flushes never fault: a failure fails their sources' tasks.
     /// </summary>
     private async Task FlushPendingAsync(string reason, bool wait)
     {
-        await _inFlight.ConfigureAwait(false);
+        _inFlight.RemoveAll(static t => t.IsCompleted);
+        while (_inFlight.Count >= _maxFlushes)
+        {
+            await Task.WhenAny(_inFlight).ConfigureAwait(false);
+            _inFlight.RemoveAll(static t => t.IsCompleted);
+        }
+
         if (_pending.Count > 0)
         {
             var sources = _pending.ToArray();
             _pending.Clear();
             _pendingBytes = 0;
             _pendingRows = 0;
-            _inFlight = Task.Run(() => FlushAsync(sources, reason));
+            _inFlight.Add(Task.Run(() => FlushAsync(sources, reason)));
         }
 
         if (wait)
         {
-            await _inFlight.ConfigureAwait(false);
+            await Task.WhenAll(_inFlight).ConfigureAwait(false);
+            _inFlight.Clear();
         }
     }
 
@@ -168,8 +182,8 @@ internal sealed partial class DatasetSink : IAsyncDisposable
             {
                 var staged = await _writer.WriteStagedAsync(day, refs, CancellationToken.None).ConfigureAwait(false);
                 await staged.PublishAsync(CancellationToken.None).ConfigureAwait(false);
-                FilesPublished++;
-                BytesPublished += staged.Bytes;
+                Interlocked.Increment(ref _filesPublished);
+                Interlocked.Add(ref _bytesPublished, staged.Bytes);
                 rows += staged.Rows;
                 foreach (var r in refs)
                 {
@@ -192,8 +206,8 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 foreach (var staged in s.Staged)
                 {
                     await staged.PublishAsync(CancellationToken.None).ConfigureAwait(false);
-                    FilesPublished++;
-                    BytesPublished += staged.Bytes;
+                    Interlocked.Increment(ref _filesPublished);
+                    Interlocked.Add(ref _bytesPublished, staged.Bytes);
                     spilledRows += staged.Rows;
                     files.Add(staged.FinalPath);
                 }
@@ -209,7 +223,7 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                 sources[i].Completion.TrySetResult(published[i]);
             }
 
-            RowsPublished += rows;
+            Interlocked.Add(ref _rowsPublished, rows);
             foreach (var s in sources)
             {
                 KmsEventBatchPool.Return(s.Rows);

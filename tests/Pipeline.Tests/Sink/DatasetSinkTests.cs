@@ -113,6 +113,63 @@ public sealed class DatasetSinkTests : IDisposable
         Assert.Equal(5, (await completion.WaitAsync(TimeSpan.FromSeconds(5))).Rows);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Flushes_by_size_encode_side_by_side_up_to_the_configured_number(int maxFlushes)
+    {
+        var writer = new GatedWriter(_data.Writer());
+        var options = new SinkOptions { FlushRows = 10, FlushAge = TimeSpan.FromMinutes(5), MaxConcurrentFlushes = maxFlushes };
+        await using var sink = new DatasetSink(options, writer, null, TimeProvider.System, NullLogger.Instance);
+
+        // Each source fills a flush on its own; the writer holds every flush until the gate opens.
+        var completions = new List<Task<PublishedSource>>();
+        for (var i = 0; i < 3; i++)
+        {
+            completions.Add(await sink.AddAsync($"s{i}", Rows(10, $"s{i}"), [], CancellationToken.None));
+        }
+
+        await writer.WaitForEnteredAsync(maxFlushes);
+        await Task.Delay(200);
+        Assert.Equal(maxFlushes, writer.Entered);
+        Assert.All(completions, c => Assert.False(c.IsCompleted));
+
+        writer.Open();
+        var published = await Task.WhenAll(completions).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(published, p => Assert.Equal(10, p.Rows));
+        Assert.Equal(maxFlushes, writer.MaxConcurrent);
+        Assert.Equal(3, _data.ParquetFiles().Length);
+        Assert.Equal(30, sink.RowsPublished);
+        Assert.Equal(3, sink.FilesPublished);
+    }
+
+    [Fact]
+    public async Task An_explicit_flush_waits_for_every_flush_still_encoding()
+    {
+        var writer = new GatedWriter(_data.Writer());
+        var options = new SinkOptions { FlushRows = 10, FlushAge = TimeSpan.FromMinutes(5), MaxConcurrentFlushes = 2 };
+        await using var sink = new DatasetSink(options, writer, null, TimeProvider.System, NullLogger.Instance);
+        var first = await sink.AddAsync("a", Rows(10, "a"), [], CancellationToken.None);
+        var second = await sink.AddAsync("b", Rows(10, "b"), [], CancellationToken.None);
+        await writer.WaitForEnteredAsync(2);
+
+        var flush = sink.FlushAsync(CancellationToken.None);
+        await Task.Delay(200);
+        Assert.False(flush.IsCompleted);
+
+        writer.Open();
+        await flush.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(first.IsCompletedSuccessfully && second.IsCompletedSuccessfully);
+        Assert.Equal(2, _data.ParquetFiles().Length);
+    }
+
+    [Fact]
+    public void The_default_number_of_concurrent_flushes_is_half_the_processors_and_at_least_one()
+    {
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new SinkOptions().EffectiveMaxConcurrentFlushes);
+        Assert.Equal(3, new SinkOptions { MaxConcurrentFlushes = 3 }.EffectiveMaxConcurrentFlushes);
+    }
+
     [Fact]
     public async Task A_failing_write_fails_the_sources_and_publishes_nothing()
     {
@@ -123,5 +180,50 @@ public sealed class DatasetSinkTests : IDisposable
         await sink.FlushAsync(CancellationToken.None);
         await Assert.ThrowsAnyAsync<Exception>(() => completion.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Empty(_data.ParquetFiles());
+    }
+
+    /// <summary>Holds every write until <see cref="Open"/>; counts the writes that are inside at once.</summary>
+    private sealed class GatedWriter(IPartitionFileWriter inner) : IPartitionFileWriter
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _inside;
+        private int _entered;
+        private int _max;
+
+        public int Entered => Volatile.Read(ref _entered);
+
+        public int MaxConcurrent => Volatile.Read(ref _max);
+
+        public void Open() => _gate.TrySetResult();
+
+        public async Task WaitForEnteredAsync(int count)
+        {
+            for (var i = 0; i < 500 && Entered < count; i++)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.True(Entered >= count, $"{Entered} of {count} writes started");
+        }
+
+        public async Task<IStagedPartitionFile> WriteStagedAsync(int dayNumber, IReadOnlyList<RowRef> rows, CancellationToken cancellationToken)
+        {
+            var inside = Interlocked.Increment(ref _inside);
+            Interlocked.Increment(ref _entered);
+            int seen;
+            while ((seen = Volatile.Read(ref _max)) < inside && Interlocked.CompareExchange(ref _max, inside, seen) != seen)
+            {
+            }
+
+            try
+            {
+                await _gate.Task.WaitAsync(cancellationToken);
+                return await inner.WriteStagedAsync(dayNumber, rows, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inside);
+            }
+        }
     }
 }
