@@ -14,6 +14,7 @@ internal static class CommandCatalog
         yield return ReportCommand.Create();
         yield return GenerateCommand.Create();
         yield return WorkerCommand.Create();
+        yield return BackfillCommand.Create();
         yield return HealthCommand.Create();
     }
 }

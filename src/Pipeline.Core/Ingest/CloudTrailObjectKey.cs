@@ -37,6 +37,17 @@ internal static partial class CloudTrailObjectKey
         return m.Success;
     }
 
+    /// <summary>
+    /// The delivery date in a log file's name (<c>..._20260115T1005Z_...</c>, UTC): when CloudTrail wrote the file, which
+    /// can be a little after the events in it.
+    /// </summary>
+    public static bool TryGetDeliveryDate(string key, out DateOnly date)
+    {
+        var m = LogFileName().Match(FileName(key));
+        date = default;
+        return m.Success && DateOnly.TryParseExact(m.Groups["date"].Value, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out date);
+    }
+
     private static string FileName(string key)
     {
         var slash = key.LastIndexOfAny(['/', '\\']);
@@ -47,6 +58,6 @@ internal static partial class CloudTrailObjectKey
     private static partial Regex LogFileKey();
 
     // A log file copied out of its folder layout keeps its self-describing name.
-    [GeneratedRegex(@"^\d{12}_CloudTrail_[a-z0-9-]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json(?:\.gz)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\d{12}_CloudTrail_[a-z0-9-]+_(?<date>\d{8})T\d{4}Z_[A-Za-z0-9]+\.json(?:\.gz)?$", RegexOptions.CultureInvariant)]
     private static partial Regex LogFileName();
 }

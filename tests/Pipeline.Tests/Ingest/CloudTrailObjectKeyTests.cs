@@ -29,4 +29,19 @@ public sealed class CloudTrailObjectKeyTests
     {
         Assert.False(CloudTrailObjectKey.IsStandardLayout("AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/999988887777_CloudTrail_us-east-1_20260115T1005Z_Mu0KsOhtH1ar15ZZ.json.gz"));
     }
+
+    [Theory]
+    [InlineData("AWSLogs/o-abc123def4/111122223333/CloudTrail/us-east-1/2026/01/16/111122223333_CloudTrail_us-east-1_20260115T2355Z_Mu0KsOhtH1ar15ZZ.json.gz", "2026-01-15")]
+    [InlineData("downloads/111122223333_CloudTrail_us-east-1_20251231T1005Z_abc.json", "2025-12-31")]
+    public void The_delivery_date_comes_from_the_file_name(string key, string expected)
+    {
+        Assert.True(CloudTrailObjectKey.TryGetDeliveryDate(key, out var date));
+        Assert.Equal(expected, date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/readme.txt")]
+    [InlineData("AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20261341T1005Z_abc.json.gz")]
+    public void A_name_without_a_valid_delivery_date_has_none(string key) =>
+        Assert.False(CloudTrailObjectKey.TryGetDeliveryDate(key, out _));
 }

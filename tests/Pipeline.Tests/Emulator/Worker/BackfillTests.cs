@@ -1,0 +1,88 @@
+using Amazon.SQS.Model;
+using Pipeline.Ingest.Backfill;
+using Pipeline.Ingest.Notifications;
+using static Pipeline.Tests.Support.CloudTrailRecords;
+
+namespace Pipeline.Tests.Emulator.Worker;
+
+[Collection("emulator")]
+public sealed class BackfillTests(EmulatorFixture emulator)
+{
+    private const string Trail = "AWSLogs/o-abcdef1234/";
+
+    private static BackfillRequest Request(WorkerTestBed bed, int keysPerMessage = 10, DateOnly? from = null, DateOnly? to = null, bool dryRun = false) =>
+        new(bed.Bucket, Trail, bed.QueueUrl, from, to, keysPerMessage, dryRun);
+
+    private static string LogKey(int day, string unique) =>
+        $"{Trail}111122223333/CloudTrail/us-east-1/2026/01/{day:D2}/111122223333_CloudTrail_us-east-1_202601{day:D2}T1000Z_{unique}.json.gz";
+
+    [Fact]
+    public async Task Log_files_already_in_the_bucket_are_queued_and_the_worker_ingests_every_one()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        for (var i = 0; i < 5; i++)
+        {
+            await bed.PutLogAsync(Decrypts($"old{i}", i + 1));
+        }
+
+        await bed.PutObjectAsync(Trail + "111122223333/CloudTrail-Digest/us-east-1/2026/01/15/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260115T100000Z.json.gz", Gzip("{}"));
+        await bed.PutObjectAsync(Trail + "111122223333/CloudTrail/us-east-1/2026/01/15/notes.txt", "not a log"u8.ToArray());
+        await bed.PutObjectAsync("elsewhere/" + LogKey(15, "Outside1"), Gzip(Decrypts("outside", 7)));
+
+        var counts = await new BackfillEnqueuer(bed.S3, bed.Sqs).RunAsync(Request(bed, keysPerMessage: 2), null, CancellationToken.None);
+
+        Assert.Equal(new BackfillCounts(Listed: 7, LogFiles: 5, OutsideDates: 0, Digests: 1, Insights: 0, Other: 1, Enqueued: 5, Messages: 3), counts);
+        Assert.Equal(3, await bed.MessagesLeftAsync());
+        await bed.RunWorkerAsync();
+        Assert.True(await bed.CountAsync() == 1 + 2 + 3 + 4 + 5, bed.LogText);
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task Only_log_files_delivered_between_from_and_to_are_queued()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        foreach (var day in new[] { 14, 15, 16 })
+        {
+            await bed.PutObjectAsync(LogKey(day, $"Day{day}"), Gzip(Decrypts($"d{day}", day)));
+        }
+
+        var counts = await new BackfillEnqueuer(bed.S3, bed.Sqs).RunAsync(Request(bed, from: new DateOnly(2026, 1, 15), to: new DateOnly(2026, 1, 15)), null, CancellationToken.None);
+
+        Assert.Equal((3L, 2L, 1L), (counts.LogFiles, counts.OutsideDates, counts.Enqueued));
+        var received = await bed.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = bed.QueueUrl, MaxNumberOfMessages = 10 });
+        var parsed = NotificationParser.Parse(Assert.Single(received.Messages).Body);
+        Assert.Equal(NotificationKind.CloudTrailSns, parsed.Kind);
+        Assert.Equal([LogKey(15, "Day15")], parsed.Objects.Select(o => o.Key));
+        Assert.All(parsed.Objects, o => Assert.Equal(bed.Bucket, o.Bucket));
+    }
+
+    [Fact]
+    public async Task A_dry_run_counts_without_sending()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await bed.PutLogAsync(Decrypts("dry", 2));
+
+        var counts = await new BackfillEnqueuer(bed.S3, bed.Sqs).RunAsync(Request(bed, dryRun: true), null, CancellationToken.None);
+
+        Assert.Equal((1L, 1L), (counts.Enqueued, counts.Messages));
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task A_second_backfill_of_the_same_objects_writes_no_row_twice()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await bed.PutLogAsync(Decrypts("twice-a", 3));
+        await bed.PutLogAsync(Decrypts("twice-b", 4));
+        var enqueuer = new BackfillEnqueuer(bed.S3, bed.Sqs);
+
+        await enqueuer.RunAsync(Request(bed), null, CancellationToken.None);
+        await bed.RunWorkerAsync();
+        await enqueuer.RunAsync(Request(bed), null, CancellationToken.None);
+        await bed.RunWorkerAsync();
+
+        Assert.True(await bed.CountAsync("select count(*) from kms_events_all") == 7, bed.LogText);
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+}
