@@ -62,7 +62,7 @@ internal static class BackfillCommand
             {
                 using var s3 = new AmazonS3Client(new AmazonS3Config { ForcePathStyle = r.GetValue(pathStyle) });
                 using var sqs = new AmazonSQSClient();
-                await o.WriteLineAsync($"Listing {location}{(request.DryRun ? " (dry run: nothing is sent)" : $" into {request.QueueUrl}")}").ConfigureAwait(false);
+                await o.WriteLineAsync($"Listing {BackfillEnqueuer.DescribeListing(request)}{(request.DryRun ? " (dry run: nothing is sent)" : $"; queueing into {request.QueueUrl}")}").ConfigureAwait(false);
                 var lastReport = DateTime.UtcNow;
                 var counts = await new BackfillEnqueuer(s3, sqs).RunAsync(
                     request,

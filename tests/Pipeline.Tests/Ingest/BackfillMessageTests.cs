@@ -56,4 +56,20 @@ public sealed class BackfillMessageTests
         Assert.True(exit == 2, error);
         Assert.NotEmpty(error);
     }
+
+    [Theory]
+    [InlineData("", null)]
+    [InlineData("logs/", null)]
+    [InlineData("AWSLogs/", "Root")]
+    [InlineData("custom/prefix/AWSLogs/", "Root")]
+    [InlineData("AWSLogs/o-abcdef1234/", "Organization")]
+    [InlineData("AWSLogs/o-abcdef1234/111122223333/", "Account")]
+    [InlineData("AWSLogs/111122223333/", "Account")]
+    [InlineData("AWSLogs/111122223333/CloudTrail/", "CloudTrail")]
+    [InlineData("AWSLogs/o-abcdef1234/111122223333/CloudTrail/eu-west-1/", "Region")]
+    [InlineData("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/", null)]
+    [InlineData("AWSLogs/111122223333/CloudTrail-Digest/", null)]
+    [InlineData("AWSLogs/not-an-account/", null)]
+    public void A_prefix_is_placed_in_the_cloudtrail_layout(string prefix, string? expected) =>
+        Assert.Equal(expected, BackfillEnqueuer.LevelOf(prefix)?.ToString());
 }

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -22,7 +24,7 @@ internal sealed record BackfillCounts(long Listed, long LogFiles, long OutsideDa
 /// workers then ingest them like new objects, in parallel, and their ledger skips objects already ingested, so a
 /// backfill that overlaps live ingestion, or runs twice, writes nothing twice.
 /// </summary>
-internal sealed class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
+internal sealed partial class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
 {
     /// <summary>SendMessageBatch takes at most 10 messages.</summary>
     private const int MessagesPerBatch = 10;
@@ -38,14 +40,12 @@ internal sealed class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
         var c = new Tally();
         var keys = new List<string>(request.KeysPerMessage);
         var bodies = new List<string>(MessagesPerBatch);
-        string? token = null;
-        do
+        await foreach (var page in PagesAsync(request, cancellationToken).ConfigureAwait(false))
         {
-            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = request.Bucket, Prefix = request.Prefix, ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
-            foreach (var obj in page.S3Objects ?? [])
+            foreach (var key in page)
             {
                 c.Listed++;
-                switch (CloudTrailObjectKey.Classify(obj.Key))
+                switch (CloudTrailObjectKey.Classify(key))
                 {
                     case CloudTrailObjectKind.Digest:
                         c.Digests++;
@@ -59,23 +59,21 @@ internal sealed class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
                 }
 
                 c.LogFiles++;
-                if (!InRange(obj.Key, request))
+                if (!InRange(key, request))
                 {
                     c.OutsideDates++;
                     continue;
                 }
 
-                keys.Add(obj.Key);
+                keys.Add(key);
                 if (keys.Count == request.KeysPerMessage)
                 {
                     await AddMessageAsync(request, keys, bodies, c, cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
             progress?.Invoke(c.Snapshot());
         }
-        while (token is not null);
 
         if (keys.Count > 0)
         {
@@ -85,6 +83,152 @@ internal sealed class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
         await SendAsync(request, bodies, c, cancellationToken).ConfigureAwait(false);
         return c.Snapshot();
     }
+
+    /// <summary>How the objects will be listed, for the operator.</summary>
+    public static string DescribeListing(BackfillRequest request) =>
+        request.From is { } from && LevelOf(request.Prefix) is not null
+            ? $"s3://{request.Bucket}/{request.Prefix}: the month folders {from:yyyy-MM} to {EndDate(request):yyyy-MM} of every account and region under it"
+            : $"s3://{request.Bucket}/{request.Prefix}: every object under it";
+
+    /// <summary>
+    /// Pages of keys to look at. Without <see cref="BackfillRequest.From"/>, or when the prefix is not inside the
+    /// CloudTrail layout, everything under the prefix. With it, only the month folders in range: the walk lists the
+    /// organization, account and region folders below the prefix (skipping the digest and Insight trees) and then
+    /// <c>.../CloudTrail/&lt;region&gt;/YYYY/MM/</c> for each month, so a month of a years-old trail does not list the years.
+    /// </summary>
+    private async IAsyncEnumerable<IReadOnlyList<string>> PagesAsync(BackfillRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pages = request.From is { } from && LevelOf(request.Prefix) is { } level
+            ? ScopedAsync(request.Bucket, request.Prefix, level, from, EndDate(request), cancellationToken)
+            : ListAsync(request.Bucket, request.Prefix, cancellationToken);
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            yield return page;
+        }
+    }
+
+    private static DateOnly EndDate(BackfillRequest request) => request.To ?? DateOnly.FromDateTime(DateTime.UtcNow);
+
+    private async IAsyncEnumerable<IReadOnlyList<string>> ScopedAsync(string bucket, string prefix, TrailLevel level, DateOnly from, DateOnly to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        switch (level)
+        {
+            case TrailLevel.Region:
+                for (var month = new DateOnly(from.Year, from.Month, 1); month <= to; month = month.AddMonths(1))
+                {
+                    await foreach (var page in ListAsync(bucket, prefix + month.ToString("yyyy/MM/", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false))
+                    {
+                        yield return page;
+                    }
+                }
+
+                yield break;
+            case TrailLevel.Account:
+                await foreach (var page in ScopedAsync(bucket, prefix + "CloudTrail/", TrailLevel.CloudTrail, from, to, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return page;
+                }
+
+                yield break;
+        }
+
+        foreach (var folder in await FoldersAsync(bucket, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            TrailLevel? next = level switch
+            {
+                TrailLevel.Root when OrganizationId().IsMatch(folder) => TrailLevel.Organization,
+                TrailLevel.Root or TrailLevel.Organization when AccountId().IsMatch(folder) => TrailLevel.Account,
+                TrailLevel.CloudTrail when RegionName().IsMatch(folder) => TrailLevel.Region,
+                _ => null,
+            };
+            if (next is { } child)
+            {
+                await foreach (var page in ScopedAsync(bucket, prefix + folder + "/", child, from, to, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return page;
+                }
+            }
+        }
+    }
+
+    /// <summary>Every key under <paramref name="prefix"/>, a page (up to 1,000) at a time.</summary>
+    private async IAsyncEnumerable<IReadOnlyList<string>> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? token = null;
+        do
+        {
+            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
+            yield return (page.S3Objects ?? []).Select(o => o.Key).ToList();
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+    }
+
+    /// <summary>The names of the folders directly under <paramref name="prefix"/>.</summary>
+    private async Task<List<string>> FoldersAsync(string bucket, string prefix, CancellationToken cancellationToken)
+    {
+        var folders = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, Delimiter = "/", ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
+            folders.AddRange((page.CommonPrefixes ?? []).Select(p => p[prefix.Length..].TrimEnd('/')));
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+        return folders;
+    }
+
+    /// <summary>Where <paramref name="prefix"/> ends in <c>[prefix/]AWSLogs/[o-id/]account/CloudTrail/region/</c>; null outside it or below a region.</summary>
+    internal static TrailLevel? LevelOf(string prefix)
+    {
+        const string Logs = "AWSLogs/";
+        var at = prefix.StartsWith(Logs, StringComparison.Ordinal) ? 0 : prefix.IndexOf("/" + Logs, StringComparison.Ordinal) + 1;
+        if (at == 0 && !prefix.StartsWith(Logs, StringComparison.Ordinal))
+        {
+            return null; // not inside the layout (no AWSLogs/ folder in the prefix)
+        }
+
+        var segments = prefix[(at + Logs.Length)..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var i = 0;
+        if (i == segments.Length)
+        {
+            return TrailLevel.Root;
+        }
+
+        if (OrganizationId().IsMatch(segments[i]) && ++i == segments.Length)
+        {
+            return TrailLevel.Organization;
+        }
+
+        if (!AccountId().IsMatch(segments[i]))
+        {
+            return null;
+        }
+
+        if (++i == segments.Length)
+        {
+            return TrailLevel.Account;
+        }
+
+        if (segments[i] != "CloudTrail")
+        {
+            return null;
+        }
+
+        return ++i == segments.Length ? TrailLevel.CloudTrail
+            : i + 1 == segments.Length && RegionName().IsMatch(segments[i]) ? TrailLevel.Region
+            : null;
+    }
+
+    [GeneratedRegex("^o-[a-z0-9]{10,32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex OrganizationId();
+
+    [GeneratedRegex(@"^\d{12}$", RegexOptions.CultureInvariant)]
+    private static partial Regex AccountId();
+
+    [GeneratedRegex("^[a-z0-9-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex RegionName();
 
     /// <summary>The message body CloudTrail publishes to its SNS topic, naming <paramref name="keys"/> (not URL-encoded).</summary>
     public static string MessageBody(string bucket, IReadOnlyList<string> keys)
@@ -181,6 +325,25 @@ internal sealed class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
 
         public BackfillCounts Snapshot() => new(Listed, LogFiles, OutsideDates, Digests, Insights, Other, Enqueued, Messages);
     }
+}
+
+/// <summary>Where a prefix ends in the CloudTrail key layout.</summary>
+internal enum TrailLevel
+{
+    /// <summary><c>[prefix/]AWSLogs/</c></summary>
+    Root,
+
+    /// <summary><c>AWSLogs/o-id/</c></summary>
+    Organization,
+
+    /// <summary><c>AWSLogs/[o-id/]account/</c></summary>
+    Account,
+
+    /// <summary><c>.../account/CloudTrail/</c></summary>
+    CloudTrail,
+
+    /// <summary><c>.../CloudTrail/region/</c></summary>
+    Region,
 }
 
 /// <summary>A backfill that could not enqueue everything; the message says how far it got.</summary>

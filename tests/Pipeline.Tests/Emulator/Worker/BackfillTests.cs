@@ -85,4 +85,61 @@ public sealed class BackfillTests(EmulatorFixture emulator)
         Assert.True(await bed.CountAsync("select count(*) from kms_events_all") == 7, bed.LogText);
         Assert.Equal(0, await bed.MessagesLeftAsync());
     }
+
+    [Fact]
+    public async Task With_a_start_date_only_the_month_folders_in_range_are_listed_and_the_same_files_are_queued()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var expected = new List<string>();
+        var inJanuary = 0;
+        foreach (var account in new[] { "111122223333", "444455556666" })
+        {
+            foreach (var region in new[] { "us-east-1", "eu-west-1" })
+            {
+                foreach (var day in new[] { new DateOnly(2025, 12, 31), new DateOnly(2026, 1, 9), new DateOnly(2026, 1, 10), new DateOnly(2026, 1, 20), new DateOnly(2026, 1, 21), new DateOnly(2026, 2, 1) })
+                {
+                    var key = $"{Trail}{account}/CloudTrail/{region}/{day:yyyy/MM/dd}/{account}_CloudTrail_{region}_{day:yyyyMMdd}T0000Z_F{day:yyyyMMdd}.json.gz";
+                    await bed.PutObjectAsync(key, Gzip(Decrypts("w", 1)));
+                    inJanuary += day.Month == 1 ? 1 : 0;
+                    if (day >= new DateOnly(2026, 1, 10) && day <= new DateOnly(2026, 1, 20))
+                    {
+                        expected.Add(key);
+                    }
+                }
+
+                await bed.PutObjectAsync($"{Trail}{account}/CloudTrail-Digest/{region}/2026/01/10/{account}_CloudTrail-Digest_{region}_t_{region}_20260110T000000Z.json.gz", Gzip("{}"));
+            }
+        }
+
+        var request = Request(bed, keysPerMessage: 3, from: new DateOnly(2026, 1, 10), to: new DateOnly(2026, 1, 20));
+        var counts = await new BackfillEnqueuer(bed.S3, bed.Sqs).RunAsync(request, null, CancellationToken.None);
+
+        // Only January's folders were listed (no digest tree, no December or February), and exactly the files in range queued.
+        Assert.Equal((inJanuary, 0L, expected.Count), ((int)counts.Listed, counts.Digests, (int)counts.Enqueued));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), (await QueuedKeysAsync(bed)).Order(StringComparer.Ordinal));
+
+        // The whole-prefix listing finds the same files.
+        var full = await new BackfillEnqueuer(bed.S3, bed.Sqs).RunAsync(request with { From = null, DryRun = true, To = new DateOnly(2026, 1, 20) }, null, CancellationToken.None);
+        Assert.Equal(expected.Count + 8, (int)full.Enqueued); // plus December's and 9 January's, which a --to alone keeps
+        Assert.Equal(4, full.Digests);
+    }
+
+    private static async Task<List<string>> QueuedKeysAsync(WorkerTestBed bed)
+    {
+        var keys = new List<string>();
+        while (true)
+        {
+            var received = await bed.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = bed.QueueUrl, MaxNumberOfMessages = 10 });
+            if (received.Messages is not { Count: > 0 } messages)
+            {
+                return keys;
+            }
+
+            foreach (var m in messages)
+            {
+                keys.AddRange(NotificationParser.Parse(m.Body).Objects.Select(o => o.Key));
+                await bed.Sqs.DeleteMessageAsync(bed.QueueUrl, m.ReceiptHandle);
+            }
+        }
+    }
 }
