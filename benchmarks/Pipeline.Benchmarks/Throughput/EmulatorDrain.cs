@@ -9,6 +9,7 @@ using Amazon.S3.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Pipeline.Ingest;
+using Pipeline.Ingest.Backfill;
 
 namespace Pipeline.Benchmarks.Throughput;
 
@@ -67,8 +68,12 @@ internal sealed class EmulatorDrain : IAsyncDisposable
         return new EmulatorDrain(node, string.Create(Inv, $"http://127.0.0.1:{port}"));
     }
 
-    /// <summary>Uploads every log file under its archive-relative key and queues one S3 ObjectCreated notification each.</summary>
-    public async Task<(string QueueUrl, string Bucket)> LoadAsync(string input, IReadOnlyList<LocalSource> files)
+    /// <summary>
+    /// Uploads every log file under its archive-relative key and queues one S3 ObjectCreated notification each, or with
+    /// <paramref name="keysPerMessage"/> &gt; 0 the messages <c>pipeline backfill</c> sends (CloudTrail's notification
+    /// format, that many keys each).
+    /// </summary>
+    public async Task<(string QueueUrl, string Bucket)> LoadAsync(string input, IReadOnlyList<LocalSource> files, int keysPerMessage = 0)
     {
         const string bucket = "bench-trail";
         await _s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket }).ConfigureAwait(false);
@@ -80,14 +85,17 @@ internal sealed class EmulatorDrain : IAsyncDisposable
 
         var root = Directory.Exists(input) ? input : Path.GetDirectoryName(input)!;
         var bodies = new string[files.Count];
+        var keys = new string[files.Count];
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
             var key = Path.GetRelativePath(root, files[i].Path).Replace('\\', '/');
             var put = await _s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, FilePath = files[i].Path }, ct).ConfigureAwait(false);
             bodies[i] = Notification(bucket, key, files[i].Length, put.ETag.Trim('"'));
+            keys[i] = key;
         }).ConfigureAwait(false);
-        foreach (var chunk in bodies.Chunk(10))
+        var messages = keysPerMessage > 0 ? keys.Chunk(keysPerMessage).Select(k => BackfillEnqueuer.MessageBody(bucket, k)).ToArray() : bodies;
+        foreach (var chunk in messages.Chunk(10))
         {
             var response = await _sqs.SendMessageBatchAsync(new SendMessageBatchRequest
             {
@@ -116,7 +124,7 @@ internal sealed class EmulatorDrain : IAsyncDisposable
             }
         }
 
-        Console.Error.WriteLine(string.Create(Inv, $"emulator: {files.Count} objects uploaded and notified, emulator warmed up, in {clock.Elapsed.TotalSeconds:F1} s (not timed)"));
+        Console.Error.WriteLine(string.Create(Inv, $"emulator: {files.Count} objects uploaded, {messages.Length} messages queued{(keysPerMessage > 0 ? $" ({keysPerMessage} keys each, as pipeline backfill sends them)" : "")}, emulator warmed up, in {clock.Elapsed.TotalSeconds:F1} s (not timed)"));
         return (queue.QueueUrl, bucket);
     }
 

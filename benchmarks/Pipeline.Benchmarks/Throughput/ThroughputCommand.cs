@@ -10,7 +10,7 @@ namespace Pipeline.Benchmarks.Throughput;
 /// End-to-end throughput over one archive, every measurement in its own fresh process (CPU time and peak RSS are
 /// per measurement): the gzip floor, the plain tokenizer, the real <c>pipeline ingest</c>, and optionally DuckDB's
 /// <c>read_json</c>, and optionally <c>pipeline worker</c> draining the same files through the fauxqs S3 + SQS emulator.
-/// Usage: <c>throughput --input DIR [--duckdb] [--emulator [--workers N] [--worker-setting Key=Value]... [--timeline]] [--out WORKDIR] [--pipeline path/to/pipeline.dll]</c>.
+/// Usage: <c>throughput --input DIR [--duckdb] [--emulator [--workers N] [--worker-setting Key=Value]... [--keys-per-message N] [--timeline]] [--out WORKDIR] [--pipeline path/to/pipeline.dll]</c>.
 /// </summary>
 internal static class ThroughputCommand
 {
@@ -29,6 +29,7 @@ internal static class ThroughputCommand
         var emulator = false;
         var timeline = false;
         var workers = 1;
+        var keysPerMessage = 0;
         var workerSettings = new List<KeyValuePair<string, string>>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -45,9 +46,10 @@ internal static class ThroughputCommand
                     workerSettings.Add(new(setting[..setting.IndexOf('=', StringComparison.Ordinal)], setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..]));
                     break;
                 case "--workers" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out workers) && workers is >= 1 and <= 8: i++; break;
+                case "--keys-per-message" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, Inv, out keysPerMessage) && keysPerMessage is >= 1 and <= 100: i++; break;
                 default:
                     Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
-                    Console.Error.WriteLine("usage: throughput --input DIR [--duckdb] [--emulator [--workers 1-8] [--worker-setting Key=Value]... [--timeline]] [--out WORKDIR] [--pipeline path/to/pipeline.dll]");
+                    Console.Error.WriteLine("usage: throughput --input DIR [--duckdb] [--emulator [--workers 1-8] [--worker-setting Key=Value]... [--keys-per-message 1-100] [--timeline]] [--out WORKDIR] [--pipeline path/to/pipeline.dll]");
                     return 2;
             }
         }
@@ -99,7 +101,7 @@ internal static class ThroughputCommand
 
         if (emulator)
         {
-            rows.Add(await MeasureEmulatorAsync(input, walk.Files, pipeline, work, workers, workerSettings, timeline));
+            rows.Add(await MeasureEmulatorAsync(input, walk.Files, pipeline, work, workers, workerSettings, keysPerMessage, timeline));
         }
 
         var decompressed = rows[0].Bytes;
@@ -129,7 +131,7 @@ internal static class ThroughputCommand
         return ok && rows.All(r => r.ExitCode == 0) ? 0 : 1;
     }
 
-    private static async Task<Measurement> MeasureEmulatorAsync(string input, IReadOnlyList<LocalSource> files, string pipeline, string work, int workers, List<KeyValuePair<string, string>> settings, bool timeline)
+    private static async Task<Measurement> MeasureEmulatorAsync(string input, IReadOnlyList<LocalSource> files, string pipeline, string work, int workers, List<KeyValuePair<string, string>> settings, int keysPerMessage, bool timeline)
     {
         Console.Error.WriteLine("running pipeline worker through the emulator ...");
         var output = Path.Combine(work, "worker");
@@ -139,7 +141,7 @@ internal static class ThroughputCommand
         }
 
         await using var emulator = await EmulatorDrain.StartAsync();
-        var (queueUrl, bucket) = await emulator.LoadAsync(input, files);
+        var (queueUrl, bucket) = await emulator.LoadAsync(input, files, keysPerMessage);
         var d = await emulator.DrainAsync(pipeline, queueUrl, bucket, output, work, workers, settings, timeline);
         if (!d.Ok)
         {
