@@ -86,9 +86,13 @@ internal sealed partial class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
 
     /// <summary>How the objects will be listed, for the operator.</summary>
     public static string DescribeListing(BackfillRequest request) =>
-        request.From is { } from && LevelOf(request.Prefix) is not null
-            ? $"s3://{request.Bucket}/{request.Prefix}: the month folders {from:yyyy-MM} to {EndDate(request):yyyy-MM} of every account and region under it"
+        ScopedStart(request) is { } start
+            ? $"s3://{request.Bucket}/{request.Prefix}: the month folders {start.From:yyyy-MM} to {EndDate(request):yyyy-MM} of every account and region under it"
             : $"s3://{request.Bucket}/{request.Prefix}: every object under it";
+
+    /// <summary>Where a date-scoped walk starts: with a start date and a prefix inside the CloudTrail layout; else null.</summary>
+    private static (DateOnly From, TrailLevel Level)? ScopedStart(BackfillRequest request) =>
+        request.From is { } from && LevelOf(request.Prefix) is { } level ? (from, level) : null;
 
     /// <summary>
     /// Pages of keys to look at. Without <see cref="BackfillRequest.From"/>, or when the prefix is not inside the
@@ -98,8 +102,8 @@ internal sealed partial class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
     /// </summary>
     private async IAsyncEnumerable<IReadOnlyList<string>> PagesAsync(BackfillRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var pages = request.From is { } from && LevelOf(request.Prefix) is { } level
-            ? ScopedAsync(request.Bucket, request.Prefix, level, from, EndDate(request), cancellationToken)
+        var pages = ScopedStart(request) is { } start
+            ? ScopedAsync(request.Bucket, request.Prefix, start.Level, start.From, EndDate(request), cancellationToken)
             : ListAsync(request.Bucket, request.Prefix, cancellationToken);
         await foreach (var page in pages.ConfigureAwait(false))
         {
