@@ -31,6 +31,9 @@ internal sealed partial class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
 
     private const int SendAttempts = 4;
 
+    /// <summary>What one SendMessageBatch may carry, with room to spare (SQS's limit is 256 KiB).</summary>
+    private const int MaxBatchBytes = 240 * 1024;
+
     public const int MaxKeysPerMessage = 100;
 
     public async Task<BackfillCounts> RunAsync(BackfillRequest request, Action<BackfillCounts>? progress, CancellationToken cancellationToken)
@@ -269,7 +272,14 @@ internal sealed partial class BackfillEnqueuer(IAmazonS3 s3, IAmazonSQS sqs)
 
     private async Task AddMessageAsync(BackfillRequest request, List<string> keys, List<string> bodies, Tally c, CancellationToken cancellationToken)
     {
-        bodies.Add(MessageBody(request.Bucket, keys));
+        // A batch request may carry 256 KiB in all: long keys (S3 allows 1,024 bytes) at 100 a message would pass it.
+        var body = MessageBody(request.Bucket, keys);
+        if (bodies.Count > 0 && bodies.Sum(b => Encoding.UTF8.GetByteCount(b)) + Encoding.UTF8.GetByteCount(body) > MaxBatchBytes)
+        {
+            await SendAsync(request, bodies, c, cancellationToken).ConfigureAwait(false);
+        }
+
+        bodies.Add(body);
         c.Enqueued += keys.Count;
         c.Messages++;
         keys.Clear();

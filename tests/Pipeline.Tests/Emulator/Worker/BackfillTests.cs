@@ -124,6 +124,38 @@ public sealed class BackfillTests(EmulatorFixture emulator)
         Assert.Equal(4, full.Digests);
     }
 
+    [Fact]
+    public async Task Long_keys_are_sent_in_batches_that_stay_under_the_sqs_request_limit()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+
+        // ~980-byte keys (S3 allows 1,024), 100 to a message: three messages are ~290 KB, past SQS's 256 KiB per batch.
+        var prefix = new string('p', 850) + "/";
+        var body = Gzip(Decrypts("long", 1));
+        await Parallel.ForEachAsync(Enumerable.Range(0, 300), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            await bed.PutObjectAsync($"{prefix}{Trail}111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T1000Z_L{i:D4}.json.gz", body));
+        using var sqs = new RecordingSqs(emulator);
+
+        var counts = await new BackfillEnqueuer(bed.S3, sqs).RunAsync(new BackfillRequest(bed.Bucket, prefix, bed.QueueUrl, null, null, 100, DryRun: false), null, CancellationToken.None);
+
+        Assert.Equal((300L, 3L), (counts.Enqueued, counts.Messages));
+        Assert.True(sqs.BatchBytes.Count >= 2, $"{sqs.BatchBytes.Count} batch(es)");
+        Assert.All(sqs.BatchBytes, bytes => Assert.True(bytes <= 256 * 1024, $"{bytes} bytes in one batch"));
+        Assert.Equal(300, (await QueuedKeysAsync(bed)).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    /// <summary>The emulator's SQS client, noting the size of every SendMessageBatch request it passes on.</summary>
+    private sealed class RecordingSqs(EmulatorFixture emulator) : Amazon.SQS.AmazonSQSClient(EmulatorFixture.Credentials, new Amazon.SQS.AmazonSQSConfig { ServiceURL = emulator.ServiceUrl, AuthenticationRegion = EmulatorFixture.Region })
+    {
+        public List<int> BatchBytes { get; } = [];
+
+        public override Task<SendMessageBatchResponse> SendMessageBatchAsync(SendMessageBatchRequest request, CancellationToken cancellationToken = default)
+        {
+            BatchBytes.Add(request.Entries.Sum(e => System.Text.Encoding.UTF8.GetByteCount(e.MessageBody)));
+            return base.SendMessageBatchAsync(request, cancellationToken);
+        }
+    }
+
     private static async Task<List<string>> QueuedKeysAsync(WorkerTestBed bed)
     {
         var keys = new List<string>();
