@@ -149,7 +149,7 @@ internal sealed class S3ObjectIngestor(
     private async Task<ObjectOutcome> ReadOnceAsync(string messageId, NotificationObject obj, string display, SpillingSource spill, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        using var response = await s3.GetObjectAsync(NewGetObjectRequest(obj), cancellationToken).ConfigureAwait(false);
+        using var response = await GetObjectAsync(obj, cancellationToken).ConfigureAwait(false);
         var etag = response.ETag?.Trim('"') ?? string.Empty;
         if (obj.ETag is { Length: > 0 } expected && etag.Length > 0 && !string.Equals(expected, etag, StringComparison.Ordinal))
         {
@@ -181,23 +181,41 @@ internal sealed class S3ObjectIngestor(
     }
 
     /// <summary>
-    /// GetObject for the whole object. When the notification says the object is not empty, the request asks for the
-    /// open byte range <c>bytes=0-</c> (everything): the SDK then leaves the body alone instead of hashing every byte
-    /// with its managed MD5 against the ETag, which was about a tenth of the worker's CPU in a profile. Integrity is
-    /// still checked end to end: every gzip member ends with the CRC-32 and length of its content, which the reader
-    /// verifies, and the ETag S3 returns is compared with the notification's. An object of size 0 or of unknown size
-    /// is asked for without a range, as S3 refuses any range of an empty object.
+    /// GetObject for the whole object, asked for as the open byte range <c>bytes=0-</c> (everything) unless the
+    /// notification says the object is empty: the SDK then leaves the body alone instead of hashing every byte with its
+    /// managed MD5 against the ETag, which was about a tenth of the worker's CPU in a profile. Integrity is still checked
+    /// end to end: every gzip member ends with the CRC-32 and length of its content, which the reader verifies, and the
+    /// ETag S3 returns is compared with the notification's. CloudTrail's own notifications (and the backfill's) state
+    /// no size; S3 refuses any range of an empty object (416 <c>InvalidRange</c>), so such an object is asked for again
+    /// without the range.
     /// </summary>
+    private async Task<GetObjectResponse> GetObjectAsync(NotificationObject obj, CancellationToken cancellationToken)
+    {
+        var request = NewGetObjectRequest(obj);
+        try
+        {
+            return await s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (request.ByteRange is not null && IsRangeOfEmptyObject(e))
+        {
+            return await s3.GetObjectAsync(new GetObjectRequest { BucketName = obj.Bucket, Key = obj.Key }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The request for <paramref name="obj"/>: the open range from byte zero unless it is known to be empty.</summary>
     internal static GetObjectRequest NewGetObjectRequest(NotificationObject obj)
     {
         var request = new GetObjectRequest { BucketName = obj.Bucket, Key = obj.Key };
-        if (obj.Size is > 0)
+        if (obj.Size is not 0)
         {
             request.ByteRange = new ByteRange("bytes=0-");
         }
 
         return request;
     }
+
+    private static bool IsRangeOfEmptyObject(AmazonS3Exception e) =>
+        e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable || e.ErrorCode == "InvalidRange";
 
     private ObjectOutcome Fail(string messageId, string display, string reason)
     {

@@ -67,6 +67,27 @@ public sealed class MessageShapeTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task An_empty_object_named_by_a_notification_without_sizes_is_still_fetched_and_reported_by_name()
+    {
+        // CloudTrail's own notification states no sizes, so objects are asked for as the range "bytes=0-", which S3 (and
+        // the emulator) refuse for an empty object with 416 InvalidRange: the empty one is fetched again without it and
+        // reported as what it is, while the other object of the message is ingested.
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var log = await bed.PutLogAsync(Decrypts("beside-empty", 3));
+        const string empty = "AWSLogs/o-abcdef1234/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T1100Z_EmptyEmptyEmpty0.json.gz";
+        await bed.PutObjectAsync(empty, []);
+
+        await bed.SendAsync(NotificationParserTests.Sns(System.Text.Json.JsonSerializer.Serialize(new { s3Bucket = bed.Bucket, s3ObjectKey = new[] { log, empty } })));
+        await bed.RunWorkerAsync();
+
+        var entries = string.Join("\n", bed.Logs.Entries.Select(e => $"{e.EventId} {e.Level} {e.Message}"));
+        Assert.True(3 == await bed.CountAsync(), entries);
+        Assert.DoesNotContain("InvalidRange", entries, StringComparison.Ordinal);
+        Assert.DoesNotContain("416", entries, StringComparison.Ordinal);
+        Assert.Contains(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 11 && e.Message.Contains(empty, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task One_s3_notification_naming_several_objects_is_deleted_after_all_of_them()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);

@@ -5,10 +5,12 @@ namespace Pipeline.Tests.Ingest.Worker;
 
 public sealed class S3ObjectRequestTests
 {
-    [Fact]
-    public void A_non_empty_object_is_asked_for_as_the_open_range_from_byte_zero_whatever_size_the_notification_states()
+    [Theory]
+    [InlineData(1234L)]
+    [InlineData(null)] // CloudTrail's own notifications and the backfill's state no size
+    public void An_object_not_known_to_be_empty_is_asked_for_as_the_open_range_from_byte_zero(long? size)
     {
-        var request = S3ObjectIngestor.NewGetObjectRequest(new NotificationObject("trail", "AWSLogs/o-1/x.json.gz", "abc", 1234, null));
+        var request = S3ObjectIngestor.NewGetObjectRequest(new NotificationObject("trail", "AWSLogs/o-1/x.json.gz", "abc", size, null));
 
         Assert.Equal("trail", request.BucketName);
         Assert.Equal("AWSLogs/o-1/x.json.gz", request.Key);
@@ -16,12 +18,10 @@ public sealed class S3ObjectRequestTests
         Assert.Equal("bytes=0-", request.ByteRange.FormattedByteRange);
     }
 
-    [Theory]
-    [InlineData(null)]
-    [InlineData(0L)]
-    public void An_object_of_unknown_or_zero_size_is_asked_for_without_a_range(long? size)
+    [Fact]
+    public void An_object_the_notification_says_is_empty_is_asked_for_without_a_range()
     {
-        var request = S3ObjectIngestor.NewGetObjectRequest(new NotificationObject("trail", "k.json.gz", null, size, null));
+        var request = S3ObjectIngestor.NewGetObjectRequest(new NotificationObject("trail", "k.json.gz", null, 0, null));
 
         Assert.Null(request.ByteRange);
     }
