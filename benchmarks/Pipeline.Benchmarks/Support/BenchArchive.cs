@@ -48,7 +48,7 @@ internal static class BenchArchive
 
     /// <summary>The CloudTrail log files (not digests) under <paramref name="dir"/>, classified as ingest does.</summary>
     public static IReadOnlyList<string> LogFiles(string dir) =>
-        LocalArchiveWalker.Walk([dir]).Files.Select(f => f.Path).Order(StringComparer.Ordinal).ToList();
+        LocalArchiveWalker.Walk([dir]).NamedLogFiles.Select(f => f.Path).Order(StringComparer.Ordinal).ToList();
 
     public static byte[][] LoadCompressed() => LogFiles(EnsureGenerated()).Select(File.ReadAllBytes).ToArray();
 

@@ -24,7 +24,7 @@ internal static class MeasureChild
             return 2;
         }
 
-        var files = LocalArchiveWalker.Walk([args[1]]).Files.OrderByDescending(f => f.Length).Select(f => f.Path).ToArray();
+        var files = LocalArchiveWalker.Walk([args[1]]).NamedLogFiles.OrderByDescending(f => f.Length).Select(f => f.Path).ToArray();
         var clock = Stopwatch.StartNew();
         var result = args[0] switch
         {

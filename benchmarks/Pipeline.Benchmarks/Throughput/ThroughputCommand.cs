@@ -72,8 +72,9 @@ internal static class ThroughputCommand
         work = Path.GetFullPath(work ?? Path.Combine(Path.GetTempPath(), "pipeline-throughput-" + Environment.ProcessId));
         Directory.CreateDirectory(work);
         var walk = LocalArchiveWalker.Walk([input]);
-        var compressed = walk.Files.Sum(f => f.Length);
-        Console.WriteLine(string.Create(Inv, $"input: {input}: {walk.Files.Count} log files, {compressed / 1e6:F1} MB compressed ({walk.Digests} digests skipped); {Environment.ProcessorCount} cores"));
+        var logFiles = walk.NamedLogFiles;
+        var compressed = logFiles.Sum(f => f.Length);
+        Console.WriteLine(string.Create(Inv, $"input: {input}: {logFiles.Count} log files, {compressed / 1e6:F1} MB compressed ({walk.Digests} digests skipped); {Environment.ProcessorCount} cores"));
         Console.WriteLine(File.Exists(TimeBinary) ? $"CPU/RSS/wall per child via {TimeBinary} (whole process, runtime start-up included)" : "CPU/RSS via the child's own report (install 'time' for whole-process figures)");
         Console.WriteLine("every child runs with DOTNET_TieredCompilation=0, the setting pipeline.dll ships with");
 
@@ -101,7 +102,7 @@ internal static class ThroughputCommand
 
         if (emulator)
         {
-            rows.Add(await MeasureEmulatorAsync(input, walk.Files, pipeline, work, workers, workerSettings, keysPerMessage, timeline));
+            rows.Add(await MeasureEmulatorAsync(input, logFiles, pipeline, work, workers, workerSettings, keysPerMessage, timeline));
         }
 
         var decompressed = rows[0].Bytes;

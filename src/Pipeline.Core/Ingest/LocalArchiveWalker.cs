@@ -1,15 +1,26 @@
 namespace Pipeline.Ingest;
 
 /// <summary>A local file chosen for ingestion.</summary>
-internal sealed record LocalSource(string Path, long Length, DateTime LastWriteUtc);
+/// <param name="NamedAsLog">
+/// Named as a CloudTrail log file, or named on the command line: it must be one. False for the other JSON files a
+/// folder walk reads in case they are logs under another name; those that turn out not to be are passed over.
+/// </param>
+internal sealed record LocalSource(string Path, long Length, DateTime LastWriteUtc, bool NamedAsLog = true);
 
-/// <summary>Result of walking the inputs: the log files to read and what was passed over.</summary>
-internal sealed record WalkResult(IReadOnlyList<LocalSource> Files, int Digests, int Insights, int Others, IReadOnlyList<string> Missing);
+/// <summary>Result of walking the inputs: the files to read and what was passed over.</summary>
+internal sealed record WalkResult(IReadOnlyList<LocalSource> Files, int Digests, int Insights, int Others, IReadOnlyList<string> Missing)
+{
+    /// <summary>The files named as log files (or on the command line), without the other JSON files read in case they are logs.</summary>
+    public IReadOnlyList<LocalSource> NamedLogFiles => Files.Where(f => f.NamedAsLog).ToList();
+}
 
 /// <summary>
 /// Expands command-line inputs into CloudTrail log files. Directories are walked recursively (any prefix, optional
-/// organization level) and only log files are kept; a file named explicitly is always read, whatever its name.
-/// Output is sorted by path so runs are reproducible.
+/// organization level): files named as CloudTrail names its log files are read, digest and Insight files are not, and
+/// other files ending in <c>.json</c>, <c>.json.gz</c> or <c>.gz</c> are read in case they are logs under another
+/// name (published datasets such as flaws.cloud's <c>flaws_cloudtrail00.json.gz</c>, copies renamed by hand); the
+/// reader tells a log document from other JSON. A file named explicitly is always read, whatever its name. Output is
+/// sorted by path so runs are reproducible.
 /// </summary>
 internal static class LocalArchiveWalker
 {
@@ -49,7 +60,15 @@ internal static class LocalArchiveWalker
                         insights++;
                         break;
                     default:
-                        others++;
+                        if (MayBeRenamedLog(normalized))
+                        {
+                            Add(new FileInfo(path), namedAsLog: false);
+                        }
+                        else
+                        {
+                            others++;
+                        }
+
                         break;
                 }
             }
@@ -58,12 +77,15 @@ internal static class LocalArchiveWalker
         files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         return new WalkResult(files, digests, insights, others, missing);
 
-        void Add(FileInfo f)
+        void Add(FileInfo f, bool namedAsLog = true)
         {
             if (seen.Add(f.FullName))
             {
-                files.Add(new LocalSource(f.FullName, f.Length, f.LastWriteTimeUtc));
+                files.Add(new LocalSource(f.FullName, f.Length, f.LastWriteTimeUtc, namedAsLog));
             }
         }
     }
+
+    private static bool MayBeRenamedLog(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 }

@@ -46,6 +46,7 @@ internal sealed partial class LocalIngestRunner
         var ledger = new ProcessedObjectLedger(_store, _time, _loggers.CreateLogger<ProcessedObjectLedger>());
         var writer = new ParquetPartitionWriter(_store, new ParquetPartitionWriterOptions { WriterId = _options.WriterId, RowGroupSize = _sinkOptions.RowGroupRows }, _time, _loggers.CreateLogger<ParquetPartitionWriter>());
         var skipped = 0;
+        var notLogs = 0;
         long bytesOut;
         long filesOut;
         long rowsOut;
@@ -73,7 +74,7 @@ internal sealed partial class LocalIngestRunner
                     return;
                 }
 
-                var completion = await ReadFileAsync(file, identity, writer, sink, progress, errors, ct).ConfigureAwait(false);
+                var completion = await ReadFileAsync(file, identity, writer, sink, progress, errors, () => Interlocked.Increment(ref notLogs), ct).ConfigureAwait(false);
                 if (completion is not null)
                 {
                     unpublished[completion] = file.Path;
@@ -108,11 +109,11 @@ internal sealed partial class LocalIngestRunner
 
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         return new IngestSummary(
-            walk.Files.Count,
+            walk.Files.Count - notLogs,
             skipped,
             walk.Digests,
             walk.Insights,
-            walk.Others,
+            walk.Others + notLogs,
             progress.Records,
             progress.KmsRows,
             rowsOut,
@@ -127,7 +128,14 @@ internal sealed partial class LocalIngestRunner
     }
 
     private async Task<Task<PublishedSource>?> ReadFileAsync(
-        LocalSource file, SourceIdentity identity, IPartitionFileWriter writer, DatasetSink sink, IngestProgress progress, ConcurrentBag<IngestError> errors, CancellationToken ct)
+        LocalSource file,
+        SourceIdentity identity,
+        IPartitionFileWriter writer,
+        DatasetSink sink,
+        IngestProgress progress,
+        ConcurrentBag<IngestError> errors,
+        Action notALog,
+        CancellationToken ct)
     {
         var source = SourceContext.ForFile(file.Path, _time.GetUtcNow().UtcDateTime);
         var spill = new SpillingSource(writer);
@@ -151,6 +159,15 @@ internal sealed partial class LocalIngestRunner
                 }
                 return published;
             }
+        }
+        catch (CloudTrailFormatException ex) when (!file.NamedAsLog && ex.NotALogDocument)
+        {
+            // A JSON file the walk read in case it was a renamed log: it is not one, so it is passed over like any other file.
+            await spill.DiscardAsync().ConfigureAwait(false);
+            notALog();
+            progress.FileSkipped(file.Length);
+            LogNotALog(_logger, file.Path, ex.Detail);
+            return null;
         }
         catch (CloudTrailFormatException ex)
         {
@@ -190,6 +207,9 @@ internal sealed partial class LocalIngestRunner
 
     [LoggerMessage(EventId = EventIds.Ingest + 4, Level = LogLevel.Warning, Message = "{Path}: {Count} KMS records have no eventID; they are stored with event_id no-event-id:<hash of the record> (an identical second delivery gets the same id)")]
     private static partial void LogDerivedEventIds(ILogger logger, string path, long count);
+
+    [LoggerMessage(EventId = EventIds.Ingest + 5, Level = LogLevel.Debug, Message = "Skipped {Path}: not a CloudTrail log ({Reason})")]
+    private static partial void LogNotALog(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = EventIds.Ingest + 3, Level = LogLevel.Debug, Message = "Skipped {Path}: already ingested (ledger); use --force to read it again")]
     private static partial void LogAlreadyIngested(ILogger logger, string path);

@@ -27,6 +27,13 @@ internal sealed class CloudTrailFormatException : Exception
 
     public string Reason { get; }
 
+    /// <summary>
+    /// The data is not a CloudTrail log document at all (empty, not a JSON object, or an object without a
+    /// <c>Records</c> array), as opposed to a log document that is damaged. Lets a folder walk pass over the other JSON
+    /// files it meets (manifests, exports) while a damaged log file is still an error.
+    /// </summary>
+    public bool NotALogDocument { get; init; }
+
     /// <summary>Where and what, without the object's name: for messages that name the object already.</summary>
     public string Detail => Where(ByteOffset, RecordIndex, Reason);
 

@@ -154,7 +154,11 @@ internal sealed class CloudTrailRecordReader
                         }
                     }
 
-                    Expect(b, (byte)'{', "a JSON object '{' at the start of the document");
+                    if (b != (byte)'{')
+                    {
+                        throw NotALog(_bufferBase + _pos, $"expected a JSON object '{{' at the start of the document, found '{Printable(b)}'");
+                    }
+
                     _pos++;
                     _phase = Phase.KeyOrEnd;
                     break;
@@ -270,7 +274,9 @@ internal sealed class CloudTrailRecordReader
                     break;
 
                 case Phase.Closed:
-                    throw Error(_bufferBase + _pos, $"unexpected data after the end of the JSON document ('{(char)b}')");
+                    throw _sawRecords
+                        ? Error(_bufferBase + _pos, $"unexpected data after the end of the JSON document ('{(char)b}')")
+                        : NotALog(_bufferBase + _pos, $"a second JSON value ('{(char)b}') follows a first object without a 'Records' array: JSON Lines or concatenated records, not a CloudTrail log document {{\"Records\":[...]}}");
             }
         }
     }
@@ -343,7 +349,7 @@ internal sealed class CloudTrailRecordReader
     {
         if (_phase == Phase.Start)
         {
-            throw Error(endOffset, "the object is empty; expected a CloudTrail log document {\"Records\":[...]}");
+            throw NotALog(endOffset, "the object is empty; expected a CloudTrail log document {\"Records\":[...]}");
         }
 
         if (_phase != Phase.Closed)
@@ -354,7 +360,7 @@ internal sealed class CloudTrailRecordReader
 
         if (!_sawRecords)
         {
-            throw Error(endOffset, "the document has no 'Records' array: not a CloudTrail log file (a digest or another kind of file?)");
+            throw NotALog(endOffset, "the document has no 'Records' array: not a CloudTrail log file (a digest or another kind of file?)");
         }
     }
 
@@ -370,4 +376,6 @@ internal sealed class CloudTrailRecordReader
 
     private CloudTrailFormatException Error(long offset, string reason, Exception? inner = null, long? record = null) =>
         new(_source, offset, record, reason, inner);
+
+    private CloudTrailFormatException NotALog(long offset, string reason) => new(_source, offset, null, reason) { NotALogDocument = true };
 }

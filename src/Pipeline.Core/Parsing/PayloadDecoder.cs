@@ -38,7 +38,10 @@ internal static class PayloadDecoder
                 source,
                 0,
                 null,
-                $"not gzip and not JSON (first byte 0x{head[0]:x2}); expected a CloudTrail .json.gz log file");
+                $"not gzip and not JSON (first byte 0x{head[0]:x2}); expected a CloudTrail .json.gz log file")
+            {
+                NotALogDocument = true,
+            };
         }
 
         return replay;

@@ -76,6 +76,56 @@ public sealed class LocalIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task Logs_under_other_names_in_a_folder_are_ingested_and_other_json_files_are_passed_over()
+    {
+        // Published trails keep names of their own (flaws.cloud: flaws_cloudtrail00.json.gz); a folder also holds manifests
+        // and exports that are JSON but not log documents. Only a damaged log document is an error.
+        _trail.AddFile("flaws/flaws_cloudtrail00.json.gz", Gzip(Decrypts("renamed-gz", 3)));
+        _trail.AddFile("exports/decrypts.json", System.Text.Encoding.UTF8.GetBytes(Decrypts("renamed-plain", 2)));
+        _trail.AddFile("manifest.json", "{\"files\": 2}"u8.ToArray());
+        _trail.AddFile("exports/records.json", "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\"}\n"u8.ToArray()); // JSON Lines
+        _trail.AddFile("exports/flow-logs.gz", Gzip("2 123456789012 eni-1 10.0.0.1 10.0.0.2 443 1024 6 1 40 1 2 ACCEPT OK"));
+        _trail.AddFile("notes/readme.txt", "hello"u8.ToArray());
+        var damaged = _trail.AddFile("flaws/flaws_cloudtrail01.json.gz", Gzip(Decrypts("damaged", 4)[..300]));
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("3 log files (0 already ingested, 1 failed); skipped 0 digest, 0 Insight, 4 other files", output, StringComparison.Ordinal);
+        Assert.Contains(damaged, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("manifest.json", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("records.json", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("flow-logs", error, StringComparison.Ordinal);
+        Assert.Equal(5, await CountAsync());
+    }
+
+    [Fact]
+    public async Task A_file_named_as_a_log_that_holds_no_records_array_is_still_an_error()
+    {
+        var path = _trail.AddLogFile("{\"digest\": true}");
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(path, error, StringComparison.Ordinal);
+        Assert.Contains("no 'Records' array", error, StringComparison.Ordinal);
+        Assert.Contains("1 log files (0 already ingested, 1 failed)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_folder_without_any_log_file_says_what_ingest_reads()
+    {
+        _trail.AddFile("manifest.json", "{\"files\": 0}"u8.ToArray());
+        _trail.AddFile("notes/readme.txt", "hello"u8.ToArray());
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("0 log files", output, StringComparison.Ordinal);
+        Assert.Contains("none of them is a CloudTrail log file", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Re_ingesting_the_same_files_is_skipped_by_the_ledger()
     {
         _trail.AddLogFile(Decrypts("a", 5));

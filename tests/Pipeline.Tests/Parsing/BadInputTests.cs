@@ -62,6 +62,29 @@ public sealed class BadInputTests
         Assert.Contains("no 'Records' array", ex.Reason, StringComparison.Ordinal);
     }
 
+    // What a folder walk may pass over (other JSON next to the logs) is told apart from a log document that is damaged.
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("""{"awsAccountId":"111122223333","logFiles":[]}""", true)]
+    [InlineData("hello world, not json", true)]
+    [InlineData("{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\"}\n", true)]
+    [InlineData("""{"Records":[{"eventVersion":"1.08"}""", false)]
+    [InlineData("""{"Records":[]} {"Records":[]}""", false)]
+    [InlineData("""{"Records":[42]}""", false)]
+    [InlineData("""{"Records":null}""", false)]
+    public async Task A_failure_says_whether_the_data_is_no_log_document_at_all_or_a_damaged_one(string json, bool notALog)
+    {
+        var ex = await ReaderHarness.FailsAsync(Gzip(json));
+        Assert.True(notALog == ex.NotALogDocument, ex.Reason);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_neither_gzip_nor_json_is_no_log_document()
+    {
+        var ex = await ReaderHarness.FailsAsync(Encoding.UTF8.GetBytes("(\u00b5/\u00fd zstd frame"));
+        Assert.True(ex.NotALogDocument, ex.Reason);
+    }
+
     [Theory]
     [InlineData("""{"Records":{"a":1}}""")]
     [InlineData("""{"Records":null}""")]

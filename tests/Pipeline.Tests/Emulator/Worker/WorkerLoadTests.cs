@@ -71,7 +71,7 @@ public sealed partial class WorkerLoadTests(EmulatorFixture emulator, ITestOutpu
         {
             var clock = Stopwatch.StartNew();
             var manifest = await ArchiveGenerator.GenerateAsync(Archive(archive), null, CancellationToken.None);
-            var files = LocalArchiveWalker.Walk([archive]).Files;
+            var files = LocalArchiveWalker.Walk([archive]).NamedLogFiles;
             var decompressedMb = manifest.UncompressedBytes / 1e6;
             Report($"archive: {files.Count:N0} log files, {decompressedMb:N1} MB decompressed, {manifest.CompressedBytes / 1e6:N1} MB gzip, "
                 + $"{manifest.KmsRecords:N0} KMS records ({manifest.DistinctKmsEventIds:N0} distinct event ids); generated in {clock.Elapsed.TotalSeconds:N1} s");
