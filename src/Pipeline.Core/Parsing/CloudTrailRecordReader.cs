@@ -4,7 +4,10 @@ namespace Pipeline.Parsing;
 
 /// <summary>
 /// Streams a CloudTrail log document (<c>{"Records":[...]}</c>, keys in any order) and hands each record to an
-/// <see cref="IRecordHandler"/>. Memory is one pooled buffer that grows only to the largest single record, so a
+/// <see cref="IRecordHandler"/>. The output of CloudTrail's <c>LookupEvents</c> (<c>aws cloudtrail lookup-events</c>:
+/// <c>{"Events":[{..., "CloudTrailEvent":"&lt;the record as a JSON string&gt;"}]}</c>, the account's event history
+/// without a trail bucket) is read too: each event's record is unescaped and handed over like an element of
+/// <c>Records[]</c>. Memory is one pooled buffer that grows only to the largest single record, so a
 /// 1 GB object is read with the same memory as a 1 MB one. Asynchronous refills wrap a synchronous scan step, the
 /// pattern System.Text.Json uses for streams.
 /// </summary>
@@ -20,7 +23,10 @@ internal sealed class CloudTrailRecordReader
     private bool _inValue;
     private StructureScanState _scan;
     private bool _isRecordsKey;
+    private bool _isEventsKey;
     private bool _sawRecords;
+    private bool _lookupEvents; // the array being read is LookupEvents' Events[], not Records[]
+    private byte[]? _unescaped;
     private long _recordIndex;
     private long _bufferBase;  // absolute decompressed offset of buffer[0]
 
@@ -180,6 +186,7 @@ internal sealed class CloudTrailRecordReader
                     }
 
                     _isRecordsKey = JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Records"u8);
+                    _isEventsKey = !_isRecordsKey && JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Events"u8);
                     _inValue = false;
                     _pos = keyEnd;
                     _phase = Phase.Colon;
@@ -188,11 +195,13 @@ internal sealed class CloudTrailRecordReader
                 case Phase.Colon:
                     Expect(b, (byte)':', "':' after a property name");
                     _pos++;
-                    _phase = _isRecordsKey ? Phase.RecordsArray : Phase.SkipValue;
-                    if (_isRecordsKey && _sawRecords)
+                    _phase = _isRecordsKey || _isEventsKey ? Phase.RecordsArray : Phase.SkipValue;
+                    if ((_isRecordsKey || _isEventsKey) && _sawRecords)
                     {
-                        throw Error(_bufferBase + _pos, "the document has two 'Records' properties");
+                        throw Error(_bufferBase + _pos, "the document has two 'Records' (or LookupEvents 'Events') properties");
                     }
+
+                    _lookupEvents = _isEventsKey;
 
                     break;
 
@@ -232,7 +241,15 @@ internal sealed class CloudTrailRecordReader
                         return;
                     }
 
-                    _handler.OnRecord(data[_valueStart.._pos], _recordIndex, _bufferBase + _valueStart, _scan.SawBackslash);
+                    if (_lookupEvents)
+                    {
+                        OnLookupEvent(data[_valueStart.._pos], _bufferBase + _valueStart);
+                    }
+                    else
+                    {
+                        _handler.OnRecord(data[_valueStart.._pos], _recordIndex, _bufferBase + _valueStart, _scan.SawBackslash);
+                    }
+
                     _recordIndex++;
                     _inValue = false;
                     _phase = Phase.AfterRecord;
@@ -279,6 +296,47 @@ internal sealed class CloudTrailRecordReader
                         : NotALog(_bufferBase + _pos, $"a second JSON value ('{(char)b}') follows a first object without a 'Records' array: JSON Lines or concatenated records, not a CloudTrail log document {{\"Records\":[...]}}");
             }
         }
+    }
+
+    /// <summary>Hands over the record inside one element of LookupEvents' <c>Events[]</c> (its <c>CloudTrailEvent</c> string, unescaped).</summary>
+    private void OnLookupEvent(ReadOnlySpan<byte> element, long offset)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(element, new System.Text.Json.JsonReaderOptions { MaxDepth = _options.MaxDepth });
+        try
+        {
+            reader.Read();
+            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            {
+                if (!reader.ValueTextEquals("CloudTrailEvent"u8))
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                reader.Read();
+                if (reader.TokenType != System.Text.Json.JsonTokenType.String)
+                {
+                    break;
+                }
+
+                var length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+                if (_unescaped is null || _unescaped.Length < length)
+                {
+                    _unescaped = new byte[Math.Max(length, 16 * 1024)];
+                }
+
+                var written = reader.CopyString(_unescaped);
+                var record = _unescaped.AsSpan(0, written);
+                _handler.OnRecord(record, _recordIndex, offset, record.IndexOf((byte)'\\') >= 0);
+                return;
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw Error(offset, $"Events[{_recordIndex}] is not valid JSON: {e.Message}", e, _recordIndex);
+        }
+
+        throw Error(offset, $"Events[{_recordIndex}] has no 'CloudTrailEvent' string (expected LookupEvents output: each event's record as a JSON string)", record: _recordIndex);
     }
 
     private bool SkipValue(ReadOnlySpan<byte> data)

@@ -100,6 +100,21 @@ public sealed class LocalIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task The_event_history_saved_with_lookup_events_is_ingested_from_a_folder()
+    {
+        // aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,AttributeValue=kms.amazonaws.com > ...
+        var events = string.Join(",", Enumerable.Range(0, 3).Select(i =>
+            "{\"EventId\":\"h-" + i + "\",\"EventName\":\"Decrypt\",\"CloudTrailEvent\":" + System.Text.Json.JsonSerializer.Serialize(AssumedRoleDecrypt("h-" + i)) + "}"));
+        _trail.AddFile("history/kms-us-east-1.json", System.Text.Encoding.UTF8.GetBytes("{\"Events\":[" + events + "],\"NextToken\":\"t\"}"));
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("1 log files", output, StringComparison.Ordinal);
+        Assert.Equal(3, await CountAsync());
+    }
+
+    [Fact]
     public async Task A_file_named_as_a_log_that_holds_no_records_array_is_still_an_error()
     {
         var path = _trail.AddLogFile("{\"digest\": true}");
