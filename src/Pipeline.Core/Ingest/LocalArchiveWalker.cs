@@ -17,7 +17,7 @@ internal sealed record WalkResult(IReadOnlyList<LocalSource> Files, int Digests,
 /// <summary>
 /// Expands command-line inputs into CloudTrail log files. Directories are walked recursively (any prefix, optional
 /// organization level): files named as CloudTrail names its log files are read, digest and Insight files are not, and
-/// other files ending in <c>.json</c>, <c>.json.gz</c> or <c>.gz</c> are read in case they are logs under another
+/// other files ending in <c>.json</c>, <c>.jsonl</c>, <c>.ndjson</c> or <c>.gz</c> are read in case they are logs under another
 /// name (published datasets such as flaws.cloud's <c>flaws_cloudtrail00.json.gz</c>, copies renamed by hand); the
 /// reader tells a log document from other JSON. A file named explicitly is always read, whatever its name. Output is
 /// sorted by path so runs are reproducible.
@@ -87,5 +87,6 @@ internal static class LocalArchiveWalker
     }
 
     private static bool MayBeRenamedLog(string path) =>
-        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+        || path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase);
 }

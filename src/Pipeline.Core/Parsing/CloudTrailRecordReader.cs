@@ -7,7 +7,8 @@ namespace Pipeline.Parsing;
 /// <see cref="IRecordHandler"/>. The output of CloudTrail's <c>LookupEvents</c> (<c>aws cloudtrail lookup-events</c>:
 /// <c>{"Events":[{..., "CloudTrailEvent":"&lt;the record as a JSON string&gt;"}]}</c>, the account's event history
 /// without a trail bucket) is read too: each event's record is unescaped and handed over like an element of
-/// <c>Records[]</c>. Memory is one pooled buffer that grows only to the largest single record, so a
+/// <c>Records[]</c>. So are records one after another (JSON Lines, e.g. <c>jq -c '.Records[]'</c> output or a raw
+/// export), recognised by the first object's first key being a CloudTrail record field. Memory is one pooled buffer that grows only to the largest single record, so a
 /// 1 GB object is read with the same memory as a 1 MB one. Asynchronous refills wrap a synchronous scan step, the
 /// pattern System.Text.Json uses for streams.
 /// </summary>
@@ -26,6 +27,8 @@ internal sealed class CloudTrailRecordReader
     private bool _isEventsKey;
     private bool _sawRecords;
     private bool _lookupEvents; // the array being read is LookupEvents' Events[], not Records[]
+    private bool _recordStream; // the document is records one after another (JSON Lines), not one object
+    private bool _atFirstKey;
     private byte[]? _unescaped;
     private long _recordIndex;
     private long _bufferBase;  // absolute decompressed offset of buffer[0]
@@ -165,6 +168,8 @@ internal sealed class CloudTrailRecordReader
                         throw NotALog(_bufferBase + _pos, $"expected a JSON object '{{' at the start of the document, found '{Printable(b)}'");
                     }
 
+                    Hold(_pos); // until its first key says whether this object is the document or its first record
+                    _atFirstKey = true;
                     _pos++;
                     _phase = Phase.KeyOrEnd;
                     break;
@@ -181,12 +186,29 @@ internal sealed class CloudTrailRecordReader
                     var keyEnd = JsonStructure.FindStringEnd(data, _pos, out var escaped);
                     if (keyEnd < 0)
                     {
-                        Hold(_pos);
+                        if (!_atFirstKey)
+                        {
+                            Hold(_pos);
+                        }
+
                         return;
                     }
 
                     _isRecordsKey = JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Records"u8);
                     _isEventsKey = !_isRecordsKey && JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Events"u8);
+                    if (_atFirstKey && !_isRecordsKey && !_isEventsKey && !escaped && IsRecordField(data[(_pos + 1)..(keyEnd - 1)]))
+                    {
+                        // JSON Lines of records: read this object again from its '{' as the first record.
+                        _recordStream = true;
+                        _sawRecords = true;
+                        _atFirstKey = false;
+                        _pos = _valueStart + 1;
+                        _scan = new StructureScanState { Depth = 1 };
+                        _phase = Phase.InRecord;
+                        break;
+                    }
+
+                    _atFirstKey = false;
                     _inValue = false;
                     _pos = keyEnd;
                     _phase = Phase.Colon;
@@ -256,6 +278,20 @@ internal sealed class CloudTrailRecordReader
                     break;
 
                 case Phase.AfterRecord:
+                    if (_recordStream)
+                    {
+                        if (b != (byte)'{')
+                        {
+                            throw Error(_bufferBase + _pos, $"expected the next record '{{' after record {_recordIndex - 1}, found '{Printable(b)}'");
+                        }
+
+                        Hold(_pos);
+                        _scan = new StructureScanState { Depth = 1 };
+                        _pos++;
+                        _phase = Phase.InRecord;
+                        break;
+                    }
+
                     if (b == (byte)',')
                     {
                         _pos++;
@@ -397,6 +433,12 @@ internal sealed class CloudTrailRecordReader
         return true;
     }
 
+    // The first key of a CloudTrail record as AWS writes it, and fields a reordered copy may start with.
+    private static bool IsRecordField(ReadOnlySpan<byte> key) =>
+        key.SequenceEqual("eventVersion"u8) || key.SequenceEqual("eventTime"u8) || key.SequenceEqual("eventSource"u8)
+        || key.SequenceEqual("eventName"u8) || key.SequenceEqual("eventID"u8) || key.SequenceEqual("userIdentity"u8)
+        || key.SequenceEqual("awsRegion"u8) || key.SequenceEqual("recipientAccountId"u8);
+
     private void Hold(int start)
     {
         _inValue = true;
@@ -408,6 +450,11 @@ internal sealed class CloudTrailRecordReader
         if (_phase == Phase.Start)
         {
             throw NotALog(endOffset, "the object is empty; expected a CloudTrail log document {\"Records\":[...]}");
+        }
+
+        if (_recordStream && _phase == Phase.AfterRecord)
+        {
+            return; // JSON Lines end after any record
         }
 
         if (_phase != Phase.Closed)
