@@ -8,8 +8,8 @@ namespace Pipeline.Parsing;
 /// <c>{"Events":[{..., "CloudTrailEvent":"&lt;the record as a JSON string&gt;"}]}</c>, the account's event history
 /// without a trail bucket) is read too: each event's record is unescaped and handed over like an element of
 /// <c>Records[]</c>. So are records one after another (JSON Lines, e.g. <c>jq -c '.Records[]'</c> output or a raw
-/// export), recognised by the first object's first key being a CloudTrail record field. Memory is one pooled buffer that grows only to the largest single record, so a
-/// 1 GB object is read with the same memory as a 1 MB one. Asynchronous refills wrap a synchronous scan step, the
+/// export), recognised by the first object's first key being a CloudTrail record field. Memory is one pooled buffer
+/// that grows only to the largest single record, so a 1 GB object is read with the same memory as a 1 MB one. Asynchronous refills wrap a synchronous scan step, the
 /// pattern System.Text.Json uses for streams.
 /// </summary>
 internal sealed class CloudTrailRecordReader
@@ -329,7 +329,7 @@ internal sealed class CloudTrailRecordReader
                 case Phase.Closed:
                     throw _sawRecords
                         ? Error(_bufferBase + _pos, $"unexpected data after the end of the JSON document ('{(char)b}')")
-                        : NotALog(_bufferBase + _pos, $"a second JSON value ('{(char)b}') follows a first object without a 'Records' array: JSON Lines or concatenated records, not a CloudTrail log document {{\"Records\":[...]}}");
+                        : NotALog(_bufferBase + _pos, $"a second JSON value ('{(char)b}') follows a first object that is neither a log document {{\"Records\":[...]}} nor a CloudTrail record: not CloudTrail data");
             }
         }
     }
@@ -355,10 +355,9 @@ internal sealed class CloudTrailRecordReader
                     break;
                 }
 
-                var length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
-                if (_unescaped is null || _unescaped.Length < length)
+                if (_unescaped is null || _unescaped.Length < reader.ValueSpan.Length)
                 {
-                    _unescaped = new byte[Math.Max(length, 16 * 1024)];
+                    _unescaped = new byte[Math.Max(reader.ValueSpan.Length, 16 * 1024)]; // unescaped is never longer
                 }
 
                 var written = reader.CopyString(_unescaped);
