@@ -13,7 +13,7 @@ internal static class IngestCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "CloudTrail log files or folders (walked recursively; digest and Insight files are skipped, other *.json, *.jsonl, *.ndjson and *.gz files are read if they hold CloudTrail records: a Records array, aws cloudtrail lookup-events output or one record per line)", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "CloudTrail log files or folders (walked recursively; digest and Insight files are skipped, other *.json, *.jsonl, *.ndjson and *.gz files are read if they hold CloudTrail records: a Records array, aws cloudtrail lookup-events output, one record per line or a bare array of records)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Dataset folder (created if missing); rows go to <out>/kms_events/event_date=YYYY-MM-DD/", Required = true };
         var parallel = new Option<int>("--parallel") { Description = "Files read at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var force = new Option<bool>("--force") { Description = "Read files again even if the ledger says they were ingested" };
@@ -158,7 +158,7 @@ internal static class IngestCommand
         w.WriteLine(string.Create(c, $"  files          {s.Files:N0} log files ({s.FilesSkippedAlreadyIngested:N0} already ingested, {s.Errors.Count:N0} failed); skipped {s.DigestFilesSkipped:N0} digest, {s.InsightFilesSkipped:N0} Insight, {s.OtherFilesSkipped:N0} other files"));
         if (s.Files == 0 && s.OtherFilesSkipped > 0)
         {
-            w.WriteLine("  note           none of them is a CloudTrail log file: ingest reads CloudTrail records (log documents {\"Records\":[...]}, aws cloudtrail lookup-events output, one record per line; gzip or plain) in files named *.json, *.jsonl, *.ndjson or *.gz, or any file named on the command line; --verbose says why each JSON file was passed over");
+            w.WriteLine("  note           none of them is a CloudTrail log file: ingest reads CloudTrail records (log documents {\"Records\":[...]}, aws cloudtrail lookup-events output, one record per line, a bare array of records; gzip or plain) in files named *.json, *.jsonl, *.ndjson or *.gz, or any file named on the command line; --verbose says why each JSON file was passed over");
         }
 
         w.WriteLine(string.Create(c, $"  records        {s.Records:N0} read, {s.KmsRows:N0} KMS"));

@@ -8,7 +8,9 @@ namespace Pipeline.Parsing;
 /// <c>{"Events":[{..., "CloudTrailEvent":"&lt;the record as a JSON string&gt;"}]}</c>, the account's event history
 /// without a trail bucket) is read too: each event's record is unescaped and handed over like an element of
 /// <c>Records[]</c>. So are records one after another (JSON Lines, e.g. <c>jq -c '.Records[]'</c> output or a raw
-/// export), recognised by the first object's first key being a CloudTrail record field. Memory is one pooled buffer
+/// export), recognised by the first object's first key being a CloudTrail record field, and a bare array of records
+/// (<c>jq '.Records'</c>) or of LookupEvents events (<c>--query Events</c>), recognised by its first element's first
+/// key. Memory is one pooled buffer
 /// that grows only to the largest single record, so a 1 GB object is read with the same memory as a 1 MB one. Asynchronous refills wrap a synchronous scan step, the
 /// pattern System.Text.Json uses for streams.
 /// </summary>
@@ -28,6 +30,7 @@ internal sealed class CloudTrailRecordReader
     private bool _sawRecords;
     private bool _lookupEvents; // the array being read is LookupEvents' Events[], not Records[]
     private bool _recordStream; // the document is records one after another (JSON Lines), not one object
+    private bool _bareArray;    // the document is a bare array of records (jq '.Records') or of LookupEvents events
     private bool _atFirstKey;
     private byte[]? _unescaped;
     private long _recordIndex;
@@ -163,6 +166,16 @@ internal sealed class CloudTrailRecordReader
                         }
                     }
 
+                    if (b == (byte)'[')
+                    {
+                        // A bare array: records or LookupEvents events, told apart by the first element's first key.
+                        _bareArray = true;
+                        _sawRecords = true;
+                        _pos++;
+                        _phase = Phase.RecordOrEnd;
+                        break;
+                    }
+
                     if (b != (byte)'{')
                     {
                         throw NotALog(_bufferBase + _pos, $"expected a JSON object '{{' at the start of the document, found '{Printable(b)}'");
@@ -242,13 +255,18 @@ internal sealed class CloudTrailRecordReader
                     if (b == (byte)']' && _recordIndex == 0)
                     {
                         _pos++;
-                        _phase = Phase.AfterValue;
+                        _phase = _bareArray ? Phase.Closed : Phase.AfterValue;
                         break;
                     }
 
                     if (b != (byte)'{')
                     {
-                        throw Error(_bufferBase + _pos, $"Records[{_recordIndex}] is not a JSON object (it starts with '{(char)b}')", record: _recordIndex);
+                        if (_bareArray && _recordIndex == 0)
+                        {
+                            throw NotALog(_bufferBase + _pos, $"a JSON array whose first element is not an object (it starts with '{Printable(b)}'): not CloudTrail records");
+                        }
+
+                        throw Error(_bufferBase + _pos, $"{RecordName} is not a JSON object (it starts with '{(char)b}')", record: _recordIndex);
                     }
 
                     Hold(_pos);
@@ -261,6 +279,11 @@ internal sealed class CloudTrailRecordReader
                     if (!JsonStructure.TryFindContainerEnd(data, ref _pos, ref _scan))
                     {
                         return;
+                    }
+
+                    if (_bareArray && _recordIndex == 0)
+                    {
+                        _lookupEvents = BareArrayHoldsLookupEvents(data[_valueStart.._pos]);
                     }
 
                     if (_lookupEvents)
@@ -301,7 +324,7 @@ internal sealed class CloudTrailRecordReader
 
                     Expect(b, (byte)']', "',' or ']' after a record");
                     _pos++;
-                    _phase = Phase.AfterValue;
+                    _phase = _bareArray ? Phase.Closed : Phase.AfterValue;
                     break;
 
                 case Phase.SkipValue:
@@ -432,11 +455,41 @@ internal sealed class CloudTrailRecordReader
         return true;
     }
 
+    /// <summary>
+    /// Whether a bare array's first element is a LookupEvents event (first key <c>EventId</c>, as the CLI writes it, or
+    /// <c>CloudTrailEvent</c>) rather than a record; anything else is not CloudTrail data.
+    /// </summary>
+    private bool BareArrayHoldsLookupEvents(ReadOnlySpan<byte> element)
+    {
+        var start = JsonStructure.SkipWhitespace(element, 1);
+        if (start < element.Length && element[start] == (byte)'"')
+        {
+            var end = JsonStructure.FindStringEnd(element, start, out var escaped);
+            if (end > start && !escaped)
+            {
+                var key = element[(start + 1)..(end - 1)];
+                if (IsRecordField(key))
+                {
+                    return false;
+                }
+
+                if (key.SequenceEqual("EventId"u8) || key.SequenceEqual("CloudTrailEvent"u8))
+                {
+                    return true;
+                }
+            }
+        }
+
+        throw NotALog(_bufferBase + _valueStart, "a JSON array whose first element is neither a CloudTrail record nor a LookupEvents event: not CloudTrail data");
+    }
+
     // The first key of a CloudTrail record as AWS writes it, and fields a reordered copy may start with.
     private static bool IsRecordField(ReadOnlySpan<byte> key) =>
         key.SequenceEqual("eventVersion"u8) || key.SequenceEqual("eventTime"u8) || key.SequenceEqual("eventSource"u8)
         || key.SequenceEqual("eventName"u8) || key.SequenceEqual("eventID"u8) || key.SequenceEqual("userIdentity"u8)
         || key.SequenceEqual("awsRegion"u8) || key.SequenceEqual("recipientAccountId"u8);
+
+    private string RecordName => _bareArray ? $"element [{_recordIndex}]" : _recordStream ? $"record {_recordIndex}" : $"Records[{_recordIndex}]";
 
     private void Hold(int start)
     {
@@ -458,7 +511,7 @@ internal sealed class CloudTrailRecordReader
 
         if (_phase != Phase.Closed)
         {
-            var where = _phase is Phase.InRecord or Phase.RecordOrEnd or Phase.AfterRecord ? $" inside Records[{_recordIndex}]" : string.Empty;
+            var where = _phase is Phase.InRecord or Phase.RecordOrEnd or Phase.AfterRecord ? $" inside {RecordName}" : string.Empty;
             throw Error(endOffset, $"unexpected end of data{where}: the file is truncated or not complete JSON", record: _phase == Phase.InRecord ? _recordIndex : null);
         }
 

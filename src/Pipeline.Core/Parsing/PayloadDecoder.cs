@@ -47,6 +47,6 @@ internal static class PayloadDecoder
         return replay;
     }
 
-    // JSON text starts with '{' after optional whitespace or a UTF-8 byte-order mark.
-    private static bool LooksLikeJsonStart(byte b) => b is (byte)'{' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF;
+    // JSON text starts with '{' (or '[' for a bare array of records) after optional whitespace or a UTF-8 byte-order mark.
+    private static bool LooksLikeJsonStart(byte b) => b is (byte)'{' or (byte)'[' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF;
 }

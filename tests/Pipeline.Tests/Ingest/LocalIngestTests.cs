@@ -83,6 +83,8 @@ public sealed class LocalIngestTests : IDisposable
         _trail.AddFile("flaws/flaws_cloudtrail00.json.gz", Gzip(Decrypts("renamed-gz", 3)));
         _trail.AddFile("exports/decrypts.json", System.Text.Encoding.UTF8.GetBytes(Decrypts("renamed-plain", 2)));
         _trail.AddFile("manifest.json", "{\"files\": 2}"u8.ToArray());
+        _trail.AddFile("exports/records.json", System.Text.Encoding.UTF8.GetBytes("[" + AssumedRoleDecrypt("array-1") + "," + AssumedRoleDecrypt("array-2") + "]")); // jq '.Records'
+        _trail.AddFile("exports/users.json", "[{\"name\":\"alice\"}]"u8.ToArray());
         _trail.AddFile("exports/app.jsonl", "{\"level\":\"info\"}\n{\"level\":\"warn\"}\n"u8.ToArray()); // JSON Lines, not records
         _trail.AddFile("exports/flow-logs.gz", Gzip("2 123456789012 eni-1 10.0.0.1 10.0.0.2 443 1024 6 1 40 1 2 ACCEPT OK"));
         _trail.AddFile("notes/readme.txt", "hello"u8.ToArray());
@@ -91,12 +93,13 @@ public sealed class LocalIngestTests : IDisposable
         var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
 
         Assert.Equal(1, exit);
-        Assert.Contains("3 log files (0 already ingested, 1 failed); skipped 0 digest, 0 Insight, 4 other files", output, StringComparison.Ordinal);
+        Assert.Contains("4 log files (0 already ingested, 1 failed); skipped 0 digest, 0 Insight, 5 other files", output, StringComparison.Ordinal);
         Assert.Contains(damaged, error, StringComparison.Ordinal);
         Assert.DoesNotContain("manifest.json", error, StringComparison.Ordinal);
         Assert.DoesNotContain("app.jsonl", error, StringComparison.Ordinal);
         Assert.DoesNotContain("flow-logs", error, StringComparison.Ordinal);
-        Assert.Equal(5, await CountAsync());
+        Assert.DoesNotContain("users.json", error, StringComparison.Ordinal);
+        Assert.Equal(7, await CountAsync());
     }
 
     [Fact]

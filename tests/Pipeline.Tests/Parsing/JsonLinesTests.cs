@@ -28,14 +28,7 @@ public sealed class JsonLinesTests
         var fromLines = await ReaderHarness.ReadGzipAsync(lines);
 
         Assert.Equal((4L, 2L), (fromLines.Result.Records, fromLines.Result.KmsRecords));
-        Assert.Equal(fromLog.Rows.Count, fromLines.Rows.Count);
-        for (var i = 0; i < fromLog.Rows.Count; i++)
-        {
-            foreach (var (column, value) in fromLog.Rows[i])
-            {
-                Assert.True(Equals(value, fromLines.Rows[i][column]), $"row {i}, {column}: {value} vs {fromLines.Rows[i][column]}");
-            }
-        }
+        ReaderHarness.AssertSameRows(fromLog.Rows, fromLines.Rows);
     }
 
     [Fact]
@@ -74,14 +67,9 @@ public sealed class JsonLinesTests
     {
         // Plain text trickled a few bytes at a time: reads end inside the first key, inside records and between them.
         var lines = string.Join("\n", Enumerable.Range(0, 30).Select(i => i % 3 == 0 ? AssumedRoleDecrypt($"split-{i}") : Ec2Record($"x-{i}")));
-        var source = Pipeline.Parsing.SourceContext.ForFile("lines.json", ReaderHarness.IngestTime);
-        var options = new Pipeline.Parsing.ReaderOptions { BufferBytes = 4096 };
-        var collector = new Pipeline.Parsing.KmsRecordCollector(source, options);
-        await using var trickle = new TrickleStream(Encoding.UTF8.GetBytes(lines), chunk);
-
-        var result = await Pipeline.Parsing.CloudTrailObjectReader.ReadAsync(trickle, collector, source, options, CancellationToken.None);
+        var (result, eventIds) = await ReaderHarness.ReadTrickledAsync(lines, chunk);
 
         Assert.Equal((30L, 10L), (result.Records, result.KmsRecords));
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"split-{i * 3}"), BatchRows.Read(collector.Batch).Select(r => (string?)r["event_id"]));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"split-{i * 3}"), eventIds);
     }
 }

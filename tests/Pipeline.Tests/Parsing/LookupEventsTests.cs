@@ -29,22 +29,26 @@ public sealed class LookupEventsTests
     private static string LookupOutput(IEnumerable<string> records) =>
         new JsonObject
         {
-            ["Events"] = new JsonArray(records.Select(r =>
-            {
-                var record = JsonNode.Parse(r)!;
-                return (JsonNode)new JsonObject
-                {
-                    ["EventId"] = record["eventID"]!.GetValue<string>(),
-                    ["EventName"] = record["eventName"]!.GetValue<string>(),
-                    ["ReadOnly"] = "true",
-                    ["EventTime"] = record["eventTime"]!.GetValue<string>().Replace("Z", "+00:00", StringComparison.Ordinal),
-                    ["EventSource"] = record["eventSource"]!.GetValue<string>(),
-                    ["Resources"] = new JsonArray(new JsonObject { ["ResourceType"] = "AWS::KMS::Key", ["ResourceName"] = KeyArn }),
-                    ["CloudTrailEvent"] = r,
-                };
-            }).ToArray()),
+            ["Events"] = EventsOf(records),
             ["NextToken"] = "eyJuZXh0IjoidG9rZW4ifQ==",
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The events of a lookup as the CLI prints them (also alone: <c>--query Events</c>).</summary>
+    internal static JsonArray EventsOf(IEnumerable<string> records) =>
+        new(records.Select(r =>
+        {
+            var record = JsonNode.Parse(r)!;
+            return (JsonNode)new JsonObject
+            {
+                ["EventId"] = record["eventID"]!.GetValue<string>(),
+                ["EventName"] = record["eventName"]!.GetValue<string>(),
+                ["ReadOnly"] = "true",
+                ["EventTime"] = record["eventTime"]!.GetValue<string>().Replace("Z", "+00:00", StringComparison.Ordinal),
+                ["EventSource"] = record["eventSource"]!.GetValue<string>(),
+                ["Resources"] = new JsonArray(new JsonObject { ["ResourceType"] = "AWS::KMS::Key", ["ResourceName"] = KeyArn }),
+                ["CloudTrailEvent"] = r,
+            };
+        }).ToArray());
 
     [Fact]
     public async Task Records_in_lookup_events_output_give_the_same_rows_as_in_a_log_document()
@@ -53,14 +57,7 @@ public sealed class LookupEventsTests
         var fromLookup = await ReaderHarness.ReadJsonAsync(LookupOutput(Records));
 
         Assert.Equal((5L, 3L), (fromLookup.Result.Records, fromLookup.Result.KmsRecords));
-        Assert.Equal(fromLog.Rows.Count, fromLookup.Rows.Count);
-        for (var i = 0; i < fromLog.Rows.Count; i++)
-        {
-            foreach (var (column, value) in fromLog.Rows[i])
-            {
-                Assert.True(Equals(value, fromLookup.Rows[i][column]), $"row {i}, {column}: {value} vs {fromLookup.Rows[i][column]}");
-            }
-        }
+        ReaderHarness.AssertSameRows(fromLog.Rows, fromLookup.Rows);
 
         Assert.Contains(fromLookup.Rows, r => r["event_name"] as string == "PutKeyPolicy" && ((string)r["policy_json"]!).Contains("\"AWS\":\"*\"", StringComparison.Ordinal));
         Assert.Contains(fromLookup.Rows, r => r["session_name"] as string == "caf\u00e9-\u2603");
