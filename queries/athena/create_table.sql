@@ -36,7 +36,7 @@ TBLPROPERTIES (
 CREATE OR REPLACE VIEW kms_actions AS
 SELECT * FROM (
     SELECT *, row_number() OVER (
-        PARTITION BY event_date, dedupe_key, CASE WHEN shared_event_id IS NULL THEN event_time END,
+        PARTITION BY event_date, dedupe_key, event_name, CASE WHEN shared_event_id IS NULL THEN event_time END,
                      CASE WHEN shared_event_id IS NULL THEN recipient_account_id END
         ORDER BY CASE WHEN principal_kind = 'account' THEN 1 ELSE 0 END, CASE WHEN principal_arn IS NULL THEN 1 ELSE 0 END, event_id) AS action_rn
     FROM kms_events

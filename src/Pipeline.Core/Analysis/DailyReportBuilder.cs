@@ -45,14 +45,16 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
             .OrderBy(c => c.FindingIndex)
             .ToList();
 
+        var baselineStart = DataCoverage.BaselineStart(day.AddDays(-options.BaselineDays), day, coverage.FirstEventDate);
+        var baselineEmpty = baselineStart >= day; // the dataset starts on the report day (or later)
         return new ReportModel
         {
             ReportDate = day,
             GeneratedAt = time.GetUtcNow().UtcDateTime,
             Dataset = q.Root,
             BaselineDays = options.BaselineDays,
-            BaselineStart = DataCoverage.BaselineStart(day.AddDays(-options.BaselineDays), day, coverage.FirstEventDate),
-            BaselineEnd = day.AddDays(-1),
+            BaselineStart = baselineEmpty ? null : baselineStart,
+            BaselineEnd = baselineEmpty ? null : day.AddDays(-1),
             Thresholds = new Dictionary<string, double>
             {
                 ["z_threshold"] = options.ZThreshold,

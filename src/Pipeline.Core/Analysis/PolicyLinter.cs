@@ -4,8 +4,9 @@ namespace Pipeline.Analysis;
 
 /// <summary>
 /// Checks a KMS key policy for the patterns that turn a policy change into an incident: anyone may use the key
-/// (<c>Principal "*"</c> without a condition), principals of accounts outside the known set, <c>kms:*</c> to
-/// principals other than an account root, and the lockout safety check bypassed.
+/// (<c>Principal "*"</c> without a condition that limits the caller's organization or account: none at all is critical,
+/// one on the transport, network or request alone is high), principals of accounts outside the known set, <c>kms:*</c>
+/// to principals other than an account root, and the lockout safety check bypassed.
 /// </summary>
 internal static class PolicyLinter
 {
@@ -69,9 +70,21 @@ internal static class PolicyLinter
         var principals = Principals(s);
         var actionText = string.Join(",", actions);
 
-        if (principals.Any(p => p == "*") && !hasCondition)
+        if (principals.Any(p => p == "*"))
         {
-            issues.Add(new PolicyLintIssue(WildcardPrincipal, name, $"Principal \"*\" may call {actionText} with no Condition", Severity.Critical));
+            if (!hasCondition)
+            {
+                issues.Add(new PolicyLintIssue(WildcardPrincipal, name, $"Principal \"*\" may call {actionText} with no Condition", Severity.Critical));
+            }
+            else if (!LimitsCaller(c))
+            {
+                var keys = string.Join(", ", c.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object).SelectMany(o => o.Value.EnumerateObject().Select(k => k.Name)).Distinct(StringComparer.OrdinalIgnoreCase));
+                issues.Add(new PolicyLintIssue(
+                    WildcardPrincipal,
+                    name,
+                    $"Principal \"*\" may call {actionText}; its Condition ({keys}) does not limit the caller's organization or account",
+                    Severity.High));
+            }
         }
 
         foreach (var p in principals.Where(p => p != "*"))
@@ -91,6 +104,48 @@ internal static class PolicyLinter
             }
         }
     }
+
+    // Condition keys that name who may call: the caller's (or, for a service acting for it, the source's) organization,
+    // account or ARN. Transport, network, encryption context or via-service conditions alone still let any account in.
+    private static readonly HashSet<string> CallerKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:userid",
+        "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner",
+        "kms:CallerAccount", "aws:PrincipalServiceName",
+    };
+
+    /// <summary>
+    /// Whether a statement's Condition limits who may call: a positive operator (not <c>...Not...</c>, not
+    /// <c>...IfExists</c>, which lets callers without the key in) on a caller key, with a value other than <c>*</c>.
+    /// </summary>
+    private static bool LimitsCaller(JsonElement condition)
+    {
+        foreach (var op in condition.EnumerateObject())
+        {
+            if (op.Value.ValueKind != JsonValueKind.Object
+                || op.Name.Contains("Not", StringComparison.Ordinal)
+                || op.Name.EndsWith("IfExists", StringComparison.OrdinalIgnoreCase)
+                || op.Name.Equals("Null", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (var key in op.Value.EnumerateObject())
+            {
+                if (CallerKeys.Contains(key.Name) && ConditionValues(key.Value).Any(v => v.Trim('*').Length > 0))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<string> ConditionValues(JsonElement v) =>
+        v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)
+        : v.ValueKind == JsonValueKind.String ? [v.GetString()!]
+        : [];
 
     // The account root is how a key policy delegates to IAM; names that say admin are administrators by convention.
     private static bool IsAdmin(string principal) =>

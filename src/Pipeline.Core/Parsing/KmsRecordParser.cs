@@ -230,9 +230,18 @@ internal sealed class KmsRecordParser
             {
                 f.EncryptionAlgorithm = Str(ref r, "requestParameters.encryptionAlgorithm");
             }
-            else if (name.SequenceEqual("keySpec"u8))
+            else if (name.SequenceEqual("keySpec"u8) || name.SequenceEqual("keyPairSpec"u8))
             {
                 f.KeySpec = Str(ref r, "requestParameters.keySpec");
+            }
+            else if (name.SequenceEqual("customerMasterKeySpec"u8))
+            {
+                // CreateKey's older name for keySpec (records before 2021 carry only this one).
+                var spec = Str(ref r, "requestParameters.customerMasterKeySpec");
+                if (!f.KeySpec.HasValue)
+                {
+                    f.KeySpec = spec;
+                }
             }
             else if (name.SequenceEqual("granteePrincipal"u8))
             {
@@ -289,6 +298,15 @@ internal sealed class KmsRecordParser
             else if (name.SequenceEqual("keyMetadata"u8) && r.TokenType == JsonTokenType.StartObject)
             {
                 f.ResponseKeyArn = StringMember(ref r, "arn"u8, "responseElements.keyMetadata.arn");
+            }
+            else if (name.SequenceEqual("replicaPolicy"u8))
+            {
+                // ReplicateKey logs the replica's key policy in its response, not in its request.
+                var policy = r.TokenType == JsonTokenType.StartObject ? Raw(ref r) : Str(ref r, "responseElements.replicaPolicy");
+                if (!f.Policy.HasValue)
+                {
+                    f.Policy = policy;
+                }
             }
             else
             {

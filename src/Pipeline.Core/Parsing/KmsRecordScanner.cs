@@ -201,9 +201,17 @@ internal static class KmsRecordScanner
             {
                 f.EncryptionAlgorithm = c.Str();
             }
-            else if (name.SequenceEqual("keySpec"u8))
+            else if (name.SequenceEqual("keySpec"u8) || name.SequenceEqual("keyPairSpec"u8))
             {
                 f.KeySpec = c.Str();
+            }
+            else if (name.SequenceEqual("customerMasterKeySpec"u8))
+            {
+                var spec = c.Str();
+                if (!f.KeySpec.HasValue)
+                {
+                    f.KeySpec = spec;
+                }
             }
             else if (name.SequenceEqual("granteePrincipal"u8))
             {
@@ -257,6 +265,14 @@ internal static class KmsRecordScanner
             else if (name.SequenceEqual("keyMetadata"u8) && c.EnterObject())
             {
                 f.ResponseKeyArn = StringMember(ref c, "arn"u8);
+            }
+            else if (name.SequenceEqual("replicaPolicy"u8))
+            {
+                var policy = c.NextIs((byte)'{') ? c.Raw() : c.Str();
+                if (!f.Policy.HasValue)
+                {
+                    f.Policy = policy;
+                }
             }
             else
             {

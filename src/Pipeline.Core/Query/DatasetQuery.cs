@@ -95,7 +95,8 @@ internal sealed class DatasetQuery : IDisposable
         // what kms_events would have kept for it (a report over 10 million rows: 21 s with the stacked windows, see
         // benchmarks/README.md).
         // An event without a sharedEventID is its own action, identified as in kms_events (published samples reuse one
-        // eventID for different events, so its time and receiving account are part of it).
+        // eventID for different events, so its time and receiving account are part of it); the operation is part of
+        // every action's identity (the copies of a shared call name the same one).
         // A network activity event (eventCategory NetworkActivity, eventType AwsVpceEvent: a trail that logs them gives
         // the VPC endpoint's owner one per call through the endpoint) is a second record of a call that KMS also logged
         // as a management event, so it is not an action of its own; a call the endpoint's policy denied
@@ -104,7 +105,7 @@ internal sealed class DatasetQuery : IDisposable
             CREATE VIEW kms_actions AS
             SELECT * EXCLUDE (action_rn) FROM (
                 SELECT *, row_number() OVER (
-                    PARTITION BY event_date, dedupe_key, CASE WHEN shared_event_id IS NULL THEN event_time END,
+                    PARTITION BY event_date, dedupe_key, event_name, CASE WHEN shared_event_id IS NULL THEN event_time END,
                                  CASE WHEN shared_event_id IS NULL THEN recipient_account_id END
                     ORDER BY principal_kind IS NOT DISTINCT FROM 'account', principal_arn IS NULL, event_id,
                              ingest_time, src_key, src_record_index) AS action_rn

@@ -17,12 +17,15 @@ internal static class ReportFormat
     /// <summary>The days compared with, e.g. "2025-12-15 to 2026-01-11 (28 days)"; fewer when the dataset starts inside the window.</summary>
     public static string Baseline(ReportModel model)
     {
-        var days = model.BaselineEnd.DayNumber - model.BaselineStart.DayNumber + 1;
-        return days <= 0
-            ? $"none (no data before the report day; window {Count(model.BaselineDays)} days)"
-            : days < model.BaselineDays
-                ? $"{Date(model.BaselineStart)} to {Date(model.BaselineEnd)} ({Count(days)} of the {Count(model.BaselineDays)} days of the window: the dataset starts on {Date(model.BaselineStart)})"
-                : $"{Date(model.BaselineStart)} to {Date(model.BaselineEnd)} ({Count(model.BaselineDays)} days)";
+        if (model.BaselineStart is not { } start || model.BaselineEnd is not { } end)
+        {
+            return $"none (no data before the report day; window {Count(model.BaselineDays)} days)";
+        }
+
+        var days = end.DayNumber - start.DayNumber + 1;
+        return days < model.BaselineDays
+            ? $"{Date(start)} to {Date(end)} ({Count(days)} of the {Count(model.BaselineDays)} days of the window: the dataset starts on {Date(start)})"
+            : $"{Date(start)} to {Date(end)} ({Count(model.BaselineDays)} days)";
     }
 
     public static string ShortDate(DateOnly date) => date.ToString("MM-dd", Inv);

@@ -14,9 +14,11 @@ internal sealed record ReportModel
 
     [JsonPropertyName("baseline_days")] public required int BaselineDays { get; init; }
 
-    [JsonPropertyName("baseline_start")] public required DateOnly BaselineStart { get; init; }
+    /// <summary>First day compared with; null (with <see cref="BaselineEnd"/>) when no day before the report day has data.</summary>
+    [JsonPropertyName("baseline_start")] public required DateOnly? BaselineStart { get; init; }
 
-    [JsonPropertyName("baseline_end")] public required DateOnly BaselineEnd { get; init; }
+    /// <summary>The day before the report day; null when the baseline is empty.</summary>
+    [JsonPropertyName("baseline_end")] public required DateOnly? BaselineEnd { get; init; }
 
     [JsonPropertyName("thresholds")] public required IReadOnlyDictionary<string, double> Thresholds { get; init; }
 

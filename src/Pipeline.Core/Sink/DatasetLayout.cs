@@ -21,10 +21,11 @@ internal static class DatasetLayout
 
     /// <summary>
     /// What makes two stored rows the same event: CloudTrail documents duplicate deliveries with the same eventID,
-    /// but published samples also reuse one eventID for different events, so the time and the receiving account are
-    /// part of the identity (a true duplicate has all three equal).
+    /// but published samples also reuse one eventID for different events (even at the same time: a DisableKey and a
+    /// ScheduleKeyDeletion both with eventID "1"), so the time, the receiving account and the operation are part of
+    /// the identity (a true duplicate has all four equal).
     /// </summary>
-    public const string EventIdentityColumns = "event_id, event_time, recipient_account_id";
+    public const string EventIdentityColumns = "event_id, event_time, recipient_account_id, event_name";
 
     public const string CompactedPrefix = "part-compact-";
 

@@ -146,6 +146,14 @@ public sealed class ShortDatasetTests : IDisposable
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!;
         Assert.Equal("2026-01-15", (string?)json["data_coverage"]!["last_event_date"]);
         Assert.Single(json["notes"]!.AsArray());
+
+        // On the dataset's first day nothing comes before it: no baseline range at all, not one that ends before it starts.
+        var first = await CliRunner.RunAsync("report", "--data", _data.Root, "--date", "2026-01-05", "--out", output);
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Contains("baseline none (no data before the report day; window 28 days)", first.Output, StringComparison.Ordinal);
+        var firstJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!;
+        Assert.Null(firstJson["baseline_start"]);
+        Assert.Null(firstJson["baseline_end"]);
     }
 
     // An inventory job describing keys 30 times a day, on the first two days of the dataset: against 27 days of zeros

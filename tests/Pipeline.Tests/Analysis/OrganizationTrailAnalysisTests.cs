@@ -215,6 +215,22 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         Assert.Contains("wildcard_principal_without_condition", replica.Title, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_replica_policy_logged_in_the_response_is_linted_like_a_requested_one()
+    {
+        // As the KMS developer guide shows ReplicateKey: the new replica's policy is in responseElements.replicaPolicy.
+        const string replicaPolicy = """{\n  \"Version\":\"2012-10-17\",\n  \"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::999988887777:user/Mallory\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]\n}""";
+        _trail.AddLogFile(CloudTrailRecords.Document(Admin(
+            "rep-2", "2026-01-15T12:00:00Z", "ReplicateKey", KeyArn, Key, ",\"replicaRegion\":\"us-west-2\",\"bypassPolicyLockoutSafetyCheck\":false",
+            $$"""{"replicaKeyMetadata":{"keyId":"{{Key}}","multiRegion":true},"replicaPolicy":"{{replicaPolicy}}"}""")));
+
+        var replica = Assert.Single(await HighPriorityAsync(), f => f.Kind == FindingKind.KeyReplicated);
+
+        Assert.Contains("principal_outside_known_accounts", replica.Title, StringComparison.Ordinal);
+        Assert.Contains("999988887777", (string)replica.Details!["policy_json"]!, StringComparison.Ordinal);
+        Assert.Equal("us-west-2", (string?)replica.Details["replica_region"]);
+    }
+
     // KMS's own events (as the KMS developer guide shows them): no type, only the account and invokedBy AWS Internal.
     private static string KmsServiceEvent(string eventId, string time, string eventName, string keyArn) =>
         $$$"""
@@ -367,17 +383,22 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         // Published samples reuse one eventID for different calls; CloudTrail's duplicate delivery repeats the same one.
         var first = Admin("reused", "2026-01-15T09:00:00Z", "DisableKey", KeyArn, Key, string.Empty, "null");
         var second = Admin("reused", "2026-01-15T11:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null");
-        _trail.AddLogFile(CloudTrailRecords.Document(first, second, first));
+        var sameTime = Schedule("reused", "2026-01-15T09:00:00Z", KeyArn, Key, 7);
+        _trail.AddLogFile(CloudTrailRecords.Document(first, second, first, sameTime));
         _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1")), account: "222233334444");
         _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
         var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
         Assert.True(exit == 0, error);
         using var q = DatasetQuery.Open(_data.Root);
 
-        var actions = await q.QueryRowsAsync("SELECT event_id, event_name, key_arn FROM kms_actions ORDER BY event_time", CancellationToken.None);
+        var actions = await q.QueryRowsAsync("SELECT event_id, event_name, key_arn FROM kms_actions ORDER BY event_time, event_name", CancellationToken.None);
 
-        Assert.Equal([("reused", KeyArn), ("caller-1", KeyArn), ("reused", OtherKeyArn)], actions.Select(r => ((string)r[0]!, (string)r[2]!)));
-        Assert.Equal(2, (await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None)).Count(f => f.Kind == FindingKind.KeyDisabled));
+        Assert.Equal(
+            [("reused", "DisableKey", KeyArn), ("reused", "ScheduleKeyDeletion", KeyArn), ("caller-1", "Decrypt", KeyArn), ("reused", "DisableKey", OtherKeyArn)],
+            actions.Select(r => ((string)r[0]!, (string)r[1]!, (string)r[2]!)));
+        var findings = await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None);
+        Assert.Equal(2, findings.Count(f => f.Kind == FindingKind.KeyDisabled));
+        Assert.Single(findings, f => f.Kind == FindingKind.KeyDeletionScheduled);
     }
 
     [Fact]

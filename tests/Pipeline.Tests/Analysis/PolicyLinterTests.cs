@@ -21,6 +21,37 @@ public sealed class PolicyLinterTests
         Assert.Empty(PolicyLinter.Lint(policy, false, Known));
     }
 
+    // AWS's default policy for keys used through a service: any principal, but only of the account and through S3.
+    [Theory]
+    [InlineData("""{"StringEquals":{"kms:CallerAccount":"111122223333","kms:ViaService":"s3.us-east-1.amazonaws.com"}}""")]
+    [InlineData("""{"StringEquals":{"aws:PrincipalAccount":["111122223333","444455556666"]}}""")]
+    [InlineData("""{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":["o-abc123def4/r-ab12/ou-ab12-11111111/*"]}}""")]
+    [InlineData("""{"Bool":{"aws:SecureTransport":"true"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/app-*"}}""")]
+    public void A_wildcard_principal_limited_to_accounts_or_an_organization_is_accepted(string condition)
+    {
+        var policy = $$"""{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*","Condition":{{condition}}}]}""";
+        Assert.Empty(PolicyLinter.Lint(policy, false, Known));
+    }
+
+    // Conditions that leave every AWS account in: transport, network, request shape, a negated or IfExists caller key,
+    // a wildcard value.
+    [Theory]
+    [InlineData("""{"Bool":{"aws:SecureTransport":"true"}}""", "aws:SecureTransport")]
+    [InlineData("""{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}""", "kms:ViaService")]
+    [InlineData("""{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}""", "aws:SourceIp")]
+    [InlineData("""{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}""", "aws:PrincipalOrgID")]
+    [InlineData("""{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc123def4"}}""", "aws:PrincipalOrgID")]
+    [InlineData("""{"StringLike":{"aws:PrincipalAccount":"*"}}""", "aws:PrincipalAccount")]
+    public void A_wildcard_principal_whose_conditions_do_not_limit_the_caller_is_high(string condition, string key)
+    {
+        var policy = $$"""{"Statement":[{"Sid":"Looks-safe","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*","Condition":{{condition}}}]}""";
+
+        var issue = Assert.Single(PolicyLinter.Lint(policy, false, Known));
+
+        Assert.Equal((PolicyLinter.WildcardPrincipal, "Looks-safe", Severity.High), (issue.Rule, issue.Statement, issue.Severity));
+        Assert.Contains(key, issue.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Principals_of_unknown_accounts_kms_all_to_roles_and_the_lockout_bypass_are_reported()
     {

@@ -103,6 +103,33 @@ public sealed class KmsProjectionTests
         Assert.Equal("shared-9", row["dedupe_key"]);
     }
 
+    [Theory]
+    [InlineData(CloudTrailRecords.GenerateDataKeyPair, "RSA_3072")]
+    [InlineData(CloudTrailRecords.LegacyCreateKey, "ECC_NIST_P256")]
+    public async Task The_key_spec_is_read_under_each_name_kms_logs_it_with(string record, string spec)
+    {
+        Assert.Equal(spec, (await OneRowAsync(record))["key_spec"]);
+    }
+
+    [Fact]
+    public async Task The_current_key_spec_name_wins_over_the_older_one_in_either_order()
+    {
+        var both = CloudTrailRecords.LegacyCreateKey.Replace("\"customerMasterKeySpec\":\"ECC_NIST_P256\",\"origin\"", "\"customerMasterKeySpec\":\"ECC_NIST_P256\",\"keySpec\":\"ECC_NIST_P384\",\"origin\"", StringComparison.Ordinal);
+        var reversed = CloudTrailRecords.LegacyCreateKey.Replace("\"customerMasterKeySpec\":\"ECC_NIST_P256\",\"origin\"", "\"keySpec\":\"ECC_NIST_P384\",\"customerMasterKeySpec\":\"ECC_NIST_P256\",\"origin\"", StringComparison.Ordinal);
+        Assert.NotEqual(CloudTrailRecords.LegacyCreateKey, both);
+
+        Assert.Equal("ECC_NIST_P384", (await OneRowAsync(both))["key_spec"]);
+        Assert.Equal("ECC_NIST_P384", (await OneRowAsync(reversed))["key_spec"]);
+    }
+
+    [Fact]
+    public async Task A_replica_policy_from_the_response_is_the_policy_of_a_replicate_key()
+    {
+        var row = await OneRowAsync(CloudTrailRecords.ReplicateKey);
+
+        Assert.Equal("""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:user/Mallory"},"Action":"kms:*","Resource":"*"}]}""", row["policy_json"]);
+    }
+
     [Fact]
     public async Task Kms_scheduled_work_that_names_only_the_service_is_a_service_principal()
     {

@@ -26,12 +26,18 @@ public sealed class DedupeViewTests : IDisposable
     [Fact]
     public async Task Different_events_that_reuse_an_event_id_are_all_kept()
     {
-        // Published CloudTrail samples reuse eventIDs across different events; only a true copy (same id, same time,
-        // same receiving account) is a duplicate.
-        await _dataset.WriteAsync(new TestEvent("reused", TestBatch.Utc(2024, 5, 1, 8)), new TestEvent("reused", TestBatch.Utc(2024, 5, 1, 9)));
+        // Published CloudTrail samples reuse eventIDs across different events, even at the same time; only a true copy
+        // (same id, time, receiving account and operation) is a duplicate.
+        var time = TestBatch.Utc(2024, 5, 1, 8);
+        await _dataset.WriteAsync(
+            new TestEvent("reused", time) { EventName = "DisableKey" },
+            new TestEvent("reused", TestBatch.Utc(2024, 5, 1, 9)) { EventName = "DisableKey" },
+            new TestEvent("reused", time) { EventName = "ScheduleKeyDeletion" },
+            new TestEvent("reused", time) { EventName = "DisableKey", SrcKey = "copy" });
         using var query = DatasetQuery.Open(_dataset.Root);
 
-        Assert.Equal(2L, await query.QueryScalarAsync("SELECT count(*) FROM kms_events WHERE event_id = $1", CancellationToken.None, "reused"));
+        Assert.Equal(3L, await query.QueryScalarAsync("SELECT count(*) FROM kms_events WHERE event_id = $1", CancellationToken.None, "reused"));
+        Assert.Equal(3L, await query.QueryScalarAsync("SELECT count(*) FROM kms_actions WHERE event_id = $1", CancellationToken.None, "reused"));
     }
 
     [Theory]
