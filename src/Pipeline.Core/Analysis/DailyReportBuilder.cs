@@ -26,6 +26,10 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         var (crossAccount, flows) = await PrincipalFindings.CrossAccountAsync(q, day, options, known, ct).ConfigureAwait(false);
         findings.AddRange(crossAccount);
         findings.AddRange(await PrincipalFindings.ExternalReEncryptsAsync(q, day, options, known, ct).ConfigureAwait(false));
+        // A principal's first use of an outside account's key to encrypt is one finding, not also "new principal for key".
+        var externalEncrypts = await PrincipalFindings.ExternalEncryptsAsync(q, day, options, known, ct).ConfigureAwait(false);
+        findings.RemoveAll(f => f.Kind == FindingKind.NewPrincipalForKey && externalEncrypts.Any(e => e.Principal == f.Principal && e.KeyArn == f.KeyArn));
+        findings.AddRange(externalEncrypts);
         findings.AddRange(await PrincipalFindings.AccessDeniedBurstsAsync(q, day, options, ct).ConfigureAwait(false));
         findings.AddRange(await DiscoveryBursts.FindAsync(q, day, options, ct).ConfigureAwait(false));
         findings.AddRange(await UnusableKeyUse.FindAsync(q, day, options, ct).ConfigureAwait(false));

@@ -21,6 +21,7 @@ internal static class FindingKind
     public const string NewPrincipal = "new_principal";
     public const string CrossAccountDecrypt = "cross_account_decrypt";
     public const string ReEncryptedToExternalKey = "reencrypted_to_external_key";
+    public const string EncryptedWithExternalKey = "encrypted_with_external_key";
     public const string AccessDeniedBurst = "access_denied_burst";
     public const string DiscoveryBurst = "discovery_burst";
     public const string KmsCoverageGap = "kms_coverage_gap";
@@ -31,7 +32,7 @@ internal static class FindingKind
     [
         KeyDeletionScheduled, KeyDeleted, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
         KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
-        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, AccessDeniedBurst, DiscoveryBurst, KmsCoverageGap, UnusableKeyInUse,
+        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, EncryptedWithExternalKey, AccessDeniedBurst, DiscoveryBurst, KmsCoverageGap, UnusableKeyInUse,
         RootUserActivity,
     ];
 }

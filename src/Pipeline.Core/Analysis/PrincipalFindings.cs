@@ -271,6 +271,77 @@ internal static class PrincipalFindings
         }).ToList();
     }
 
+    /// <summary>
+    /// Data of the organization's principals put under a key of an account outside the known accounts: successful
+    /// <c>Encrypt</c> and <c>GenerateDataKey*</c> calls with such a key, directly or through a service acting for the
+    /// principal (S3 server-side encryption with a foreign key is how ransomware locks a bucket's new objects without
+    /// ever holding the data). A principal and key seen together in the lookback window before the report day are an
+    /// established pairing (a partner's key in use for weeks) and not reported again; AWS service identities are left
+    /// out (they encrypt with keys of their own accounts, e.g. CloudTrail with the trail's key).
+    /// </summary>
+    public static async Task<IReadOnlyList<Finding>> ExternalEncryptsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
+    {
+        var rows = await q.QueryRowsAsync(
+            """
+            WITH today AS (
+                SELECT principal_arn, any_value(principal_kind) AS kind, any_value(caller_account_id) AS caller, key_arn, key_account_id,
+                       count(*) AS n, min(event_time) AS first_seen, max(event_time) AS last_seen,
+                       list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
+                       string_agg(DISTINCT event_name, ',' ORDER BY event_name) AS ops,
+                       string_agg(DISTINCT invoked_by, ',' ORDER BY invoked_by) AS via
+                FROM kms_actions
+                WHERE event_date = $1 AND error_code IS NULL AND key_account_id IS NOT NULL AND principal_arn IS NOT NULL
+                  AND coalesce(principal_kind, '') <> 'service'
+                  AND (event_name = 'Encrypt' OR event_name LIKE 'GenerateDataKey%')
+                GROUP BY principal_arn, key_arn, key_account_id)
+            SELECT t.*, EXISTS (
+                       SELECT 1 FROM kms_events_all b
+                       WHERE b.event_date >= $2 AND b.event_date < $1 AND b.principal_arn = t.principal_arn AND b.key_arn = t.key_arn) AS seen_before
+            FROM today t
+            ORDER BY t.first_seen, t.principal_arn, t.key_arn
+            """,
+            ct,
+            day,
+            day.AddDays(-options.NewPrincipalLookbackDays)).ConfigureAwait(false);
+
+        var findings = new List<Finding>();
+        foreach (var r in rows)
+        {
+            var principal = Values.Str(r[0])!;
+            var keyAccount = Values.Str(r[4])!;
+            if (knownAccounts.Contains(keyAccount) || (bool)r[11]! || options.AllowedPrincipals.Contains(principal))
+            {
+                continue;
+            }
+
+            var via = Values.Str(r[10]);
+            var details = new JsonObject { ["operations"] = Values.Str(r[9]) };
+            if (via is not null)
+            {
+                details["invoked_by"] = via;
+            }
+
+            findings.Add(new Finding
+            {
+                Kind = FindingKind.EncryptedWithExternalKey,
+                Severity = Severity.High,
+                Title = $"Data encrypted under a key of account {keyAccount} (outside the known accounts){(via is null ? string.Empty : $" through {via}")}, a key not used by this principal before",
+                Principal = principal,
+                KeyArn = Values.Str(r[3]),
+                CallerAccountId = Values.Str(r[2]),
+                KeyAccountId = keyAccount,
+                EventName = Values.Str(r[9]),
+                Count = Values.Long(r[5]),
+                FirstSeen = Values.Utc(r[6]),
+                LastSeen = Values.Utc(r[7]),
+                Details = details,
+                EventIds = Values.Strings(r[8]),
+            });
+        }
+
+        return findings;
+    }
+
     /// <summary>The destination key of a ReEncrypt: the request's ARN, else a key in resources[] other than the source.</summary>
     private static string? Destination(string? requested, string? resourcesJson, string? source)
     {

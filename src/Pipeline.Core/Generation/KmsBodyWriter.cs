@@ -273,6 +273,11 @@ internal static class KmsBodyWriter
     /// <summary>The many ways callers name a key: alias, alias ARN, key ARN, bare key id (uuid or mrk-).</summary>
     private static string KeyRef(KmsKey key, GenRandom rng)
     {
+        if (key.Account.Index < 0)
+        {
+            return key.Arn; // a key of another account can only be named by ARN
+        }
+
         var u = rng.Next(10);
         return u switch
         {

@@ -140,6 +140,7 @@ internal sealed class ScenarioPlan
         // discovery finding can see it). Created last, so the roles above keep their generated identities.
         var prober = Role(staging, "", $"{staging.Name}-build-agent", SessionStyle.Random, [], UsageProfile.Application, sk[0], sk[^1]);
         var inventoryJob = Role(logArchive, "", $"{logArchive.Name}-key-inventory", SessionStyle.Random, [], UsageProfile.Application, lk[0]);
+        var uploadApi = Role(prod, "", $"{prod.Name}-upload-api", SessionStyle.Random, [], UsageProfile.Application, pk[0]);
 
         var pop = basePop.WithPrincipals(extra);
         var cloudTrail = pop.Principals.First(p => p.Kind == PrincipalKind.AwsService && p.InvokedBy == "cloudtrail.amazonaws.com");
@@ -199,6 +200,13 @@ internal sealed class ScenarioPlan
         };
         streams.Add(reEncrypt);
         Expect(FindingKind.ReEncryptedToExternalKey, reEncrypt, 0);
+
+        // An upload service's new data encrypted under a key of an account outside the organization (ransomware that
+        // points a bucket's default encryption at its own key): the caller's copy only, the key owner's trail is not ours.
+        var external = new OrgAccount(-1, ExternalAccount, "external", false);
+        var foreignKey = new KmsKey(external, region0, $"{rng.Hex(8)}-{rng.Hex(4)}-{rng.Hex(4)}-{rng.Hex(4)}-{rng.Hex(12)}", null);
+        Stream(uploadApi, KmsOperation.GenerateDataKey, pk[0], 10, heartbeat: 1);
+        Expect(FindingKind.EncryptedWithExternalKey, Stream(uploadApi, KmsOperation.GenerateDataKey, foreignKey, 0, 0, reportDay: 14, from: report), 0);
 
         // Someone signed in as the production account's root user and decrypted with one of its keys.
         var prodRoot = pop.Principals.First(p => p.Account == prod && p.Kind == PrincipalKind.Root);
@@ -334,7 +342,9 @@ internal sealed class ScenarioPlan
             for (var j = 0; j < count; j++)
             {
                 int? slot = planted ? rng.Next(FirstPlantedSlot, LastPlantedSlot) : null;
-                planner.AddKms(events, rng, s.Principal, s.Operation, -1, s.Key.Account.Index, dayStart, s.Error, (short)(i + 1), slot, duplicates: !planted);
+                // A key outside the organization (account index -1) has no trail here: plan the caller's copy only.
+                var keyAccount = s.Key.Account.Index >= 0 ? s.Key.Account.Index : s.Principal.Account!.Index;
+                planner.AddKms(events, rng, s.Principal, s.Operation, -1, keyAccount, dayStart, s.Error, (short)(i + 1), slot, duplicates: !planted);
             }
         }
     }

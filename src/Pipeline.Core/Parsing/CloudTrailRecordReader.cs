@@ -10,7 +10,7 @@ namespace Pipeline.Parsing;
 /// <c>Records[]</c>. So are records one after another (JSON Lines, e.g. <c>jq -c '.Records[]'</c> output or a raw
 /// export), recognised by the first object's first key being a CloudTrail record field, and a bare array of records
 /// (<c>jq '.Records'</c>) or of LookupEvents events (<c>--query Events</c>), recognised by its first element's first
-/// key. Memory is one pooled buffer
+/// key. Log documents one after another (files joined with <c>cat</c>) are read one after the other. Memory is one pooled buffer
 /// that grows only to the largest single record, so a 1 GB object is read with the same memory as a 1 MB one. Asynchronous refills wrap a synchronous scan step, the
 /// pattern System.Text.Json uses for streams.
 /// </summary>
@@ -32,6 +32,7 @@ internal sealed class CloudTrailRecordReader
     private bool _recordStream; // the document is records one after another (JSON Lines), not one object
     private bool _bareArray;    // the document is a bare array of records (jq '.Records') or of LookupEvents events
     private bool _atFirstKey;
+    private int _documents;     // log documents that ended before the current one (cat of several log files)
     private byte[]? _unescaped;
     private long _recordIndex;
     private long _bufferBase;  // absolute decompressed offset of buffer[0]
@@ -350,6 +351,16 @@ internal sealed class CloudTrailRecordReader
                     break;
 
                 case Phase.Closed:
+                    if (_sawRecords && !_bareArray && b == (byte)'{')
+                    {
+                        // Another log document (files joined with cat, gzip members of several logs, two lookup pages).
+                        _documents++;
+                        _sawRecords = false;
+                        _pos++;
+                        _phase = Phase.KeyOrEnd;
+                        break;
+                    }
+
                     throw _sawRecords
                         ? Error(_bufferBase + _pos, $"unexpected data after the end of the JSON document ('{(char)b}')")
                         : NotALog(_bufferBase + _pos, $"a second JSON value ('{(char)b}') follows a first object that is neither a log document {{\"Records\":[...]}} nor a CloudTrail record: not CloudTrail data");
@@ -517,7 +528,9 @@ internal sealed class CloudTrailRecordReader
 
         if (!_sawRecords)
         {
-            throw NotALog(endOffset, "the document has no 'Records' array: not a CloudTrail log file (a digest or another kind of file?)");
+            throw _documents > 0
+                ? Error(endOffset, $"log document {_documents + 1} of the file has no 'Records' array")
+                : NotALog(endOffset, "the document has no 'Records' array: not a CloudTrail log file (a digest or another kind of file?)");
         }
     }
 

@@ -50,6 +50,38 @@ internal sealed class KmsRecordCollector : IRecordHandler
     /// <summary>Records that were parsed because their bytes could be KMS.</summary>
     public long CandidatesParsed { get; private set; }
 
+    /// <summary>Where in the record the reader failed: its line (counted from the record's first byte) and byte in that line.</summary>
+    private static long OffsetInRecord(ReadOnlySpan<byte> record, JsonException ex)
+    {
+        var lineStart = 0;
+        for (var line = 0L; line < (ex.LineNumber ?? 0); line++)
+        {
+            var next = record[lineStart..].IndexOf((byte)'\n');
+            if (next < 0)
+            {
+                break;
+            }
+
+            lineStart += next + 1;
+        }
+
+        return Math.Min(record.Length, lineStart + (ex.BytePositionInLine ?? 0));
+    }
+
+    /// <summary>The reader's message without its position (the exception gives the byte offset) or its advice about reader options.</summary>
+    private static string JsonProblem(JsonException ex)
+    {
+        var text = ex.Message;
+        var at = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            text = text[..at];
+        }
+
+        return text.Replace(" which is not supported in this mode. Change the reader options.", ", which JSON does not allow.", StringComparison.Ordinal)
+            .TrimEnd('.', ' ');
+    }
+
     public void OnRecord(ReadOnlySpan<byte> record, long recordIndex, long byteOffset, bool hasBackslash)
     {
         if (!hasBackslash && record.IndexOf("kms.amazonaws.com"u8) < 0)
@@ -65,7 +97,7 @@ internal sealed class KmsRecordCollector : IRecordHandler
         }
         catch (JsonException ex)
         {
-            throw new CloudTrailFormatException(_source.Display, byteOffset + (ex.BytePositionInLine ?? 0), recordIndex, $"invalid JSON: {ex.Message}", ex);
+            throw new CloudTrailFormatException(_source.Display, byteOffset + OffsetInRecord(record, ex), recordIndex, $"invalid JSON: {JsonProblem(ex)}", ex);
         }
 
         if (!parser.Get(record, _fields.EventSource).SequenceEqual("kms.amazonaws.com"u8))

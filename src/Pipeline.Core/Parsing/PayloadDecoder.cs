@@ -1,11 +1,12 @@
 using System.IO.Compression;
+using System.Text;
 
 namespace Pipeline.Parsing;
 
 /// <summary>
 /// Turns an object's body into its JSON bytes: gzip is recognised by its magic bytes (<c>1f 8b</c>), never by the
-/// name or Content-Type, because S3 clients and proxies sometimes hand over an already-decompressed body. Any other
-/// first byte must look like JSON text.
+/// name or Content-Type, because S3 clients and proxies sometimes hand over an already-decompressed body. UTF-16 text
+/// with a byte-order mark is transcoded to UTF-8. Any other first byte must look like JSON text.
 /// </summary>
 internal static class PayloadDecoder
 {
@@ -30,6 +31,13 @@ internal static class PayloadDecoder
         if (got == 2 && head[0] == 0x1f && head[1] == 0x8b)
         {
             return new GZipStream(replay, CompressionMode.Decompress, leaveOpen: false);
+        }
+
+        if (got == 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
+        {
+            // UTF-16 text with its byte-order mark: what Windows PowerShell 5.1's '>' writes (e.g. of lookup-events).
+            // Transcoded while it streams; the mark comes through as a UTF-8 one, which the reader skips.
+            return Encoding.CreateTranscodingStream(replay, head[0] == 0xFF ? Encoding.Unicode : Encoding.BigEndianUnicode, Encoding.UTF8, leaveOpen: false);
         }
 
         if (got > 0 && !LooksLikeJsonStart(head[0]))

@@ -231,6 +231,50 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         Assert.Equal("us-west-2", (string?)replica.Details["replica_region"]);
     }
 
+    private const string ForeignKeyArn = "arn:aws:kms:us-east-1:999988887777:key/9999aaaa-99aa-99aa-99aa-9999aaaa9999";
+
+    // A call by the uploader role, made by S3 on its behalf (SSE-KMS: userIdentity names the role, invokedBy the service).
+    private static string Uploader(string eventId, string time, string eventName, string keyArn) =>
+        $$$"""
+        {"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLEUPLOAD:upload","arn":"arn:aws:sts::111122223333:assumed-role/upload-api/upload","accountId":"111122223333","accessKeyId":"ASIAEXAMPLEUPLOAD","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEUPLOAD","arn":"arn:aws:iam::111122223333:role/upload-api","accountId":"111122223333","userName":"upload-api"},"attributes":{"creationDate":"2026-01-10T09:00:00Z","mfaAuthenticated":"false"}},"invokedBy":"s3.amazonaws.com"},"eventTime":"{{{time}}}","eventSource":"kms.amazonaws.com","eventName":"{{{eventName}}}","awsRegion":"us-east-1","sourceIPAddress":"s3.amazonaws.com","userAgent":"s3.amazonaws.com","requestParameters":{"keyId":"{{{keyArn}}}","keySpec":"AES_256","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::uploads/obj"}},"responseElements":null,"requestID":"req-{{{eventId}}}","eventID":"{{{eventId}}}","readOnly":true,"resources":[{"accountId":"{{{keyArn.Split(':')[4]}}}","type":"AWS::KMS::Key","ARN":"{{{keyArn}}}"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
+        """;
+
+    private async Task<IReadOnlyList<Finding>> ExternalEncryptsAsync()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+        return await PrincipalFindings.ExternalEncryptsAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task New_data_encrypted_through_a_service_under_a_key_of_an_outside_account_is_high()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Uploader("own-1", "2026-01-14T10:00:00Z", "GenerateDataKey", KeyArn),
+            Uploader("x-1", "2026-01-15T10:00:00Z", "GenerateDataKey", ForeignKeyArn),
+            Uploader("x-2", "2026-01-15T10:01:00Z", "GenerateDataKey", ForeignKeyArn),
+            Uploader("own-2", "2026-01-15T10:02:00Z", "GenerateDataKey", KeyArn)));
+
+        var finding = Assert.Single(await ExternalEncryptsAsync());
+
+        Assert.Equal((FindingKind.EncryptedWithExternalKey, Severity.High, 2L), (finding.Kind, finding.Severity, finding.Count));
+        Assert.Equal(("arn:aws:iam::111122223333:role/upload-api", ForeignKeyArn, "999988887777"), (finding.Principal, finding.KeyArn, finding.KeyAccountId));
+        Assert.Equal("Data encrypted under a key of account 999988887777 (outside the known accounts) through s3.amazonaws.com, a key not used by this principal before", finding.Title);
+        Assert.Equal(["x-1", "x-2"], finding.EventIds);
+    }
+
+    [Fact]
+    public async Task Decrypting_with_an_outside_key_or_encrypting_with_one_used_before_is_not_an_external_encryption()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Uploader("d-1", "2026-01-15T10:00:00Z", "Decrypt", ForeignKeyArn), // reading a partner's data
+            Uploader("p-0", "2026-01-10T10:00:00Z", "Encrypt", "arn:aws:kms:us-east-1:777766665555:key/partner"),
+            Uploader("p-1", "2026-01-15T10:00:00Z", "Encrypt", "arn:aws:kms:us-east-1:777766665555:key/partner")));
+
+        Assert.Empty(await ExternalEncryptsAsync());
+    }
+
     // KMS's own events (as the KMS developer guide shows them): no type, only the account and invokedBy AWS Internal.
     private static string KmsServiceEvent(string eventId, string time, string eventName, string keyArn) =>
         $$$"""

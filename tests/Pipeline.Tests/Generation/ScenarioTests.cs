@@ -16,7 +16,7 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
 
     // Kinds whose planted principal first uses its key on the report day (the root user too; as a principal it is not new
     // here, because the key owner's copy of a cross-account call names the caller's account by the same root ARN).
-    private static readonly HashSet<string> NewnessKinds = [FindingKind.NewPrincipal, FindingKind.NewPrincipalForKey, FindingKind.CrossAccountDecrypt, FindingKind.RootUserActivity];
+    private static readonly HashSet<string> NewnessKinds = [FindingKind.NewPrincipal, FindingKind.NewPrincipalForKey, FindingKind.CrossAccountDecrypt, FindingKind.RootUserActivity, FindingKind.EncryptedWithExternalKey];
 
     private readonly ScenarioArchiveFixture _f;
 
@@ -39,14 +39,14 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     public void Scenario_json_lists_one_expected_entry_per_finding_kind()
     {
         var kinds = Expected.Select(e => e.GetProperty("kind").GetString()!).ToList();
-        Assert.Equal(23, kinds.Count);
+        Assert.Equal(24, kinds.Count);
         Assert.Equal(FindingKind.All.Order(StringComparer.Ordinal), kinds.Order(StringComparer.Ordinal));
         Assert.Equal("2026-01-12", _f.AnswerKey.GetProperty("report_date").GetString());
         Assert.Equal(_f.Manifest.Accounts, _f.AnswerKey.GetProperty("known_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(["999988887777"], _f.AnswerKey.GetProperty("external_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(8, _f.AnswerKey.GetProperty("decoys").GetArrayLength());
         Assert.NotNull(_f.Manifest.Scenario);
-        Assert.Equal(23, _f.Manifest.Scenario.Expected.Count);
+        Assert.Equal(24, _f.Manifest.Scenario.Expected.Count);
     }
 
     [Fact]

@@ -55,6 +55,25 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_damaged_pretty_printed_record_is_located_by_its_byte_in_the_document_and_explained_plainly()
+    {
+        // A record pasted from documentation, with a trailing comma on its last line: the offset counts the lines before it.
+        var pretty = System.Text.Json.Nodes.JsonNode.Parse(AssumedRoleDecrypt())!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var damaged = pretty.Insert(pretty.LastIndexOf('"') + 1, ",");
+        var document = "{\"Records\": [\n" + Ec2Record() + ",\n" + damaged + "\n]}";
+
+        var ex = await ReaderHarness.FailsAsync(System.Text.Encoding.UTF8.GetBytes(document));
+
+        var comma = document.LastIndexOf("\",", StringComparison.Ordinal) + 1;
+        Assert.Equal(1, ex.RecordIndex);
+        Assert.InRange(ex.ByteOffset, comma, comma + 8);
+        Assert.StartsWith("invalid JSON: ", ex.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("reader options", ex.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", ex.Reason, StringComparison.Ordinal);
+        Assert.False(ex.Reason.EndsWith('.'), ex.Reason);
+    }
+
+    [Fact]
     public async Task A_document_without_records_is_reported_as_not_a_log_file()
     {
         const string digest = """{"awsAccountId":"111122223333","digestStartTime":"2026-01-15T10:00:00Z","logFiles":[{"s3Object":"x"}]}""";
@@ -70,7 +89,8 @@ public sealed class BadInputTests
     [InlineData("{\"level\":\"info\"}\n{\"level\":\"warn\"}\n", true)]
     [InlineData("{\"eventVersion\":\"1.08\",\"eventSource\":\"kms.amazonaws.com\"}\n{\"eventVersion\":\"1.0", false)]
     [InlineData("""{"Records":[{"eventVersion":"1.08"}""", false)]
-    [InlineData("""{"Records":[]} {"Records":[]}""", false)]
+    [InlineData("""{"Records":[]} {"digest":1}""", false)]
+    [InlineData("""{"Records":[]} [1]""", false)]
     [InlineData("""{"Records":[42]}""", false)]
     [InlineData("""{"Records":null}""", false)]
     public async Task A_failure_says_whether_the_data_is_no_log_document_at_all_or_a_damaged_one(string json, bool notALog)
@@ -218,11 +238,15 @@ public sealed class BadInputTests
         Assert.Single((await ReaderHarness.ReadAsync(body)).Rows);
     }
 
-    [Fact]
-    public async Task Trailing_garbage_after_the_document_is_refused()
+    [Theory]
+    [InlineData("xyz", "after the end")]
+    [InlineData("[]", "after the end")]
+    [InlineData("{}", "log document 2 of the file has no 'Records' array")]
+    public async Task Trailing_garbage_after_the_document_is_refused(string trailer, string reason)
     {
-        var ex = await ReaderHarness.FailsAsync(Gzip(Document(AssumedRoleDecrypt()) + "{}"));
-        Assert.Contains("after the end", ex.Reason, StringComparison.Ordinal);
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(AssumedRoleDecrypt()) + trailer));
+        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+        Assert.False(ex.NotALogDocument);
     }
 
     [Fact]

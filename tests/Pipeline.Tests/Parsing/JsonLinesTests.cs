@@ -32,6 +32,21 @@ public sealed class JsonLinesTests
     }
 
     [Fact]
+    public async Task Log_files_joined_with_cat_are_read_one_after_the_other_plain_or_as_gzip_members()
+    {
+        var first = Document(Records[0], Records[1]);
+        var second = "{\"Records\":[" + Records[2] + "," + Records[3] + "]}\n";
+        var fromLog = await ReaderHarness.ReadJsonAsync(Document(Records));
+
+        var plain = await ReaderHarness.ReadJsonAsync(first + "\n" + second);
+        var members = await ReaderHarness.ReadAsync([.. Gzip(first), .. Gzip(second)]);
+
+        Assert.Equal((4L, 2L), (plain.Result.Records, plain.Result.KmsRecords));
+        ReaderHarness.AssertSameRows(fromLog.Rows, plain.Rows);
+        ReaderHarness.AssertSameRows(fromLog.Rows, members.Rows);
+    }
+
+    [Fact]
     public async Task A_single_record_as_a_whole_file_is_read_as_one_record()
     {
         var (result, rows) = await ReaderHarness.ReadJsonAsync(AssumedRoleDecrypt("alone"));

@@ -63,6 +63,22 @@ public sealed class LookupEventsTests
         Assert.Contains(fromLookup.Rows, r => r["session_name"] as string == "caf\u00e9-\u2603");
     }
 
+    // Windows PowerShell 5.1 writes "aws cloudtrail lookup-events ... > kms.json" as UTF-16 with a byte-order mark.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Lookup_events_output_saved_as_utf16_gives_the_same_rows(bool bigEndian)
+    {
+        var encoding = bigEndian ? Encoding.BigEndianUnicode : Encoding.Unicode;
+        var text = LookupOutput(Records);
+        var fromUtf8 = await ReaderHarness.ReadJsonAsync(text);
+
+        var fromUtf16 = await ReaderHarness.ReadAsync([.. encoding.GetPreamble(), .. encoding.GetBytes(text)]);
+
+        Assert.Equal((5L, 3L), (fromUtf16.Result.Records, fromUtf16.Result.KmsRecords));
+        ReaderHarness.AssertSameRows(fromUtf8.Rows, fromUtf16.Rows);
+    }
+
     [Fact]
     public async Task Gzipped_lookup_events_output_is_read_too()
     {
