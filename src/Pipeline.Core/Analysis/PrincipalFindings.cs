@@ -173,19 +173,44 @@ internal static class PrincipalFindings
             group.Add(r);
         }
 
+        // An outside account that used the key on earlier days too (a partner reading shared data every day) is news
+        // once: its first day is high, later days medium, with how often it was seen.
+        var lookbackStart = day.AddDays(-options.NewPrincipalLookbackDays);
+        var history = await DataCoverage.HistoryStartAsync(q, day, lookbackStart, ct).ConfigureAwait(false);
+        var before = new Dictionary<(string, string), long>();
+        if (alerts.Count > 0)
+        {
+            foreach (var r in await q.QueryRowsAsync(
+                """
+                SELECT caller_account_id, coalesce(key_arn, ''), count(DISTINCT event_date)
+                FROM kms_actions
+                WHERE event_date >= $2 AND event_date < $1 AND is_cross_account AND NOT is_aws_service_call
+                GROUP BY ALL
+                """,
+                ct,
+                day,
+                lookbackStart).ConfigureAwait(false))
+            {
+                before[(Values.Str(r[0])!, Values.Str(r[1])!)] = Values.Long(r[2]);
+            }
+        }
+
         var findings = new List<Finding>();
         foreach (var ((caller, keyAccount, key), group) in alerts)
         {
+            var daysBefore = before.GetValueOrDefault((caller, key ?? string.Empty));
+            var historyDays = day.DayNumber - history.DayNumber;
             var principals = group.Select(r => Values.Str(r[2])).Distinct().ToList();
             var operations = string.Join(",", group.SelectMany(r => (Values.Str(r[10]) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal));
             var decrypts = group.Sum(r => Values.Long(r[5]));
             findings.Add(new Finding
             {
                 Kind = FindingKind.CrossAccountDecrypt,
-                Severity = Severity.High,
-                Title = decrypts > 0
+                Severity = daysBefore > 0 ? Severity.Medium : Severity.High,
+                Title = (decrypts > 0
                     ? $"Account {caller} (outside the known accounts) decrypted with a key of account {keyAccount}"
-                    : $"Account {caller} (outside the known accounts) used a key of account {keyAccount} ({operations})",
+                    : $"Account {caller} (outside the known accounts) used a key of account {keyAccount} ({operations})")
+                    + (daysBefore > 0 ? $"; it did so on {daysBefore} of the previous {historyDays} days too" : string.Empty),
                 Principal = principals.Count == 1 ? principals[0] : null,
                 KeyArn = key,
                 CallerAccountId = caller,
@@ -198,6 +223,8 @@ internal static class PrincipalFindings
                 {
                     ["decrypt_calls"] = decrypts,
                     ["failed_calls"] = group.Sum(r => Values.Long(r[6])),
+                    ["days_seen_before"] = daysBefore,
+                    ["lookback_days"] = historyDays,
                     ["operations"] = operations,
                     ["principals"] = new JsonArray(principals.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
                 },

@@ -403,6 +403,26 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task An_outside_account_that_used_the_key_on_earlier_days_is_medium_and_says_how_often()
+    {
+        // A partner reading shared data most days: its first day was the news; on the report day it is routine.
+        static string On(string day, string id) => CrossAccountCopy(id, "111122223333", false, "shared-" + id).Replace("2026-01-15T", day + "T", StringComparison.Ordinal);
+        _trail.AddLogFile(CloudTrailRecords.Document(On("2026-01-01", "e-1"), On("2026-01-10", "e-2"), On("2026-01-12", "e-3"), On("2026-01-12", "e-4"), On("2026-01-15", "e-5")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        var (today, _) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+        var (firstDay, _) = await PrincipalFindings.CrossAccountAsync(q, new DateOnly(2026, 1, 1), new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+
+        var routine = Assert.Single(today);
+        Assert.Equal(Severity.Medium, routine.Severity);
+        Assert.EndsWith("; it did so on 3 of the previous 14 days too", routine.Title, StringComparison.Ordinal);
+        Assert.Equal(3L, (long)routine.Details!["days_seen_before"]!);
+        Assert.Equal(Severity.High, Assert.Single(firstDay).Severity);
+    }
+
+    [Fact]
     public async Task A_caller_from_outside_that_only_generates_data_keys_with_a_key_is_reported_too()
     {
         // Only the key owner's copies (the caller's account has no trail here, so it is outside the known accounts).
