@@ -16,6 +16,7 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         var known = await KnownAccountsAsync(q, ct).ConfigureAwait(false);
         var findings = new List<Finding>();
         findings.AddRange(await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false));
+        findings.AddRange(await DeniedKeyChanges.FindAsync(q, day, ct).ConfigureAwait(false));
         var volume = await VolumeAnomalies.FindAsync(q, day, options, ct).ConfigureAwait(false);
         findings.AddRange(volume.Select(v => v.Finding));
         // The root user is one finding of its own, which says more than "new principal" would.

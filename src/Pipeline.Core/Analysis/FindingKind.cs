@@ -23,6 +23,7 @@ internal static class FindingKind
     public const string ReEncryptedToExternalKey = "reencrypted_to_external_key";
     public const string EncryptedWithExternalKey = "encrypted_with_external_key";
     public const string AccessDeniedBurst = "access_denied_burst";
+    public const string KeyChangeDenied = "key_change_denied";
     public const string DiscoveryBurst = "discovery_burst";
     public const string KmsCoverageGap = "kms_coverage_gap";
     public const string UnusableKeyInUse = "unusable_key_in_use";
@@ -32,7 +33,7 @@ internal static class FindingKind
     [
         KeyDeletionScheduled, KeyDeleted, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
         KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
-        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, EncryptedWithExternalKey, AccessDeniedBurst, DiscoveryBurst, KmsCoverageGap, UnusableKeyInUse,
+        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, EncryptedWithExternalKey, AccessDeniedBurst, KeyChangeDenied, DiscoveryBurst, KmsCoverageGap, UnusableKeyInUse,
         RootUserActivity,
     ];
 }

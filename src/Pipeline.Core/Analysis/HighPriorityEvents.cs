@@ -7,7 +7,8 @@ namespace Pipeline.Analysis;
 
 /// <summary>
 /// Findings for the KMS calls that change what a key is or who may use it: deletion, disabling, policy and grant
-/// changes, rotation, replication. Failed attempts are not reported here (they show in the failed-call statistics).
+/// changes, rotation, replication. Failed attempts are not reported here: denied ones are <see cref="DeniedKeyChanges"/>,
+/// the others show in the failed-call statistics.
 /// </summary>
 internal static class HighPriorityEvents
 {

@@ -460,7 +460,7 @@ internal static class PrincipalFindings
     /// A denied call: KMS's or IAM's AccessDenied*, or a VPC endpoint's policy refusing the call (VpceAccessDenied, known
     /// only from a network activity event).
     /// </summary>
-    private const string Denied = "(error_code LIKE 'AccessDenied%' OR error_code = 'VpceAccessDenied')";
+    internal const string Denied = "(error_code LIKE 'AccessDenied%' OR error_code = 'VpceAccessDenied')";
 
     public static async Task<IReadOnlyList<Finding>> AccessDeniedBurstsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {

@@ -164,6 +164,12 @@ internal static class KmsBodyWriter
                 w.WriteString(JsonNames.KeyId, KeyRef(key!, rng));
                 w.WriteNumber("pendingWindowInDays", window);
                 w.WriteEndObject();
+                if (failed)
+                {
+                    w.WriteNull(JsonNames.ResponseElements);
+                    return;
+                }
+
                 w.WriteStartObject(JsonNames.ResponseElements);
                 w.WriteString(JsonNames.KeyId, key!.Arn);
                 w.WriteString("deletionDate", TimeText.Human(ctx.Time.Date.AddDays(window + 1)));

@@ -205,6 +205,9 @@ internal sealed class ScenarioPlan
         // points a bucket's default encryption at its own key): the caller's copy only, the key owner's trail is not ours.
         var external = new OrgAccount(-1, ExternalAccount, "external", false);
         var foreignKey = new KmsKey(external, region0, $"{rng.Hex(8)}-{rng.Hex(4)}-{rng.Hex(4)}-{rng.Hex(4)}-{rng.Hex(12)}", null);
+        // The reporting job's credentials used to try to delete a production key: refused, but the attempt is news.
+        Expect(FindingKind.KeyChangeDenied, Stream(reportingJob, KmsOperation.ScheduleKeyDeletion, pk[0], 0, 0, reportDay: 1, error: ErrorMode.AccessDenied), 0);
+
         Stream(uploadApi, KmsOperation.GenerateDataKey, pk[0], 10, heartbeat: 1);
         Expect(FindingKind.EncryptedWithExternalKey, Stream(uploadApi, KmsOperation.GenerateDataKey, foreignKey, 0, 0, reportDay: 14, from: report), 0);
 

@@ -231,6 +231,32 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         Assert.Equal("us-west-2", (string?)replica.Details["replica_region"]);
     }
 
+    private static string Failed(string record, string errorCode) =>
+        record.Replace("\"requestParameters\"", $"\"errorCode\":\"{errorCode}\",\"errorMessage\":\"not allowed\",\"requestParameters\"", StringComparison.Ordinal)
+            .Replace("\"responseElements\":{", "\"responseElements\":null,\"x\":{", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Denied_attempts_to_delete_or_repoint_a_key_are_findings_while_other_failures_are_not()
+    {
+        _trail.AddLogFile(CloudTrailRecords.Document(
+            Failed(Schedule("f-1", "2026-01-15T09:00:00Z", KeyArn, Key, 7), "AccessDenied"),
+            Failed(Schedule("f-2", "2026-01-15T09:01:00Z", KeyArn, Key, 7), "AccessDeniedException"),
+            Failed(Admin("f-3", "2026-01-15T09:02:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"), "KMSInvalidStateException"),
+            Failed(Admin("f-4", "2026-01-15T09:03:00Z", "UpdateAlias", KeyArn, Key, ",\"aliasName\":\"alias/payments\"", "null"), "AccessDenied")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        var findings = await DeniedKeyChanges.FindAsync(q, Day, CancellationToken.None);
+
+        Assert.Equal(
+            [("ScheduleKeyDeletion", Severity.Medium, 2L), ("UpdateAlias", Severity.Low, 1L)],
+            findings.Select(f => (f.EventName!, f.Severity, f.Count)));
+        Assert.Equal("ScheduleKeyDeletion denied (AccessDenied,AccessDeniedException) 2 times: arn:aws:iam::111122223333:user/key-admin tried a key change it is not allowed to make", findings[0].Title);
+        Assert.Equal((FindingKind.KeyChangeDenied, KeyArn), (findings[0].Kind, findings[0].KeyArn));
+        Assert.Empty(await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None));
+    }
+
     private const string ForeignKeyArn = "arn:aws:kms:us-east-1:999988887777:key/9999aaaa-99aa-99aa-99aa-9999aaaa9999";
 
     // A call by the uploader role, made by S3 on its behalf (SSE-KMS: userIdentity names the role, invokedBy the service).

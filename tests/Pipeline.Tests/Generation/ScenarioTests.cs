@@ -39,14 +39,14 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     public void Scenario_json_lists_one_expected_entry_per_finding_kind()
     {
         var kinds = Expected.Select(e => e.GetProperty("kind").GetString()!).ToList();
-        Assert.Equal(24, kinds.Count);
+        Assert.Equal(25, kinds.Count);
         Assert.Equal(FindingKind.All.Order(StringComparer.Ordinal), kinds.Order(StringComparer.Ordinal));
         Assert.Equal("2026-01-12", _f.AnswerKey.GetProperty("report_date").GetString());
         Assert.Equal(_f.Manifest.Accounts, _f.AnswerKey.GetProperty("known_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(["999988887777"], _f.AnswerKey.GetProperty("external_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(8, _f.AnswerKey.GetProperty("decoys").GetArrayLength());
         Assert.NotNull(_f.Manifest.Scenario);
-        Assert.Equal(24, _f.Manifest.Scenario.Expected.Count);
+        Assert.Equal(25, _f.Manifest.Scenario.Expected.Count);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
             var kind = e.GetProperty("kind").GetString();
             var error = kind switch
             {
-                FindingKind.AccessDeniedBurst => "AccessDenied",
+                FindingKind.AccessDeniedBurst or FindingKind.KeyChangeDenied => "AccessDenied",
                 FindingKind.UnusableKeyInUse => "KMSInvalidStateException",
                 _ => null,
             };
@@ -72,7 +72,7 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     [Fact]
     public void Planted_management_calls_carry_the_request_details_the_report_lints()
     {
-        var calls = _f.Kms.Where(r => r.Day == D && FindingOperations.Contains(r.EventName)).ToDictionary(r => r.EventName);
+        var calls = _f.Kms.Where(r => r.Day == D && r.ErrorCode is null && FindingOperations.Contains(r.EventName)).ToDictionary(r => r.EventName);
         var request = (string name) => calls[name].Record.GetProperty("requestParameters");
 
         Assert.Equal(7, request("ScheduleKeyDeletion").GetProperty("pendingWindowInDays").GetInt32());
@@ -118,8 +118,8 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
         var planted = Expected.Where(e => e.TryGetProperty("event_name", out var n) && n.ValueKind == JsonValueKind.String && FindingOperations.Contains(n.GetString()!))
             .Select(e => (e.GetProperty("event_name").GetString(), e.GetProperty("principal").GetString(), e.GetProperty("key_arn").GetString())).ToHashSet();
         var found = _f.Kms.Where(r => FindingOperations.Contains(r.EventName)).ToList();
-        Assert.Equal(9, planted.Count);
-        Assert.Equal(9, found.DistinctBy(r => r.EventId).Count());
+        Assert.Equal(10, planted.Count); // the denied ScheduleKeyDeletion is one of them
+        Assert.Equal(10, found.DistinctBy(r => r.EventId).Count());
         Assert.All(found, r =>
         {
             Assert.Equal(D, r.Day);
