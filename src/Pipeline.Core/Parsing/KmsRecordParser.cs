@@ -226,6 +226,15 @@ internal sealed class KmsRecordParser
             {
                 f.EncryptionContext = Raw(ref r);
             }
+            else if (name.SequenceEqual("sourceEncryptionContext"u8))
+            {
+                // ReEncrypt: the context the data was encrypted under (the destination's is in request_parameters_json).
+                var context = Raw(ref r);
+                if (!f.EncryptionContext.HasValue)
+                {
+                    f.EncryptionContext = context;
+                }
+            }
             else if (name.SequenceEqual("encryptionAlgorithm"u8))
             {
                 f.EncryptionAlgorithm = Str(ref r, "requestParameters.encryptionAlgorithm");

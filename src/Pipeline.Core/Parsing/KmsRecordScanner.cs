@@ -197,6 +197,14 @@ internal static class KmsRecordScanner
             {
                 f.EncryptionContext = c.Raw();
             }
+            else if (name.SequenceEqual("sourceEncryptionContext"u8))
+            {
+                var context = c.Raw();
+                if (!f.EncryptionContext.HasValue)
+                {
+                    f.EncryptionContext = context;
+                }
+            }
             else if (name.SequenceEqual("encryptionAlgorithm"u8))
             {
                 f.EncryptionAlgorithm = c.Str();

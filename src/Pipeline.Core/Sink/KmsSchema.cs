@@ -110,7 +110,7 @@ internal static class KmsSchema
         S("key_ref", KeyRef, true, "requestParameters.keyId as requested: alias, id or ARN"),
         S("encryption_algorithm", EncryptionAlgorithm, true, "requestParameters.encryptionAlgorithm"),
         S("key_spec", KeySpec, true, "requestParameters.keySpec (GenerateDataKey*, CreateKey)"),
-        S("encryption_context_json", EncryptionContextJson, true, "requestParameters.encryptionContext as minified JSON"),
+        S("encryption_context_json", EncryptionContextJson, true, "requestParameters.encryptionContext (ReEncrypt: sourceEncryptionContext) as minified JSON"),
         S("grantee_principal", GranteePrincipal, true, "requestParameters.granteePrincipal (CreateGrant)"),
         S("grant_operations", GrantOperations, true, "requestParameters.operations joined with ',' (CreateGrant)"),
         S("policy_json", PolicyJson, true, "key policy text of PutKeyPolicy/CreateKey, minified JSON"),

@@ -123,6 +123,16 @@ public sealed class KmsProjectionTests
     }
 
     [Fact]
+    public async Task A_reencrypt_gives_its_source_key_and_source_context()
+    {
+        var row = await OneRowAsync(CloudTrailRecords.ReEncrypt);
+
+        Assert.Equal(KeyArn, row["key_arn"]);
+        Assert.Equal("""{"Department":"Sales"}""", row["encryption_context_json"]);
+        Assert.Contains("\"destinationEncryptionContext\":{\"Department\":\"Finance\"}", (string)row["request_parameters_json"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_replica_policy_from_the_response_is_the_policy_of_a_replicate_key()
     {
         var row = await OneRowAsync(CloudTrailRecords.ReplicateKey);

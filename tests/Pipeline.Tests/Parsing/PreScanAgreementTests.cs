@@ -45,7 +45,7 @@ public sealed class PreScanCorpus : IAsyncLifetime
             }
         }
 
-        foreach (var text in new[] { AssumedRoleDecrypt(), S3RecordMentioningKms(), Ec2Record(), GenerateDataKeyPair, LegacyCreateKey, ReplicateKey })
+        foreach (var text in new[] { AssumedRoleDecrypt(), S3RecordMentioningKms(), Ec2Record(), GenerateDataKeyPair, LegacyCreateKey, ReplicateKey, ReEncrypt })
         {
             HandWritten.Add(JsonNode.Parse(text)!.AsObject());
         }
