@@ -20,7 +20,7 @@ internal static class MeasureChild
     {
         if (args.Length < 3)
         {
-            Console.Error.WriteLine($"usage: {Name} gzip|tokenizer|duckdb <input> <workdir>");
+            Console.Error.WriteLine($"usage: {Name} gzip|tokenizer|duckdb|duckdb-all-files <input> <workdir>");
             return 2;
         }
 
@@ -30,7 +30,8 @@ internal static class MeasureChild
         {
             "gzip" => Gzip(files),
             "tokenizer" => Tokenize(files),
-            "duckdb" => DuckDb(files, args[2]),
+            "duckdb" => DuckDb(files, args[2], sampleAllFiles: false),
+            "duckdb-all-files" => DuckDb(files, args[2], sampleAllFiles: true),
             _ => throw new ArgumentException($"unknown measurement '{args[0]}'"),
         };
         var wall = clock.Elapsed.TotalSeconds;
@@ -108,7 +109,7 @@ internal static class MeasureChild
         return new ChildResult(total.Bytes, total.Records, total.KmsRecords, -1);
     }
 
-    private static ChildResult DuckDb(string[] files, string workDir)
+    private static ChildResult DuckDb(string[] files, string workDir, bool sampleAllFiles)
     {
         Directory.CreateDirectory(workDir);
         var output = Path.Combine(workDir, "duck.parquet");
@@ -117,9 +118,13 @@ internal static class MeasureChild
         connection.Open();
         using (var command = connection.CreateCommand())
         {
-            // The analyst's one-liner: every record of every file, keep eventSource = KMS, write Parquet.
+            // The analyst's one-liner: every record of every file, keep eventSource = KMS, write Parquet. DuckDB infers the
+            // schema from the first 32 files; when a later file holds a value of another type (a multi-Region key's
+            // "mrk-..." id where the sample held only UUIDs), the query fails, and the fix its message suggests is to
+            // sample every file, which reads them all twice.
+            var sampling = sampleAllFiles ? ", sample_size = -1, maximum_sample_files = -1" : string.Empty;
             command.CommandText =
-                $"COPY (SELECT r.* FROM (SELECT unnest(Records) AS r FROM read_json([{list}], format = 'auto', maximum_object_size = 2147483647)) " +
+                $"COPY (SELECT r.* FROM (SELECT unnest(Records) AS r FROM read_json([{list}], format = 'auto', maximum_object_size = 2147483647{sampling})) " +
                 $"WHERE r.eventSource = 'kms.amazonaws.com') TO {Quote(output)} (FORMAT parquet)";
             command.ExecuteNonQuery();
         }
