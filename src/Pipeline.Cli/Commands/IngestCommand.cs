@@ -13,7 +13,7 @@ internal static class IngestCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "CloudTrail log files or folders (walked recursively; digest and Insight files are skipped, other *.json, *.jsonl, *.ndjson and *.gz files are read if they hold CloudTrail records: a Records array, aws cloudtrail lookup-events output, one record per line or a bare array of records)", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "CloudTrail log files or folders (walked recursively; digest and Insight files are skipped, other *.json, *.jsonl, *.ndjson and *.gz files are read if they hold CloudTrail records: a Records array, aws cloudtrail lookup-events output, one record per line, a bare array of records, EventBridge events or CloudWatch Logs batches)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Dataset folder (created if missing); rows go to <out>/kms_events/event_date=YYYY-MM-DD/", Required = true };
         var parallel = new Option<int>("--parallel") { Description = "Files read at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var force = new Option<bool>("--force") { Description = "Read files again even if the ledger says they were ingested" };

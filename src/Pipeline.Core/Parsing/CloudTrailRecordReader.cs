@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 
 namespace Pipeline.Parsing;
 
@@ -10,7 +11,9 @@ namespace Pipeline.Parsing;
 /// <c>Records[]</c>. So are records one after another (JSON Lines, e.g. <c>jq -c '.Records[]'</c> output or a raw
 /// export), recognised by the first object's first key being a CloudTrail record field, and a bare array of records
 /// (<c>jq '.Records'</c>) or of LookupEvents events (<c>--query Events</c>), recognised by its first element's first
-/// key. Log documents one after another (files joined with <c>cat</c>) are read one after the other. Memory is one pooled buffer
+/// key. Log documents one after another (files joined with <c>cat</c>) are read one after the other, and so are
+/// EventBridge events (the record is <c>detail</c>) and CloudWatch Logs subscription batches (each
+/// <c>logEvents[].message</c>), recognised by the first object's first key. Memory is one pooled buffer
 /// that grows only to the largest single record, so a 1 GB object is read with the same memory as a 1 MB one. Asynchronous refills wrap a synchronous scan step, the
 /// pattern System.Text.Json uses for streams.
 /// </summary>
@@ -30,6 +33,8 @@ internal sealed class CloudTrailRecordReader
     private bool _sawRecords;
     private bool _lookupEvents; // the array being read is LookupEvents' Events[], not Records[]
     private bool _recordStream; // the document is records one after another (JSON Lines), not one object
+    private Envelope _envelope; // the objects of the stream wrap records (EventBridge events, CloudWatch Logs batches)
+    private long _logBatches;   // CloudWatch Logs batches read so far
     private bool _bareArray;    // the document is a bare array of records (jq '.Records') or of LookupEvents events
     private bool _atFirstKey;
     private int _documents;     // log documents that ended before the current one (cat of several log files)
@@ -42,6 +47,18 @@ internal sealed class CloudTrailRecordReader
         _source = source;
         _handler = handler;
         _options = options ?? ReaderOptions.Default;
+    }
+
+    /// <summary>What the objects of a stream are when they are not records themselves.</summary>
+    private enum Envelope
+    {
+        None,
+
+        /// <summary>EventBridge events ("AWS API Call via CloudTrail", archived by Firehose): the record is <c>detail</c>.</summary>
+        EventBridge,
+
+        /// <summary>CloudWatch Logs subscription batches (Firehose): each of <c>logEvents[]</c> has a record as its <c>message</c> string.</summary>
+        CloudWatchLogs,
     }
 
     private enum Phase
@@ -210,9 +227,11 @@ internal sealed class CloudTrailRecordReader
 
                     _isRecordsKey = JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Records"u8);
                     _isEventsKey = !_isRecordsKey && JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Events"u8);
-                    if (_atFirstKey && !_isRecordsKey && !_isEventsKey && !escaped && IsRecordField(data[(_pos + 1)..(keyEnd - 1)]))
+                    if (_atFirstKey && !_isRecordsKey && !_isEventsKey && !escaped
+                        && (IsRecordField(data[(_pos + 1)..(keyEnd - 1)]) || EnvelopeOf(data[(_pos + 1)..(keyEnd - 1)]) != Envelope.None))
                     {
-                        // JSON Lines of records: read this object again from its '{' as the first record.
+                        // JSON Lines of records (or of envelopes around them): read this object again from its '{' as the first.
+                        _envelope = EnvelopeOf(data[(_pos + 1)..(keyEnd - 1)]);
                         _recordStream = true;
                         _sawRecords = true;
                         _atFirstKey = false;
@@ -287,16 +306,28 @@ internal sealed class CloudTrailRecordReader
                         _lookupEvents = BareArrayHoldsLookupEvents(data[_valueStart.._pos]);
                     }
 
-                    if (_lookupEvents)
+                    if (_envelope == Envelope.CloudWatchLogs)
                     {
-                        OnLookupEvent(data[_valueStart.._pos], _bufferBase + _valueStart);
+                        OnLogBatch(data[_valueStart.._pos], _bufferBase + _valueStart); // counts its records itself
                     }
                     else
                     {
-                        _handler.OnRecord(data[_valueStart.._pos], _recordIndex, _bufferBase + _valueStart, _scan.SawBackslash);
+                        if (_lookupEvents)
+                        {
+                            OnLookupEvent(data[_valueStart.._pos], _bufferBase + _valueStart);
+                        }
+                        else if (_envelope == Envelope.EventBridge)
+                        {
+                            OnEventBridgeEvent(data[_valueStart.._pos], _bufferBase + _valueStart);
+                        }
+                        else
+                        {
+                            _handler.OnRecord(data[_valueStart.._pos], _recordIndex, _bufferBase + _valueStart, _scan.SawBackslash);
+                        }
+
+                        _recordIndex++;
                     }
 
-                    _recordIndex++;
                     _inValue = false;
                     _phase = Phase.AfterRecord;
                     break;
@@ -371,41 +402,132 @@ internal sealed class CloudTrailRecordReader
     /// <summary>Hands over the record inside one element of LookupEvents' <c>Events[]</c> (its <c>CloudTrailEvent</c> string, unescaped).</summary>
     private void OnLookupEvent(ReadOnlySpan<byte> element, long offset)
     {
-        var reader = new System.Text.Json.Utf8JsonReader(element, new System.Text.Json.JsonReaderOptions { MaxDepth = _options.MaxDepth });
+        var reader = EnvelopeReader(element);
         try
         {
-            reader.Read();
-            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            if (FindMember(ref reader, "CloudTrailEvent"u8, JsonTokenType.String))
             {
-                if (!reader.ValueTextEquals("CloudTrailEvent"u8))
-                {
-                    reader.Skip();
-                    continue;
-                }
-
-                reader.Read();
-                if (reader.TokenType != System.Text.Json.JsonTokenType.String)
-                {
-                    break;
-                }
-
-                if (_unescaped is null || _unescaped.Length < reader.ValueSpan.Length)
-                {
-                    _unescaped = new byte[Math.Max(reader.ValueSpan.Length, 16 * 1024)]; // unescaped is never longer
-                }
-
-                var written = reader.CopyString(_unescaped);
-                var record = _unescaped.AsSpan(0, written);
+                var record = Unescape(ref reader);
                 _handler.OnRecord(record, _recordIndex, offset, record.IndexOf((byte)'\\') >= 0);
                 return;
             }
         }
-        catch (System.Text.Json.JsonException e)
+        catch (JsonException e)
         {
             throw Error(offset, $"Events[{_recordIndex}] is not valid JSON: {e.Message}", e, _recordIndex);
         }
 
         throw Error(offset, $"Events[{_recordIndex}] has no 'CloudTrailEvent' string (expected LookupEvents output: each event's record as a JSON string)", record: _recordIndex);
+    }
+
+    // The first key of an EventBridge event or a CloudWatch Logs batch as AWS writes them (and as `jq -S` sorts them).
+    private static Envelope EnvelopeOf(ReadOnlySpan<byte> key) =>
+        key.SequenceEqual("version"u8) || key.SequenceEqual("detail-type"u8) || key.SequenceEqual("account"u8) ? Envelope.EventBridge
+        : key.SequenceEqual("messageType"u8) || key.SequenceEqual("logEvents"u8) || key.SequenceEqual("owner"u8) ? Envelope.CloudWatchLogs
+        : Envelope.None;
+
+    /// <summary>Hands over the record an EventBridge event carries as its <c>detail</c> object (a slice, nothing copied).</summary>
+    private void OnEventBridgeEvent(ReadOnlySpan<byte> element, long offset)
+    {
+        var reader = EnvelopeReader(element);
+        try
+        {
+            if (FindMember(ref reader, "detail"u8, JsonTokenType.StartObject))
+            {
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                var record = element[start..(int)reader.BytesConsumed];
+                _handler.OnRecord(record, _recordIndex, offset + start, record.IndexOf((byte)'\\') >= 0);
+                return;
+            }
+        }
+        catch (JsonException e)
+        {
+            throw Error(offset, $"event {_recordIndex} is not valid JSON: {e.Message}", e, _recordIndex);
+        }
+
+        throw _recordIndex == 0
+            ? NotALog(offset, "the first object is neither a CloudTrail record nor an EventBridge event with a 'detail' object: not CloudTrail data")
+            : Error(offset, $"EventBridge event {_recordIndex} has no 'detail' object", record: _recordIndex);
+    }
+
+    /// <summary>
+    /// Hands over the records of one CloudWatch Logs subscription batch: each <c>logEvents[].message</c> that holds a JSON
+    /// object, unescaped into a reused buffer. A control message (Firehose's health check) has text messages and none.
+    /// </summary>
+    private void OnLogBatch(ReadOnlySpan<byte> element, long offset)
+    {
+        var reader = EnvelopeReader(element);
+        try
+        {
+            if (!FindMember(ref reader, "logEvents"u8, JsonTokenType.StartArray))
+            {
+                throw _logBatches == 0
+                    ? NotALog(offset, "the first object is neither a CloudTrail record nor a CloudWatch Logs batch with 'logEvents': not CloudTrail data")
+                    : Error(offset, $"CloudWatch Logs batch {_logBatches} has no 'logEvents' array");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isMessage = reader.ValueTextEquals("message"u8);
+                    reader.Read();
+                    if (!isMessage || reader.TokenType != JsonTokenType.String)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    var at = offset + reader.TokenStartIndex;
+                    var record = Unescape(ref reader);
+                    var first = JsonStructure.SkipWhitespace(record, 0);
+                    if (first < record.Length && record[first] == (byte)'{')
+                    {
+                        _handler.OnRecord(record, _recordIndex, at, record.IndexOf((byte)'\\') >= 0);
+                        _recordIndex++;
+                    }
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            throw Error(offset, $"CloudWatch Logs batch {_logBatches} is not valid JSON: {e.Message}", e, _recordIndex);
+        }
+
+        _logBatches++;
+    }
+
+    private Utf8JsonReader EnvelopeReader(ReadOnlySpan<byte> element) => new(element, new JsonReaderOptions { MaxDepth = _options.MaxDepth });
+
+    /// <summary>Moves a reader at the start of an object to the value of its member <paramref name="name"/> if that value is a <paramref name="type"/>.</summary>
+    private static bool FindMember(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, JsonTokenType type)
+    {
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals(name))
+            {
+                reader.Skip();
+                continue;
+            }
+
+            reader.Read();
+            return reader.TokenType == type;
+        }
+
+        return false;
+    }
+
+    /// <summary>The string the reader is on, unescaped into a buffer reused from value to value (valid until the next call).</summary>
+    private ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader)
+    {
+        if (_unescaped is null || _unescaped.Length < reader.ValueSpan.Length)
+        {
+            _unescaped = new byte[Math.Max(reader.ValueSpan.Length, 16 * 1024)]; // unescaped is never longer
+        }
+
+        return _unescaped.AsSpan(0, reader.CopyString(_unescaped));
     }
 
     private bool SkipValue(ReadOnlySpan<byte> data)

@@ -11,13 +11,7 @@ namespace Pipeline.Tests.Parsing;
 /// </summary>
 public sealed class BareArrayTests
 {
-    private static readonly string[] Records =
-    [
-        AssumedRoleDecrypt("array-1"),
-        S3RecordMentioningKms(),
-        Ec2Record(),
-        AssumedRoleDecrypt("array-2", session: "caf\u00e9"),
-    ];
+    private static readonly string[] Records = Mixed("array");
 
     public static TheoryData<string> Arrays => new()
     {

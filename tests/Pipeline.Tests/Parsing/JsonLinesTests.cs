@@ -7,13 +7,7 @@ namespace Pipeline.Tests.Parsing;
 /// <summary>Records one after another (JSON Lines: <c>jq -c '.Records[]'</c> output, raw exports), read like <c>Records[]</c>.</summary>
 public sealed class JsonLinesTests
 {
-    private static readonly string[] Records =
-    [
-        AssumedRoleDecrypt("lines-1"),
-        S3RecordMentioningKms(),
-        Ec2Record(),
-        AssumedRoleDecrypt("lines-2", session: "caf\u00e9"),
-    ];
+    private static readonly string[] Records = Mixed("lines");
 
     [Theory]
     [InlineData("\n", true)]

@@ -48,6 +48,10 @@ internal static class CloudTrailRecords
         {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE","userName":"alice"},"eventTime":"2026-01-15T10:03:00Z","eventSource":"kms.amazonaws.com","eventName":"ReEncrypt","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.1","userAgent":"aws-cli/2.15.0","requestParameters":{"sourceEncryptionContext":{"Department":"Sales"},"destinationKeyId":"arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321","destinationEncryptionContext":{"Department":"Finance"},"sourceEncryptionAlgorithm":"SYMMETRIC_DEFAULT","destinationEncryptionAlgorithm":"SYMMETRIC_DEFAULT"},"responseElements":null,"requestID":"r-re","eventID":"re-1","readOnly":true,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}
         """;
 
+    /// <summary>Two KMS records (ids <c>prefix-1</c>, <c>prefix-2</c>, one with a non-ASCII session) around an S3 record that quotes KMS and an EC2 record.</summary>
+    public static string[] Mixed(string prefix) =>
+        [AssumedRoleDecrypt(prefix + "-1"), S3RecordMentioningKms(), Ec2Record(), AssumedRoleDecrypt(prefix + "-2", session: "caf\u00e9")];
+
     /// <summary>A log document of <paramref name="count"/> assumed-role Decrypts (ids <c>prefix-i</c>) interleaved with as many EC2 records.</summary>
     public static string Decrypts(string prefix, int count) =>
         Document(Enumerable.Range(0, count).SelectMany(i => new[] { AssumedRoleDecrypt($"{prefix}-{i}"), Ec2Record($"{prefix}-x-{i}") }).ToArray());
