@@ -34,8 +34,15 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         findings.AddRange(await PrincipalFindings.AccessDeniedBurstsAsync(q, day, options, ct).ConfigureAwait(false));
         findings.AddRange(await DiscoveryBursts.FindAsync(q, day, options, ct).ConfigureAwait(false));
         findings.AddRange(await UnusableKeyUse.FindAsync(q, day, options, ct).ConfigureAwait(false));
-        findings.AddRange(await CoverageGaps.FindAsync(q, day, options, ct).ConfigureAwait(false));
-        findings.AddRange(await CoverageGaps.NoEventsAsync(q, day, options, ct).ConfigureAwait(false));
+        // A day without any stored event is said once, for the dataset: then the files delivered that day without KMS
+        // records (e.g. after-midnight deliveries of the day before the data ends) are not each their account's gap.
+        var noEvents = await CoverageGaps.NoEventsAsync(q, day, options, ct).ConfigureAwait(false);
+        if (noEvents.Count == 0)
+        {
+            findings.AddRange(await CoverageGaps.FindAsync(q, day, options, ct).ConfigureAwait(false));
+        }
+
+        findings.AddRange(noEvents);
 
         // Severity overrides make new records; keep track of which record each original became for the charts.
         var final = findings.ToDictionary(f => (object)f, ApplySeverityOverride, ReferenceEqualityComparer.Instance);

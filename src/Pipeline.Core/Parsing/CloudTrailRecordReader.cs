@@ -228,10 +228,13 @@ internal sealed class CloudTrailRecordReader
                     _isRecordsKey = JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Records"u8);
                     _isEventsKey = !_isRecordsKey && JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Events"u8);
                     if (_atFirstKey && !_isRecordsKey && !_isEventsKey && !escaped
-                        && (IsRecordField(data[(_pos + 1)..(keyEnd - 1)]) || EnvelopeOf(data[(_pos + 1)..(keyEnd - 1)]) != Envelope.None))
+                        && (IsRecordField(data[(_pos + 1)..(keyEnd - 1)]) || EnvelopeOf(data[(_pos + 1)..(keyEnd - 1)]) != Envelope.None
+                            || IsLookupEventField(data[(_pos + 1)..(keyEnd - 1)])))
                     {
-                        // JSON Lines of records (or of envelopes around them): read this object again from its '{' as the first.
+                        // JSON Lines of records, of LookupEvents events (jq -c '.Events[]') or of envelopes around records:
+                        // read this object again from its '{' as the first.
                         _envelope = EnvelopeOf(data[(_pos + 1)..(keyEnd - 1)]);
+                        _lookupEvents = IsLookupEventField(data[(_pos + 1)..(keyEnd - 1)]);
                         _recordStream = true;
                         _sawRecords = true;
                         _atFirstKey = false;
@@ -420,6 +423,9 @@ internal sealed class CloudTrailRecordReader
         throw Error(offset, $"Events[{_recordIndex}] has no 'CloudTrailEvent' string (expected LookupEvents output: each event's record as a JSON string)", record: _recordIndex);
     }
 
+    // The first key of a LookupEvents event as the CLI writes it.
+    private static bool IsLookupEventField(ReadOnlySpan<byte> key) => key.SequenceEqual("EventId"u8) || key.SequenceEqual("CloudTrailEvent"u8);
+
     // The first key of an EventBridge event or a CloudWatch Logs batch as AWS writes them (and as `jq -S` sorts them).
     private static Envelope EnvelopeOf(ReadOnlySpan<byte> key) =>
         key.SequenceEqual("version"u8) || key.SequenceEqual("detail-type"u8) || key.SequenceEqual("account"u8) ? Envelope.EventBridge
@@ -606,7 +612,7 @@ internal sealed class CloudTrailRecordReader
                     return false;
                 }
 
-                if (key.SequenceEqual("EventId"u8) || key.SequenceEqual("CloudTrailEvent"u8))
+                if (IsLookupEventField(key))
                 {
                     return true;
                 }

@@ -60,6 +60,28 @@ public sealed class CoverageGapLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task On_a_day_without_any_stored_event_files_delivered_without_kms_records_are_not_also_account_gaps()
+    {
+        // The day after the data ends: one account's after-midnight files (the day before's events, none of them KMS).
+        var ledger = new ProcessedObjectLedger(_dataset.Store);
+        static SourceIdentity File(int day) => SourceIdentity.ForS3(
+            "trail", $"AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/{day:00}/111122223333_CloudTrail_us-east-1_202601{day:00}T0005Z_Mu0KsOhtH1ar15ZZ.json.gz", $"e{day}");
+        for (var d = 1; d <= 10; d++)
+        {
+            await _dataset.WriteAsync(new TestEvent("e" + d, TestBatch.Utc(2026, 1, d, 12, 0, 0)));
+            await ledger.MarkProcessedAsync([new PublishedSource(File(d), 10, [])], CancellationToken.None);
+        }
+
+        await ledger.MarkProcessedAsync([new PublishedSource(File(11), 0, [])], CancellationToken.None);
+        using var q = DatasetQuery.Open(_dataset.Root);
+
+        Assert.Single(await CoverageGaps.FindAsync(q, new DateOnly(2026, 1, 11), new AnalysisOptions(), CancellationToken.None));
+        var report = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, new DateOnly(2026, 1, 11), CancellationToken.None);
+        var gap = Assert.Single(report.Findings, f => f.Kind == FindingKind.KmsCoverageGap);
+        Assert.Equal("dataset", (string?)gap.Details!["scope"]);
+    }
+
+    [Fact]
     public async Task A_day_without_any_stored_event_after_days_with_events_is_a_coverage_gap_that_fails_the_report()
     {
         for (var d = 1; d <= 10; d++)

@@ -80,6 +80,19 @@ public sealed class LookupEventsTests
     }
 
     [Fact]
+    public async Task Lookup_events_one_per_line_give_the_same_rows()
+    {
+        // jq -c '.Events[]' of the CLI's output
+        var lines = string.Join("\n", EventsOf(Records).Select(e => e!.ToJsonString())) + "\n";
+        var fromLog = await ReaderHarness.ReadJsonAsync(Document(Records));
+
+        var fromLines = await ReaderHarness.ReadGzipAsync(lines);
+
+        Assert.Equal((5L, 3L), (fromLines.Result.Records, fromLines.Result.KmsRecords));
+        ReaderHarness.AssertSameRows(fromLog.Rows, fromLines.Rows);
+    }
+
+    [Fact]
     public async Task Gzipped_lookup_events_output_is_read_too()
     {
         var (result, rows) = await ReaderHarness.ReadGzipAsync(LookupOutput(Records));

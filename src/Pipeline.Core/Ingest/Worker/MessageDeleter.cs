@@ -45,6 +45,14 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
     // Deletes to retry when due: added by the calls as they finish, taken by the loop; guarded by locking the list.
     private readonly List<PendingDelete> _retries = [];
 
+    private long _lastGaveUp;
+
+    /// <summary>
+    /// When (<see cref="TimeProvider.GetTimestamp"/>) a delete was last given up, 0 if never: that message comes back after
+    /// its visibility timeout, so a worker told to stop when idle counts its idle time from here.
+    /// </summary>
+    public long LastGaveUpTimestamp => Volatile.Read(ref _lastGaveUp);
+
     /// <summary>
     /// Queues a message whose rows are durable; completes once its delete succeeded or was given up. After
     /// <see cref="StopAsync"/> nothing is queued: the message stays tracked and the drain releases it.
@@ -333,6 +341,7 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
         }
 
         WorkerLog.DeleteFailed(logger, p.Message.MessageId, error);
+        Volatile.Write(ref _lastGaveUp, time.GetTimestamp());
         Finish(p);
     }
 

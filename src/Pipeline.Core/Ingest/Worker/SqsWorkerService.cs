@@ -205,7 +205,9 @@ internal sealed class SqsWorkerService : BackgroundService
                 // Idle long enough and nothing is being read: stop. Messages whose rows only wait for a flush do not
                 // hold the worker up (with the default 5-minute flush age they would for minutes): the drain flushes
                 // them and deletes their messages on the way out.
-                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(idleSince) >= _options.StopWhenIdleFor && _slots.CurrentCount == _options.MaxConcurrentMessages)
+                // A delete given up meanwhile means that message comes back after its visibility timeout: idle from then on.
+                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(Math.Max(idleSince, _deleter.LastGaveUpTimestamp)) >= _options.StopWhenIdleFor
+                    && _slots.CurrentCount == _options.MaxConcurrentMessages)
                 {
                     _lifetime.StopApplication();
                     return;
