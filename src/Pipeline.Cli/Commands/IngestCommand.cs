@@ -158,7 +158,7 @@ internal static class IngestCommand
         w.WriteLine(string.Create(c, $"  files          {s.Files:N0} log files ({s.FilesSkippedAlreadyIngested:N0} already ingested, {s.Errors.Count:N0} failed); skipped {s.DigestFilesSkipped:N0} digest, {s.InsightFilesSkipped:N0} Insight, {s.OtherFilesSkipped:N0} other files"));
         if (s.Files == 0 && s.OtherFilesSkipped > 0)
         {
-            w.WriteLine("  note           none of them is a CloudTrail log file: ingest reads CloudTrail records (log documents {\"Records\":[...]}, aws cloudtrail lookup-events output, one record per line, a bare array of records; gzip or plain) in files named *.json, *.jsonl, *.ndjson or *.gz, or any file named on the command line; --verbose says why each JSON file was passed over");
+            w.WriteLine("  note           none of them is a CloudTrail log file: ingest reads CloudTrail records (log documents {\"Records\":[...]}, aws cloudtrail lookup-events output, one record per line, a bare array of records, EventBridge events or CloudWatch Logs batches of records; gzip or plain) in files named *.json, *.jsonl, *.ndjson or *.gz, or any file named on the command line; --verbose says why each JSON file was passed over");
         }
 
         w.WriteLine(string.Create(c, $"  records        {s.Records:N0} read, {s.KmsRows:N0} KMS"));

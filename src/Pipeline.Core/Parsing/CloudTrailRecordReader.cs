@@ -227,14 +227,14 @@ internal sealed class CloudTrailRecordReader
 
                     _isRecordsKey = JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Records"u8);
                     _isEventsKey = !_isRecordsKey && JsonStructure.StringEquals(data[_pos..keyEnd], escaped, "Events"u8);
+                    var key = data[(_pos + 1)..(keyEnd - 1)];
                     if (_atFirstKey && !_isRecordsKey && !_isEventsKey && !escaped
-                        && (IsRecordField(data[(_pos + 1)..(keyEnd - 1)]) || EnvelopeOf(data[(_pos + 1)..(keyEnd - 1)]) != Envelope.None
-                            || IsLookupEventField(data[(_pos + 1)..(keyEnd - 1)])))
+                        && (IsRecordField(key) || IsLookupEventField(key) || EnvelopeOf(key) != Envelope.None))
                     {
                         // JSON Lines of records, of LookupEvents events (jq -c '.Events[]') or of envelopes around records:
                         // read this object again from its '{' as the first.
-                        _envelope = EnvelopeOf(data[(_pos + 1)..(keyEnd - 1)]);
-                        _lookupEvents = IsLookupEventField(data[(_pos + 1)..(keyEnd - 1)]);
+                        _envelope = EnvelopeOf(key);
+                        _lookupEvents = IsLookupEventField(key);
                         _recordStream = true;
                         _sawRecords = true;
                         _atFirstKey = false;
