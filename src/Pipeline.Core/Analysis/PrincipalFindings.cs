@@ -6,8 +6,9 @@ namespace Pipeline.Analysis;
 
 /// <summary>
 /// Findings about who calls: principals never seen before, principals new to a key, callers from accounts outside the
-/// known set, and bursts of access-denied errors. AWS services acting for a caller are never counted as principals
-/// from another account, and session names never make a principal new (sessions are folded into their role).
+/// known set, and bursts of access-denied errors. A service acting for a caller is the caller's use of the key; AWS
+/// services' own work is never a principal, and session names never make a principal new (sessions are folded into
+/// their role).
 /// </summary>
 internal static class PrincipalFindings
 {
@@ -23,7 +24,7 @@ internal static class PrincipalFindings
         var span = LookbackText(history, lookbackStart, day, options);
 
         var rows = await q.QueryRowsAsync(
-            """
+            $"""
             WITH today AS (
                 SELECT principal_arn, key_arn, any_value(principal_kind) AS kind, any_value(caller_account_id) AS caller,
                        any_value(key_account_id) AS key_account, count(*) AS n,
@@ -31,8 +32,7 @@ internal static class PrincipalFindings
                        list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
                        string_agg(DISTINCT event_name, ',') AS ops
                 FROM kms_actions
-                WHERE event_date = $1 AND error_code IS NULL AND principal_arn IS NOT NULL AND NOT is_aws_service_call
-                  AND coalesce(principal_kind, '') <> 'service'
+                WHERE event_date = $1 AND error_code IS NULL AND principal_arn IS NOT NULL AND {PrincipalUse}
                   AND (event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret')
                        OR event_name LIKE 'GenerateDataKey%' OR event_name LIKE 'ReEncrypt%')
                 GROUP BY principal_arn, key_arn),
@@ -131,18 +131,28 @@ internal static class PrincipalFindings
     internal static string Describe(string principal, string? kind, string? callerAccount) =>
         kind == "account" ? $"a caller in account {callerAccount ?? PolicyLinter.AccountOf(principal) ?? principal} (CloudTrail names only the account)" : principal;
 
+    /// <summary>
+    /// The calls that are a principal's use of a key, for new principals, the cross-account alarm and its flows (SQL
+    /// over <c>kms_actions</c>): every call except an AWS service's own work (a service identity, or <c>invokedBy</c>
+    /// one of AWS's internal callers, e.g. CloudTrail's own account writing a trail's log files under the key). A call
+    /// a service makes for a named principal (<c>invokedBy</c> <c>s3.amazonaws.com</c> while an outside role reads
+    /// objects encrypted with the key) is that principal's use of the key and counts.
+    /// </summary>
+    internal const string PrincipalUse =
+        "coalesce(principal_kind, '') <> 'service' AND coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com')";
+
     public static async Task<(IReadOnlyList<Finding> Findings, IReadOnlyList<Reporting.AccountFlow> Flows)> CrossAccountAsync(
         DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
     {
         var rows = await q.QueryRowsAsync(
-            """
+            $"""
             SELECT caller_account_id, key_account_id, principal_arn, key_arn,
                    count(*) AS n, count(*) FILTER (WHERE event_name = 'Decrypt') AS decrypts,
                    count(*) FILTER (WHERE error_code IS NOT NULL) AS failed,
                    min(event_time), max(event_time), list(event_id ORDER BY event_time, event_id)[1:10],
-                   string_agg(DISTINCT event_name, ',')
+                   string_agg(DISTINCT event_name, ','), string_agg(DISTINCT invoked_by, ',')
             FROM kms_actions
-            WHERE event_date = $1 AND is_cross_account AND NOT is_aws_service_call
+            WHERE event_date = $1 AND is_cross_account AND {PrincipalUse}
             GROUP BY ALL
             ORDER BY n DESC, caller_account_id, principal_arn, key_arn
             """,
@@ -181,10 +191,10 @@ internal static class PrincipalFindings
         if (alerts.Count > 0)
         {
             foreach (var r in await q.QueryRowsAsync(
-                """
+                $"""
                 SELECT caller_account_id, coalesce(key_arn, ''), count(DISTINCT event_date)
                 FROM kms_actions
-                WHERE event_date >= $2 AND event_date < $1 AND is_cross_account AND NOT is_aws_service_call
+                WHERE event_date >= $2 AND event_date < $1 AND is_cross_account AND {PrincipalUse}
                 GROUP BY ALL
                 """,
                 ct,
@@ -203,6 +213,7 @@ internal static class PrincipalFindings
             var principals = group.Select(r => Values.Str(r[2])).Distinct().ToList();
             var operations = string.Join(",", group.SelectMany(r => (Values.Str(r[10]) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal));
             var decrypts = group.Sum(r => Values.Long(r[5]));
+            var services = string.Join(",", group.SelectMany(r => (Values.Str(r[11]) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal));
             findings.Add(new Finding
             {
                 Kind = FindingKind.CrossAccountDecrypt,
@@ -210,6 +221,7 @@ internal static class PrincipalFindings
                 Title = (decrypts > 0
                     ? $"Account {caller} (outside the known accounts) decrypted with a key of account {keyAccount}"
                     : $"Account {caller} (outside the known accounts) used a key of account {keyAccount} ({operations})")
+                    + (services.Length > 0 ? $" through {services}" : string.Empty)
                     + (daysBefore > 0 ? $"; it did so on {daysBefore} of the previous {historyDays} days too" : string.Empty),
                 Principal = principals.Count == 1 ? principals[0] : null,
                 KeyArn = key,
@@ -226,6 +238,7 @@ internal static class PrincipalFindings
                     ["days_seen_before"] = daysBefore,
                     ["lookback_days"] = historyDays,
                     ["operations"] = operations,
+                    ["through_services"] = services.Length > 0 ? services : null,
                     ["principals"] = new JsonArray(principals.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
                 },
                 EventIds = group.SelectMany(r => Values.Strings(r[9])).Take(10).ToList(),
@@ -309,7 +322,7 @@ internal static class PrincipalFindings
     public static async Task<IReadOnlyList<Finding>> ExternalEncryptsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
     {
         var rows = await q.QueryRowsAsync(
-            """
+            $"""
             WITH today AS (
                 SELECT principal_arn, any_value(principal_kind) AS kind, any_value(caller_account_id) AS caller, key_arn, key_account_id,
                        count(*) AS n, min(event_time) AS first_seen, max(event_time) AS last_seen,

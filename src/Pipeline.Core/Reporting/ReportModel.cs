@@ -90,7 +90,7 @@ internal sealed record TopEntry(
     [property: JsonPropertyName("count")] long Count,
     [property: JsonPropertyName("baseline_mean")] double BaselineMean);
 
-/// <summary>Calls from one account to keys of another on the report day (AWS service callers excluded).</summary>
+/// <summary>Calls from one account to keys of another on the report day (AWS services' own work excluded; calls a service made for a principal count).</summary>
 internal sealed record AccountFlow(
     [property: JsonPropertyName("caller_account_id")] string CallerAccountId,
     [property: JsonPropertyName("key_account_id")] string KeyAccountId,

@@ -468,6 +468,69 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     }
 
     [Fact]
+    public async Task An_outside_account_decrypting_through_s3_is_a_cross_account_use_while_cloudtrails_own_account_is_not()
+    {
+        // An outside role reading objects encrypted with the key (only the key owner's copy: the account as caller, S3 as
+        // invokedBy), and CloudTrail's own account writing a trail's log files under it, as AWS's KMS guide shows it.
+        var viaS3 = CrossAccountCopy("s3-1", "111122223333", false, "shared-1")
+            .Replace("\"accountId\":\"222233334444\"}", "\"accountId\":\"222233334444\",\"invokedBy\":\"s3.amazonaws.com\"}", StringComparison.Ordinal);
+        var cloudTrail = CrossAccountCopy("ct-1", "111122223333", false, "shared-2")
+            .Replace(
+                "{\"type\":\"AWSAccount\",\"principalId\":\"AROAEXAMPLEREPORT:batch\",\"accountId\":\"222233334444\"}",
+                "{\"type\":\"IAMUser\",\"principalId\":\"AIDACKCEVSQ6C2EXAMPLE\",\"arn\":\"arn:aws:iam::086441151436:user/AWSCloudTrail\",\"accountId\":\"086441151436\",\"userName\":\"AWSCloudTrail\",\"invokedBy\":\"internal.amazonaws.com\"}",
+                StringComparison.Ordinal)
+            .Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"GenerateDataKey\"", StringComparison.Ordinal);
+        var service = CrossAccountCopy("svc-1", "111122223333", false, "shared-3")
+            .Replace("{\"type\":\"AWSAccount\",\"principalId\":\"AROAEXAMPLEREPORT:batch\",\"accountId\":\"222233334444\"}", "{\"type\":\"AWSService\",\"invokedBy\":\"cloudtrail.amazonaws.com\"}", StringComparison.Ordinal);
+        Assert.Contains("invokedBy\":\"s3.amazonaws.com", viaS3, StringComparison.Ordinal);
+        Assert.Contains("086441151436", cloudTrail, StringComparison.Ordinal);
+        Assert.Contains("AWSService", service, StringComparison.Ordinal);
+        _trail.AddLogFile(CloudTrailRecords.Document(viaS3, cloudTrail, service));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        var (findings, flows) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+
+        var finding = Assert.Single(findings);
+        Assert.Equal((FindingKind.CrossAccountDecrypt, Severity.High, "222233334444", 1L), (finding.Kind, finding.Severity, finding.CallerAccountId, finding.Count));
+        Assert.Equal("Account 222233334444 (outside the known accounts) decrypted with a key of account 111122223333 through s3.amazonaws.com", finding.Title);
+        Assert.Equal("s3.amazonaws.com", (string?)finding.Details!["through_services"]);
+        Assert.Equal([("222233334444", 1L)], flows.Select(f => (f.CallerAccountId, f.Calls)));
+    }
+
+    [Fact]
+    public async Task A_role_first_reading_data_through_s3_is_a_new_principal_while_aws_internal_work_is_not()
+    {
+        // Ten days of an application role's Decrypts (the history), then on the report day a role never seen before
+        // reading objects encrypted with the key (S3 calls KMS for it) and a call by AWS's internal callers.
+        for (var d = 5; d <= 14; d++)
+        {
+            _trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z")));
+        }
+
+        static string Via(string record, string role, string invokedBy) => record
+            .Replace("role/service-role/app-role", $"role/{role}", StringComparison.Ordinal)
+            .Replace("assumed-role/app-role/", $"assumed-role/{role}/", StringComparison.Ordinal)
+            .Replace("\"mfaAuthenticated\":\"false\"}}}", $"\"mfaAuthenticated\":\"false\"}}}},\"invokedBy\":\"{invokedBy}\"}}", StringComparison.Ordinal);
+        var viaS3 = Via(CloudTrailRecords.AssumedRoleDecrypt("s3-1", "dl", "2026-01-15T13:00:00Z"), "new-s3-reader", "s3.amazonaws.com");
+        var internalCall = Via(CloudTrailRecords.AssumedRoleDecrypt("int-1", "x", "2026-01-15T14:00:00Z"), "internal-role", "AWS Internal");
+        Assert.Contains("\"invokedBy\":\"s3.amazonaws.com\"}", viaS3, StringComparison.Ordinal);
+        Assert.Contains("\"invokedBy\":\"AWS Internal\"}", internalCall, StringComparison.Ordinal);
+        _trail.AddLogFile(CloudTrailRecords.Document(viaS3, internalCall, CloudTrailRecords.AssumedRoleDecrypt("app-15", "worker", "2026-01-15T08:00:00Z")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(_data.Root);
+
+        var findings = await PrincipalFindings.NewPrincipalsAsync(q, Day, new AnalysisOptions { MinBaselineDays = 7 }, new HashSet<string> { "111122223333" }, CancellationToken.None);
+
+        var finding = Assert.Single(findings);
+        Assert.Equal(
+            (FindingKind.NewPrincipal, Severity.Medium, "arn:aws:iam::111122223333:role/new-s3-reader", 1L),
+            (finding.Kind, finding.Severity, finding.Principal, finding.Count));
+    }
+
+    [Fact]
     public async Task Different_events_that_reuse_one_event_id_are_different_actions_while_the_copies_of_a_shared_call_are_one()
     {
         // Published samples reuse one eventID for different calls; CloudTrail's duplicate delivery repeats the same one.
