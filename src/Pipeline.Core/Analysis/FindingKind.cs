@@ -17,6 +17,7 @@ internal static class FindingKind
     public const string CustomKeyStoreChanged = "custom_key_store_changed";
     public const string DecryptVolumeAnomaly = "decrypt_volume_anomaly";
     public const string GenerateDataKeyVolumeAnomaly = "generate_data_key_volume_anomaly";
+    public const string CryptoVolumeAnomaly = "crypto_volume_anomaly";
     public const string NewPrincipalForKey = "new_principal_for_key";
     public const string NewPrincipal = "new_principal";
     public const string CrossAccountDecrypt = "cross_account_decrypt";
@@ -33,7 +34,7 @@ internal static class FindingKind
     [
         KeyDeletionScheduled, KeyDeleted, KeyMaterialDeleted, KeyMaterialImported, KeyDisabled, KeyPolicyChanged, GrantCreatedCrossAccount,
         KeyRotationDisabled, KeyReplicated, KeyDeletionCancelled, AliasChanged, CustomKeyStoreChanged, DecryptVolumeAnomaly, GenerateDataKeyVolumeAnomaly,
-        NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, EncryptedWithExternalKey, AccessDeniedBurst, KeyChangeDenied, DiscoveryBurst, KmsCoverageGap, UnusableKeyInUse,
+        CryptoVolumeAnomaly, NewPrincipalForKey, NewPrincipal, CrossAccountDecrypt, ReEncryptedToExternalKey, EncryptedWithExternalKey, AccessDeniedBurst, KeyChangeDenied, DiscoveryBurst, KmsCoverageGap, UnusableKeyInUse,
         RootUserActivity,
     ];
 }

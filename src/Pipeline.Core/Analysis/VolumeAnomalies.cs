@@ -5,21 +5,36 @@ using Pipeline.Reporting;
 namespace Pipeline.Analysis;
 
 /// <summary>
-/// Decrypt and GenerateDataKey* volume per principal, per key and per (principal, key), scored against a trailing
-/// zero-filled baseline. A pair anomaly explains the principal and key anomalies of the same operation, so those are
-/// not reported again.
+/// Volume of the operations that use a key's secret material (Decrypt, GenerateDataKey* as one family, and Encrypt,
+/// ReEncrypt, Sign, GenerateMac, DeriveSharedSecret) per principal, per key and per (principal, key), scored against a
+/// trailing zero-filled baseline. A pair anomaly explains the principal and key anomalies of the same operation, so
+/// those are not reported again.
 /// </summary>
 internal static class VolumeAnomalies
 {
-    private const string Sql = """
-        SELECT principal_arn, key_arn, event_date,
-               CASE WHEN event_name = 'Decrypt' THEN 'Decrypt' ELSE 'GenerateDataKey' END AS op,
-               count(*) AS n
+    /// <summary>The operations scored besides Decrypt and GenerateDataKey*: a signing key signing far more than it does (code or tokens signed with a stolen role), ciphertext re-encrypted in bulk.</summary>
+    private static readonly string[] OtherOperations = ["Encrypt", "ReEncrypt", "Sign", "GenerateMac", "DeriveSharedSecret"];
+
+    private const string Operation = "CASE WHEN event_name LIKE 'GenerateDataKey%' THEN 'GenerateDataKey' ELSE event_name END";
+
+    private static readonly string Scored =
+        $"(event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%' OR event_name IN ({string.Join(", ", OtherOperations.Select(o => $"'{o}'"))}))";
+
+    private static readonly string Sql = $"""
+        SELECT principal_arn, key_arn, event_date, {Operation} AS op, count(*) AS n
         FROM kms_actions
-        WHERE event_date BETWEEN $1 AND $2 AND error_code IS NULL
-          AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')
+        WHERE event_date BETWEEN $1 AND $2 AND error_code IS NULL AND {Scored}
         GROUP BY ALL
         """;
+
+    /// <summary>The SQL condition selecting one scored operation (a fixed name, never text from the data).</summary>
+    private static string OperationFilter(string operation) => operation switch
+    {
+        "Decrypt" => "event_name = 'Decrypt'",
+        "GenerateDataKey" => "event_name LIKE 'GenerateDataKey%'",
+        _ when OtherOperations.Contains(operation) => $"event_name = '{operation}'",
+        _ => throw new ArgumentException($"not a scored operation: {operation}", nameof(operation)),
+    };
 
     public static async Task<IReadOnlyList<(Finding Finding, SeriesChart Chart)>> FindAsync(
         DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
@@ -133,13 +148,12 @@ internal static class VolumeAnomalies
 
     // Only pairs whose busiest hour on the report day reaches MinCount can be anomalous ($3): the others' rows are
     // not returned (with many quiet pairs they are millions).
-    private const string HourlySql = """
+    private static readonly string HourlySql = $"""
         WITH calls AS (
-            SELECT principal_arn, key_arn, CASE WHEN event_name = 'Decrypt' THEN 'Decrypt' ELSE 'GenerateDataKey' END AS op,
-                   event_date, hour(event_time) AS hr
+            SELECT principal_arn, key_arn, {Operation} AS op, event_date, hour(event_time) AS hr
             FROM kms_actions
             WHERE event_date BETWEEN $1 AND $2 AND error_code IS NULL AND principal_arn IS NOT NULL AND key_arn IS NOT NULL
-              AND (event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%')),
+              AND {Scored}),
         candidates AS (
             SELECT DISTINCT principal_arn, key_arn, op FROM calls WHERE event_date = $2
             GROUP BY principal_arn, key_arn, op, hr HAVING count(*) >= $3),
@@ -198,7 +212,7 @@ internal static class VolumeAnomalies
                 $"""
                 SELECT event_id, event_time, caller_account_id, key_account_id, count(*) OVER () AS day_calls
                 FROM kms_actions
-                WHERE event_date = $1 AND error_code IS NULL AND {(key.Operation == "Decrypt" ? "event_name = 'Decrypt'" : "event_name LIKE 'GenerateDataKey%'")}
+                WHERE event_date = $1 AND error_code IS NULL AND {OperationFilter(key.Operation)}
                   AND principal_arn = $2 AND key_arn = $3
                 ORDER BY event_time, event_id
                 """,
@@ -243,14 +257,19 @@ internal static class VolumeAnomalies
         details["floored_stddev"] = Math.Round(score.FlooredStdDev, 3);
         return new Finding
         {
-            Kind = key.Operation == "Decrypt" ? FindingKind.DecryptVolumeAnomaly : FindingKind.GenerateDataKeyVolumeAnomaly,
+            Kind = key.Operation switch
+            {
+                "Decrypt" => FindingKind.DecryptVolumeAnomaly,
+                "GenerateDataKey" => FindingKind.GenerateDataKeyVolumeAnomaly,
+                _ => FindingKind.CryptoVolumeAnomaly,
+            },
             Severity = score.Z >= options.ZThreshold * 2 || ratio >= 10 ? Severity.High : Severity.Medium,
             Title = title,
             Principal = key.Principal,
             KeyArn = key.Key,
             CallerAccountId = samples.CallerAccount,
             KeyAccountId = samples.KeyAccount,
-            EventName = key.Operation == "Decrypt" ? "Decrypt" : "GenerateDataKey*",
+            EventName = key.Operation == "GenerateDataKey" ? "GenerateDataKey*" : key.Operation,
             Count = score.Count,
             BaselineMean = Math.Round(score.Mean, 3),
             BaselineStdDev = Math.Round(score.StdDev, 3),
@@ -266,7 +285,7 @@ internal static class VolumeAnomalies
     private static async Task<(IReadOnlyList<string> EventIds, DateTime? First, DateTime? Last, string? CallerAccount, string? KeyAccount)> SamplesAsync(
         DatasetQuery q, DateOnly day, SeriesKey key, CancellationToken ct)
     {
-        var opFilter = key.Operation == "Decrypt" ? "event_name = 'Decrypt'" : "event_name LIKE 'GenerateDataKey%'";
+        var opFilter = OperationFilter(key.Operation);
         var rows = await q.QueryRowsAsync(
             $"""
             SELECT event_id, event_time, caller_account_id, key_account_id,

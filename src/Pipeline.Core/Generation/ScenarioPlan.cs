@@ -210,6 +210,9 @@ internal sealed class ScenarioPlan
 
         Stream(uploadApi, KmsOperation.GenerateDataKey, pk[0], 10, heartbeat: 1);
         Expect(FindingKind.EncryptedWithExternalKey, Stream(uploadApi, KmsOperation.GenerateDataKey, foreignKey, 0, 0, reportDay: 14, from: report), 0);
+        // The same service encrypting small payloads directly (Encrypt) about 16 times a weekday, then 170 times: a volume
+        // anomaly of an operation other than Decrypt and GenerateDataKey*.
+        Expect(FindingKind.CryptoVolumeAnomaly, Stream(uploadApi, KmsOperation.Encrypt, pk[0], 16, reportDay: 170), 16);
 
         // Someone signed in as the production account's root user and decrypted with one of its keys.
         var prodRoot = pop.Principals.First(p => p.Account == prod && p.Kind == PrincipalKind.Root);

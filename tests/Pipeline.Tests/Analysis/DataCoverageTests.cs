@@ -83,23 +83,14 @@ public sealed class DataCoverageNoteTests
 }
 
 /// <summary>A trail ingested for fewer days than the baseline window, through ingest and the report.</summary>
-public sealed class ShortDatasetTests : IDisposable
+public sealed class ShortDatasetTests : TrailDatasetTest
 {
-    private readonly TrailFolder _trail = new();
-    private readonly TempDataset _data = new();
-
-    public void Dispose()
-    {
-        _trail.Dispose();
-        _data.Dispose();
-    }
-
     private void AddDay(DateOnly day, int decrypts)
     {
         var records = Enumerable.Range(0, decrypts)
             .Select(i => CloudTrailRecords.AssumedRoleDecrypt($"{day:yyyyMMdd}-{i}", "worker", $"{day:yyyy-MM-dd}T10:{i / 60:00}:{i % 60:00}Z"))
             .ToArray();
-        _trail.AddLogFile(CloudTrailRecords.Document(records));
+        Trail.AddLogFile(CloudTrailRecords.Document(records));
     }
 
     // Ten days of data at about 40 Decrypts a day, then 80: against those ten days it is 6 standard deviations; with
@@ -115,10 +106,10 @@ public sealed class ShortDatasetTests : IDisposable
         }
 
         AddDay(day, 80);
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
 
-        using (var q = DatasetQuery.Open(_data.Root))
+        using (var q = DatasetQuery.Open(Data.Root))
         {
             var findings = await VolumeAnomalies.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None);
             var pair = Assert.Single(findings, f => f.Finding.Principal == "arn:aws:iam::111122223333:role/service-role/app-role" && f.Finding.KeyArn == CloudTrailRecords.KeyArn);
@@ -128,8 +119,8 @@ public sealed class ShortDatasetTests : IDisposable
             Assert.Equal(11, pair.Chart.Points.Count);
         }
 
-        var output = Path.Combine(_data.Root, "report");
-        var report = await CliRunner.RunAsync("report", "--data", _data.Root, "--date", "2026-01-15", "--out", output);
+        var output = Path.Combine(Data.Root, "report");
+        var report = await CliRunner.RunAsync("report", "--data", Data.Root, "--date", "2026-01-15", "--out", output);
         Assert.True(report.ExitCode == 0, report.Error);
         Assert.Contains("note: The baseline is shorter than its 28 days", report.Output, StringComparison.Ordinal);
         Assert.Contains("KMS report for 2026-01-15, baseline 2026-01-05 to 2026-01-14 (10 of the 28 days of the window: the dataset starts on 2026-01-05)", report.Output, StringComparison.Ordinal);
@@ -139,7 +130,7 @@ public sealed class ShortDatasetTests : IDisposable
         var top = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!["top_principals"]![0]!;
         Assert.InRange((double)top["baseline_mean"]!, 38, 42); // over the ten days there are, not the 28 of the window
 
-        var later = await CliRunner.RunAsync("report", "--data", _data.Root, "--date", "2026-02-20", "--out", output);
+        var later = await CliRunner.RunAsync("report", "--data", Data.Root, "--date", "2026-02-20", "--out", output);
         Assert.True(later.ExitCode == 0, later.Error);
         Assert.Contains("findings: none", later.Output, StringComparison.Ordinal);
         Assert.Contains("note: No KMS events are stored for 2026-02-20: the dataset's KMS events run from 2026-01-05 to 2026-01-15. For its latest day, run the report with --date 2026-01-15", later.Output, StringComparison.Ordinal);
@@ -148,7 +139,7 @@ public sealed class ShortDatasetTests : IDisposable
         Assert.Single(json["notes"]!.AsArray());
 
         // On the dataset's first day nothing comes before it: no baseline range at all, not one that ends before it starts.
-        var first = await CliRunner.RunAsync("report", "--data", _data.Root, "--date", "2026-01-05", "--out", output);
+        var first = await CliRunner.RunAsync("report", "--data", Data.Root, "--date", "2026-01-05", "--out", output);
         Assert.True(first.ExitCode == 0, first.Error);
         Assert.Contains("baseline none (no data before the report day; window 28 days)", first.Output, StringComparison.Ordinal);
         var firstJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!;
@@ -169,13 +160,13 @@ public sealed class ShortDatasetTests : IDisposable
                 .Select(i => CloudTrailRecords.AssumedRoleDecrypt($"describe-{d:yyyyMMdd}-{i}", "inventory", $"{d:yyyy-MM-dd}T06:00:{i:00}Z")
                     .Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"DescribeKey\"", StringComparison.Ordinal))
                 .ToArray();
-            _trail.AddLogFile(CloudTrailRecords.Document(records));
+            Trail.AddLogFile(CloudTrailRecords.Document(records));
         }
 
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
 
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
         Assert.Empty(await DiscoveryBursts.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None));
         Assert.Empty(await DiscoveryBursts.FindAsync(q, day.AddDays(-1), new AnalysisOptions(), CancellationToken.None)); // its first day has nothing to compare with
     }

@@ -8,21 +8,13 @@ namespace Pipeline.Tests.Analysis;
 /// Analysis over records in the shapes an organization trail delivers them (ingested through the CLI): the pairing of
 /// a deletion with its cancellation, and the two copies of a cross-account call.
 /// </summary>
-public sealed class OrganizationTrailAnalysisTests : IDisposable
+public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
 {
     private const string Key = "1234abcd-12ab-34cd-56ef-1234567890ab";
     private const string KeyArn = "arn:aws:kms:us-east-1:111122223333:key/" + Key;
     private const string OtherKeyArn = "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";
+
     private static readonly DateOnly Day = new(2026, 1, 15);
-
-    private readonly TrailFolder _trail = new();
-    private readonly TempDataset _data = new();
-
-    public void Dispose()
-    {
-        _trail.Dispose();
-        _data.Dispose();
-    }
 
     private static string Admin(string eventId, string time, string eventName, string keyArn, string requestKeyId, string requestExtra, string response) =>
         $$$"""
@@ -38,9 +30,9 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
 
     private async Task<IReadOnlyList<Finding>> HighPriorityAsync()
     {
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
         return await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None);
     }
 
@@ -48,8 +40,8 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     public async Task A_deletion_cancelled_later_is_one_low_finding_and_an_open_one_stays_critical()
     {
         // The schedule names the key by id, its cancellation by ARN (18 minutes later, in another file).
-        _trail.AddLogFile(CloudTrailRecords.Document(Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, Key, 7), Schedule("s-2", "2026-01-15T11:00:00Z", OtherKeyArn, OtherKeyArn, 7)));
-        _trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-1", "2026-01-15T10:18:00Z", KeyArn, KeyArn)));
+        Trail.AddLogFile(CloudTrailRecords.Document(Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, Key, 7), Schedule("s-2", "2026-01-15T11:00:00Z", OtherKeyArn, OtherKeyArn, 7)));
+        Trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-1", "2026-01-15T10:18:00Z", KeyArn, KeyArn)));
 
         var findings = await HighPriorityAsync();
 
@@ -66,8 +58,8 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task A_cancellation_of_an_earlier_days_deletion_is_reported_with_the_schedule_it_closes()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(Schedule("s-1", "2026-01-12T09:00:00Z", KeyArn, Key, 30)));
-        _trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-1", "2026-01-15T10:18:00Z", KeyArn, Key)));
+        Trail.AddLogFile(CloudTrailRecords.Document(Schedule("s-1", "2026-01-12T09:00:00Z", KeyArn, Key, 30)));
+        Trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-1", "2026-01-15T10:18:00Z", KeyArn, Key)));
 
         var finding = Assert.Single(await HighPriorityAsync());
 
@@ -78,7 +70,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task A_schedule_after_a_cancellation_of_the_same_key_stays_open()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-0", "2026-01-15T08:00:00Z", KeyArn, Key), Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, Key, 7)));
+        Trail.AddLogFile(CloudTrailRecords.Document(Cancel("c-0", "2026-01-15T08:00:00Z", KeyArn, Key), Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, Key, 7)));
 
         var findings = await HighPriorityAsync();
 
@@ -91,7 +83,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     {
         var denied = Admin("d-3", "2026-01-15T12:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null")
             .Replace("\"requestID\"", "\"errorCode\":\"AccessDeniedException\",\"errorMessage\":\"not authorized\",\"requestID\"", StringComparison.Ordinal);
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Admin("d-1", "2026-01-15T13:00:00Z", "DisableKey", KeyArn, Key, string.Empty, "null"),
             Admin("e-1", "2026-01-15T13:02:00Z", "EnableKey", KeyArn, KeyArn, string.Empty, "null"),
             Admin("d-2", "2026-01-15T14:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"),
@@ -113,7 +105,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     public async Task A_deletion_within_the_hour_after_the_same_principal_opened_the_keys_policy_says_so()
     {
         const string policy = ",\"policyName\":\"default\",\"policy\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[]}\"";
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Admin("p-1", "2026-01-15T10:00:00Z", "PutKeyPolicy", KeyArn, Key, policy, "null"),
             Schedule("s-1", "2026-01-15T10:29:00Z", KeyArn, KeyArn, 7),
             Admin("p-2", "2026-01-15T08:00:00Z", "PutKeyPolicy", OtherKeyArn, OtherKeyArn, policy, "null"),
@@ -132,7 +124,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task Kms_deleting_expired_material_of_several_keys_at_once_is_not_escalated_as_one_principals_doing()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             KmsServiceEvent("m-1", "2026-01-15T00:00:05Z", "DeleteExpiredKeyMaterial", KeyArn),
             KmsServiceEvent("m-2", "2026-01-15T00:00:09Z", "DeleteExpiredKeyMaterial", OtherKeyArn)));
 
@@ -147,7 +139,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     {
         const string thirdKeyArn = "arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-5555eeee5555";
         const string fourthKeyArn = "arn:aws:kms:us-east-1:111122223333:key/6666ffff-66ff-66ff-66ff-6666ffff6666";
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, KeyArn, 30),
             Admin("d-1", "2026-01-15T10:40:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"),
             Schedule("s-3", "2026-01-15T10:50:00Z", thirdKeyArn, thirdKeyArn, 30),
@@ -168,10 +160,10 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     public async Task A_deletion_just_after_midnight_follows_a_policy_change_of_the_evening_before()
     {
         const string policy = ",\"policyName\":\"default\",\"policy\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[]}\"";
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Admin("p-1", "2026-01-14T23:40:00Z", "PutKeyPolicy", KeyArn, Key, policy, "null"),
             Admin("p-2", "2026-01-14T22:50:00Z", "PutKeyPolicy", OtherKeyArn, OtherKeyArn, policy, "null")));
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Schedule("s-1", "2026-01-15T00:10:00Z", KeyArn, KeyArn, 7),
             Schedule("s-2", "2026-01-15T00:10:00Z", OtherKeyArn, OtherKeyArn, 7)));
 
@@ -192,7 +184,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     public async Task Alias_and_custom_key_store_changes_and_a_replica_given_an_open_policy_are_reported()
     {
         const string openPolicy = """{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}""";
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             AdminCall("alias-1", "UpdateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{Key}}"}""", $$"""
                 "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:alias/payments"},{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{KeyArn}}"}],
                 """.Trim()),
@@ -220,7 +212,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     {
         // As the KMS developer guide shows ReplicateKey: the new replica's policy is in responseElements.replicaPolicy.
         const string replicaPolicy = """{\n  \"Version\":\"2012-10-17\",\n  \"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::999988887777:user/Mallory\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]\n}""";
-        _trail.AddLogFile(CloudTrailRecords.Document(Admin(
+        Trail.AddLogFile(CloudTrailRecords.Document(Admin(
             "rep-2", "2026-01-15T12:00:00Z", "ReplicateKey", KeyArn, Key, ",\"replicaRegion\":\"us-west-2\",\"bypassPolicyLockoutSafetyCheck\":false",
             $$"""{"replicaKeyMetadata":{"keyId":"{{Key}}","multiRegion":true},"replicaPolicy":"{{replicaPolicy}}"}""")));
 
@@ -238,14 +230,14 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task Denied_attempts_to_delete_or_repoint_a_key_are_findings_while_other_failures_are_not()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Failed(Schedule("f-1", "2026-01-15T09:00:00Z", KeyArn, Key, 7), "AccessDenied"),
             Failed(Schedule("f-2", "2026-01-15T09:01:00Z", KeyArn, Key, 7), "AccessDeniedException"),
             Failed(Admin("f-3", "2026-01-15T09:02:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"), "KMSInvalidStateException"),
             Failed(Admin("f-4", "2026-01-15T09:03:00Z", "UpdateAlias", KeyArn, Key, ",\"aliasName\":\"alias/payments\"", "null"), "AccessDenied")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         var findings = await DeniedKeyChanges.FindAsync(q, Day, CancellationToken.None);
 
@@ -267,16 +259,16 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
 
     private async Task<IReadOnlyList<Finding>> ExternalEncryptsAsync()
     {
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
         return await PrincipalFindings.ExternalEncryptsAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
     }
 
     [Fact]
     public async Task New_data_encrypted_through_a_service_under_a_key_of_an_outside_account_is_high()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Uploader("own-1", "2026-01-14T10:00:00Z", "GenerateDataKey", KeyArn),
             Uploader("x-1", "2026-01-15T10:00:00Z", "GenerateDataKey", ForeignKeyArn),
             Uploader("x-2", "2026-01-15T10:01:00Z", "GenerateDataKey", ForeignKeyArn),
@@ -293,7 +285,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task Decrypting_with_an_outside_key_or_encrypting_with_one_used_before_is_not_an_external_encryption()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Uploader("d-1", "2026-01-15T10:00:00Z", "Decrypt", ForeignKeyArn), // reading a partner's data
             Uploader("p-0", "2026-01-10T10:00:00Z", "Encrypt", "arn:aws:kms:us-east-1:777766665555:key/partner"),
             Uploader("p-1", "2026-01-15T10:00:00Z", "Encrypt", "arn:aws:kms:us-east-1:777766665555:key/partner")));
@@ -311,7 +303,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     public async Task Kms_deleting_a_key_or_expired_key_material_is_reported_and_linked_to_the_schedule_it_carries_out()
     {
         const string thirdKeyArn = "arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-5555eeee5555";
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Schedule("s-1", "2026-01-08T09:00:00Z", KeyArn, Key, 7),
             KmsServiceEvent("d-1", "2026-01-15T09:05:00Z", "DeleteKey", KeyArn),
             KmsServiceEvent("d-2", "2026-01-15T10:00:00Z", "DeleteKey", OtherKeyArn),
@@ -338,7 +330,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         const string thirdKeyArn = "arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-5555eeee5555";
         static string Grant(string id, string time, string keyArn, string grantId) =>
             Admin(id, time, "CreateGrant", keyArn, keyArn, ",\"granteePrincipal\":\"arn:aws:iam::999988887777:role/vendor\",\"operations\":[\"Decrypt\"]", $$"""{"grantId":"{{grantId}}"}""");
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Admin("r-1", "2026-01-15T09:00:00Z", "DisableKeyRotation", KeyArn, Key, string.Empty, "null"),
             Admin("r-2", "2026-01-15T09:04:00Z", "EnableKeyRotation", KeyArn, Key, string.Empty, "null"),
             Grant("g-1", "2026-01-15T10:00:00Z", OtherKeyArn, "grant-aaa"),
@@ -364,7 +356,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
             "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:{{alias}}"},{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{key}}"}],
             """.Trim();
         static string At(string record, string time) => record.Replace("2026-01-15T12:00:00Z", time, StringComparison.Ordinal);
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             At(AdminCall("a-1", "CreateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{OtherKeyArn}}"}""", Resources("alias/payments", OtherKeyArn)), "2026-01-02T08:00:00Z"),
             At(AdminCall("a-2", "CreateAlias", """{"aliasName":"alias/other","targetKeyId":"x"}""", Resources("alias/other", KeyArn)), "2026-01-14T08:00:00Z"),
             AdminCall("a-3", "UpdateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{Key}}"}""", Resources("alias/payments", KeyArn)),
@@ -402,11 +394,11 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task Both_copies_of_a_cross_account_call_are_one_action_by_the_caller_in_kms_actions_and_in_the_flows()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1"), CrossAccountCopy("caller-2", "222233334444", true, "shared-2")), account: "222233334444");
-        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1"), CrossAccountCopy("owner-2", "111122223333", false, "shared-2")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1"), CrossAccountCopy("caller-2", "222233334444", true, "shared-2")), account: "222233334444");
+        Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1"), CrossAccountCopy("owner-2", "111122223333", false, "shared-2")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         Assert.Equal(4L, await q.QueryScalarAsync("SELECT count(*) FROM kms_events", CancellationToken.None));
         var actions = await q.QueryRowsAsync("SELECT event_id, principal_arn FROM kms_actions ORDER BY event_id", CancellationToken.None);
@@ -433,10 +425,10 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     {
         // A partner reading shared data most days: its first day was the news; on the report day it is routine.
         static string On(string day, string id) => CrossAccountCopy(id, "111122223333", false, "shared-" + id).Replace("2026-01-15T", day + "T", StringComparison.Ordinal);
-        _trail.AddLogFile(CloudTrailRecords.Document(On("2026-01-01", "e-1"), On("2026-01-10", "e-2"), On("2026-01-12", "e-3"), On("2026-01-12", "e-4"), On("2026-01-15", "e-5")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document(On("2026-01-01", "e-1"), On("2026-01-10", "e-2"), On("2026-01-12", "e-3"), On("2026-01-12", "e-4"), On("2026-01-15", "e-5")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         var (today, _) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
         var (firstDay, _) = await PrincipalFindings.CrossAccountAsync(q, new DateOnly(2026, 1, 1), new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
@@ -452,12 +444,12 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     public async Task A_caller_from_outside_that_only_generates_data_keys_with_a_key_is_reported_too()
     {
         // Only the key owner's copies (the caller's account has no trail here, so it is outside the known accounts).
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             CrossAccountCopy("owner-1", "111122223333", false, "shared-1").Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"GenerateDataKey\"", StringComparison.Ordinal),
             CrossAccountCopy("owner-2", "111122223333", false, "shared-2").Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"GenerateDataKey\"", StringComparison.Ordinal)));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         var (findings, _) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
 
@@ -485,10 +477,10 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         Assert.Contains("invokedBy\":\"s3.amazonaws.com", viaS3, StringComparison.Ordinal);
         Assert.Contains("086441151436", cloudTrail, StringComparison.Ordinal);
         Assert.Contains("AWSService", service, StringComparison.Ordinal);
-        _trail.AddLogFile(CloudTrailRecords.Document(viaS3, cloudTrail, service));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document(viaS3, cloudTrail, service));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         var (findings, flows) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
 
@@ -506,7 +498,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         // reading objects encrypted with the key (S3 calls KMS for it) and a call by AWS's internal callers.
         for (var d = 5; d <= 14; d++)
         {
-            _trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z")));
+            Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z")));
         }
 
         static string Via(string record, string role, string invokedBy) => record
@@ -517,10 +509,10 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         var internalCall = Via(CloudTrailRecords.AssumedRoleDecrypt("int-1", "x", "2026-01-15T14:00:00Z"), "internal-role", "AWS Internal");
         Assert.Contains("\"invokedBy\":\"s3.amazonaws.com\"}", viaS3, StringComparison.Ordinal);
         Assert.Contains("\"invokedBy\":\"AWS Internal\"}", internalCall, StringComparison.Ordinal);
-        _trail.AddLogFile(CloudTrailRecords.Document(viaS3, internalCall, CloudTrailRecords.AssumedRoleDecrypt("app-15", "worker", "2026-01-15T08:00:00Z")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document(viaS3, internalCall, CloudTrailRecords.AssumedRoleDecrypt("app-15", "worker", "2026-01-15T08:00:00Z")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         var findings = await PrincipalFindings.NewPrincipalsAsync(q, Day, new AnalysisOptions { MinBaselineDays = 7 }, new HashSet<string> { "111122223333" }, CancellationToken.None);
 
@@ -537,12 +529,12 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
         var first = Admin("reused", "2026-01-15T09:00:00Z", "DisableKey", KeyArn, Key, string.Empty, "null");
         var second = Admin("reused", "2026-01-15T11:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null");
         var sameTime = Schedule("reused", "2026-01-15T09:00:00Z", KeyArn, Key, 7);
-        _trail.AddLogFile(CloudTrailRecords.Document(first, second, first, sameTime));
-        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1")), account: "222233334444");
-        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document(first, second, first, sameTime));
+        Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1")), account: "222233334444");
+        Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         var actions = await q.QueryRowsAsync("SELECT event_id, event_name, key_arn FROM kms_actions ORDER BY event_time, event_name", CancellationToken.None);
 
@@ -557,10 +549,10 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task A_hidden_caller_from_outside_the_organization_is_kept_when_it_is_the_only_copy()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         Assert.Equal("owner-1", await q.QueryScalarAsync("SELECT event_id FROM kms_actions", CancellationToken.None));
     }
@@ -575,7 +567,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task A_network_activity_event_is_stored_but_not_a_second_action_while_a_call_the_endpoint_denied_is_one()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(
             Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, Key, 7),
             Network("n-1", "2026-01-15T10:00:00Z", "ScheduleKeyDeletion", KeyArn),
             Admin("d-1", "2026-01-15T10:05:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"),
@@ -586,7 +578,7 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
 
         Assert.Equal(["s-1"], Assert.Single(findings, f => f.Kind == FindingKind.KeyDeletionScheduled).EventIds);
         Assert.Equal(["d-1"], Assert.Single(findings, f => f.Kind == FindingKind.KeyDisabled).EventIds);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
         Assert.Equal(5L, await q.QueryScalarAsync("SELECT count(*) FROM kms_events", CancellationToken.None));
         Assert.Equal(3L, await q.QueryScalarAsync("SELECT count(*) FROM kms_events WHERE event_category = 'NetworkActivity' AND event_type = 'AwsVpceEvent'", CancellationToken.None));
         var actions = await q.QueryRowsAsync("SELECT event_id, error_code FROM kms_actions ORDER BY event_time", CancellationToken.None);
@@ -596,12 +588,12 @@ public sealed class OrganizationTrailAnalysisTests : IDisposable
     [Fact]
     public async Task Calls_refused_by_a_vpc_endpoint_policy_count_toward_an_access_denied_burst()
     {
-        _trail.AddLogFile(CloudTrailRecords.Document(Enumerable.Range(0, 25)
+        Trail.AddLogFile(CloudTrailRecords.Document(Enumerable.Range(0, 25)
             .Select(i => Network($"deny-{i:D2}", $"2026-01-15T10:{i:D2}:00Z", "Decrypt", KeyArn, denied: true)).ToArray()));
-        _trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt("day-before", "worker", "2026-01-14T10:00:00Z"))); // a day to compare with
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt("day-before", "worker", "2026-01-14T10:00:00Z"))); // a day to compare with
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
 
         var findings = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
 

@@ -5,21 +5,12 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Analysis;
 
 /// <summary>KMS calls with an account's root user credentials, as CloudTrail records them.</summary>
-public sealed class RootUserActivityTests : IDisposable
+public sealed class RootUserActivityTests : TrailDatasetTest
 {
     private const string RootIdentity =
         """
         "userIdentity":{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333","accessKeyId":"ASIAEXAMPLEROOT","sessionContext":{"attributes":{"creationDate":"2026-01-15T09:58:00Z","mfaAuthenticated":"false"}}}
         """;
-
-    private readonly TrailFolder _trail = new();
-    private readonly TempDataset _data = new();
-
-    public void Dispose()
-    {
-        _trail.Dispose();
-        _data.Dispose();
-    }
 
     private static string AsRoot(string record, string sourceIp = "198.51.100.77", string account = "111122223333") =>
         System.Text.RegularExpressions.Regex.Replace(record, "\"userIdentity\":\\{.*?\\}\\}\\}", RootIdentity.Trim().Replace("111122223333", account, StringComparison.Ordinal))
@@ -36,22 +27,22 @@ public sealed class RootUserActivityTests : IDisposable
         // listing keys on two of them, as a routine console session.
         for (var d = 5; d <= 14; d++)
         {
-            _trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z")));
+            Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z")));
         }
 
-        _trail.AddLogFile(CloudTrailRecords.Document(ListKeys("list-5", "2026-01-05T09:00:00Z"), ListKeys("list-12", "2026-01-12T09:00:00Z")));
-        _trail.AddLogFile(CloudTrailRecords.Document(
+        Trail.AddLogFile(CloudTrailRecords.Document(ListKeys("list-5", "2026-01-05T09:00:00Z"), ListKeys("list-12", "2026-01-12T09:00:00Z")));
+        Trail.AddLogFile(CloudTrailRecords.Document(
             ListKeys("list-15", "2026-01-15T09:00:00Z"),
             AsRoot(CloudTrailRecords.AssumedRoleDecrypt("root-1", "x", "2026-01-15T10:01:00Z")),
             AsRoot(CloudTrailRecords.AssumedRoleDecrypt("root-2", "x", "2026-01-15T10:02:00Z"), "198.51.100.78"),
             AsRoot(CloudTrailRecords.AssumedRoleDecrypt("root-3", "x", "2026-01-15T10:03:00Z")
                 .Replace("\"eventName\":\"Decrypt\",", "\"eventName\":\"Decrypt\",\"errorCode\":\"AccessDeniedException\",\"errorMessage\":\"denied\",", StringComparison.Ordinal)),
             CloudTrailRecords.AssumedRoleDecrypt("app-15", "worker", "2026-01-15T08:00:00Z")));
-        _trail.AddLogFile(CloudTrailRecords.Document(ListKeys("other-1", "2026-01-15T11:00:00Z", "444455556666")), account: "444455556666");
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document(ListKeys("other-1", "2026-01-15T11:00:00Z", "444455556666")), account: "444455556666");
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
 
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
         var day = new DateOnly(2026, 1, 15);
         var findings = await RootUserActivity.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None);
         Assert.Equal(2, findings.Count);

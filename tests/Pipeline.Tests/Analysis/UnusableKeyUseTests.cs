@@ -5,18 +5,10 @@ using Pipeline.Tests.Support;
 namespace Pipeline.Tests.Analysis;
 
 /// <summary>Calls refused because their key is pending deletion or disabled, as CloudTrail records them.</summary>
-public sealed class UnusableKeyUseTests : IDisposable
+public sealed class UnusableKeyUseTests : TrailDatasetTest
 {
     private const string PendingKeyArn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     private const string DisabledKeyArn = "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";
-    private readonly TrailFolder _trail = new();
-    private readonly TempDataset _data = new();
-
-    public void Dispose()
-    {
-        _trail.Dispose();
-        _data.Dispose();
-    }
 
     private static string Failed(string eventId, string session, string keyArn, string errorCode, string errorMessage) =>
         CloudTrailRecords.AssumedRoleDecrypt(eventId, session, "2026-01-15T10:05:12Z")
@@ -31,11 +23,11 @@ public sealed class UnusableKeyUseTests : IDisposable
             .Append(Failed("d-2", "other", DisabledKeyArn, "DisabledException", $"{DisabledKeyArn} is disabled.").Replace("app-role", "other-role", StringComparison.Ordinal))
             .Append(Failed("a-1", "batch", PendingKeyArn, "AccessDeniedException", "not allowed"))
             .Append(CloudTrailRecords.AssumedRoleDecrypt("ok-1"));
-        _trail.AddLogFile(CloudTrailRecords.Document([.. records]));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        Trail.AddLogFile(CloudTrailRecords.Document([.. records]));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
 
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
         var findings = await UnusableKeyUse.FindAsync(q, new DateOnly(2026, 1, 15), new AnalysisOptions(), CancellationToken.None);
 
         Assert.Equal(2, findings.Count);

@@ -39,14 +39,14 @@ public sealed class ScenarioTests : IClassFixture<ScenarioArchiveFixture>
     public void Scenario_json_lists_one_expected_entry_per_finding_kind()
     {
         var kinds = Expected.Select(e => e.GetProperty("kind").GetString()!).ToList();
-        Assert.Equal(25, kinds.Count);
+        Assert.Equal(26, kinds.Count);
         Assert.Equal(FindingKind.All.Order(StringComparer.Ordinal), kinds.Order(StringComparer.Ordinal));
         Assert.Equal("2026-01-12", _f.AnswerKey.GetProperty("report_date").GetString());
         Assert.Equal(_f.Manifest.Accounts, _f.AnswerKey.GetProperty("known_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(["999988887777"], _f.AnswerKey.GetProperty("external_accounts").EnumerateArray().Select(a => a.GetString()!));
         Assert.Equal(8, _f.AnswerKey.GetProperty("decoys").GetArrayLength());
         Assert.NotNull(_f.Manifest.Scenario);
-        Assert.Equal(25, _f.Manifest.Scenario.Expected.Count);
+        Assert.Equal(26, _f.Manifest.Scenario.Expected.Count);
     }
 
     [Fact]

@@ -4,21 +4,16 @@ using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Analysis;
 
-/// <summary>Calls packed into one hour, against the busiest hours of the baseline days.</summary>
-public sealed class HourlyBurstTests : IDisposable
+/// <summary>
+/// Volume anomalies beyond a day's Decrypt count: calls packed into one hour (against the busiest hours of the baseline
+/// days), and the other operations that use a key's secret material.
+/// </summary>
+public sealed class VolumeAnomalyTests : TrailDatasetTest
 {
     private const string App = "arn:aws:iam::111122223333:role/service-role/app-role";
     private const string Batch = "arn:aws:iam::111122223333:role/service-role/batch-role";
+
     private static readonly DateOnly Day = new(2026, 1, 15);
-    private readonly TrailFolder _trail = new();
-    private readonly TempDataset _data = new();
-
-    public void Dispose()
-    {
-        _trail.Dispose();
-        _data.Dispose();
-    }
-
     private static IEnumerable<string> Calls(string prefix, DateOnly date, int hour, int count, bool batch = false) =>
         Enumerable.Range(0, count).Select(i =>
         {
@@ -37,13 +32,13 @@ public sealed class HourlyBurstTests : IDisposable
             var date = Day.AddDays(-d);
             var records = Enumerable.Range(0, 24).SelectMany(h => Calls("app", date, h, h == 3 && d == 0 ? 26 : 2))
                 .Concat(Calls("batch", date, d == 0 ? 4 : 2, 100, batch: true));
-            _trail.AddLogFile(CloudTrailRecords.Document([.. records]));
+            Trail.AddLogFile(CloudTrailRecords.Document([.. records]));
         }
 
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
         Assert.True(exit == 0, error);
 
-        using var q = DatasetQuery.Open(_data.Root);
+        using var q = DatasetQuery.Open(Data.Root);
         var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
 
         var (burst, chart) = Assert.Single(findings);
@@ -57,5 +52,37 @@ public sealed class HourlyBurstTests : IDisposable
         Assert.All(burst.EventIds, id => Assert.StartsWith("app-0115-03-", id, StringComparison.Ordinal));
         Assert.Equal(11, chart.Points.Count);
         Assert.Equal(26, chart.Points[^1].Count);
+    }
+
+    private static IEnumerable<string> OperationCalls(string operation, DateOnly date, int count) =>
+        Enumerable.Range(0, count).Select(i =>
+            CloudTrailRecords.AssumedRoleDecrypt($"{operation}-{date:MMdd}-{i}", "s", $"{date:yyyy-MM-dd}T{i % 24:00}:{i / 24 % 60:00}:00Z")
+                .Replace("\"eventName\":\"Decrypt\"", $"\"eventName\":\"{operation}\"", StringComparison.Ordinal));
+
+    // Ten days of an application signing about 20 times a day and verifying as often, with a steady Decrypt; on the
+    // report day it signs 300 times (a signing key used to sign what it should not) and verifies 300 times.
+    [Fact]
+    public async Task A_sign_spike_is_a_crypto_volume_anomaly_while_a_verify_spike_is_not_scored()
+    {
+        for (var d = 10; d >= 0; d--)
+        {
+            var date = Day.AddDays(-d);
+            var spike = d == 0 ? 300 : 18 + (d % 5);
+            Trail.AddLogFile(CloudTrailRecords.Document([.. OperationCalls("Sign", date, spike), .. OperationCalls("Verify", date, spike), .. OperationCalls("Decrypt", date, 20)]));
+        }
+
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
+
+        var (finding, chart) = Assert.Single(findings);
+        Assert.Equal(
+            (FindingKind.CryptoVolumeAnomaly, "Sign", App, CloudTrailRecords.KeyArn, 300L, Severity.High),
+            (finding.Kind, finding.EventName, finding.Principal, finding.KeyArn, finding.Count, finding.Severity));
+        Assert.StartsWith($"Sign by {App} on {CloudTrailRecords.KeyArn}: 300 calls vs ", finding.Title, StringComparison.Ordinal);
+        Assert.All(finding.EventIds, id => Assert.StartsWith("Sign-0115-", id, StringComparison.Ordinal));
+        Assert.Equal(300, chart.Points[^1].Count);
     }
 }
