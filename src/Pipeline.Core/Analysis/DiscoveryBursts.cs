@@ -5,9 +5,10 @@ namespace Pipeline.Analysis;
 
 /// <summary>
 /// Reconnaissance: a principal listing and describing keys, aliases, policies and grants far more than it usually
-/// does (or at all, when it never did). Those calls touch no data, so neither the volume anomalies (Decrypt and
-/// GenerateDataKey) nor the new-principal findings (crypto calls) see them; an intruder maps the keys before using
-/// them. Failed calls count too: probing often draws AccessDenied.
+/// does (or at all, when it never did). Those calls touch no data, so neither the volume anomalies nor the
+/// new-principal findings (calls that use a key's material) see them; an intruder maps the keys before using them.
+/// Failed calls count too: probing often draws AccessDenied. Calls made through the console or another service for the
+/// principal (<c>invokedBy</c>) are its own; AWS services' own work is not counted.
 /// </summary>
 internal static class DiscoveryBursts
 {
@@ -19,7 +20,7 @@ internal static class DiscoveryBursts
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
         var findings = new List<Finding>();
-        var filter = $"NOT is_aws_service_call AND coalesce(principal_kind, '') <> 'service' AND {DiscoveryCall}";
+        var filter = $"{PrincipalFindings.PrincipalUse} AND {DiscoveryCall}";
         foreach (var (principal, score) in await PrincipalFindings.DailyScoresAsync(q, day, options, filter, ct).ConfigureAwait(false))
         {
             if (!SeriesStatistics.IsAnomalous(score, options))

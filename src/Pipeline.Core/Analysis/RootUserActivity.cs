@@ -37,7 +37,7 @@ internal static class RootUserActivity
                EXISTS (SELECT 1 FROM kms_events_all h
                        WHERE h.event_date >= $2 AND h.event_date < $1 AND h.principal_kind = 'root' AND h.principal_arn = a.principal_arn)
         FROM kms_actions a
-        WHERE event_date = $1 AND principal_kind = 'root' AND NOT is_aws_service_call
+        WHERE event_date = $1 AND principal_kind = 'root' AND {{PrincipalFindings.PrincipalUse}}
         GROUP BY principal_arn
         ORDER BY principal_arn
         """;

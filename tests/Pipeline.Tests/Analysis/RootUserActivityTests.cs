@@ -70,4 +70,21 @@ public sealed class RootUserActivityTests : TrailDatasetTest
         Assert.DoesNotContain(report.Findings, f => f.Kind is FindingKind.NewPrincipal or FindingKind.NewPrincipalForKey);
         Assert.Single(await RootUserActivity.FindAsync(q, day, new AnalysisOptions { AllowedPrincipals = ["arn:aws:iam::111122223333:root"] }, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Root_user_reading_objects_through_s3_is_root_activity()
+    {
+        // The root user downloading SSE-KMS objects: S3 calls Decrypt for it (invokedBy), as the calls of a principal.
+        var viaS3 = AsRoot(CloudTrailRecords.AssumedRoleDecrypt("root-s3", "x", "2026-01-15T10:01:00Z"))
+            .Replace("\"mfaAuthenticated\":\"false\"}}}", "\"mfaAuthenticated\":\"false\"}},\"invokedBy\":\"s3.amazonaws.com\"}", StringComparison.Ordinal);
+        Assert.Contains("\"invokedBy\":\"s3.amazonaws.com\"}", viaS3, StringComparison.Ordinal);
+        Trail.AddLogFile(CloudTrailRecords.Document(viaS3));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var finding = Assert.Single(await RootUserActivity.FindAsync(q, new DateOnly(2026, 1, 15), new AnalysisOptions(), CancellationToken.None));
+
+        Assert.Equal((FindingKind.RootUserActivity, Severity.High, 1L), (finding.Kind, finding.Severity, finding.Count));
+    }
 }
