@@ -4,12 +4,14 @@ using System.IO.Compression;
 using DuckDB.NET.Data;
 using Pipeline.Benchmarks.Support;
 using Pipeline.Ingest;
+using Pipeline.Parsing;
+using Pipeline.Sink;
 
 namespace Pipeline.Benchmarks.Throughput;
 
 /// <summary>
 /// Hidden sub-command run by <see cref="ThroughputCommand"/> in a fresh process, so that CPU time and peak RSS belong
-/// to one measurement: <c>__measure gzip|tokenizer|duckdb &lt;input&gt; &lt;workdir&gt;</c>. Prints one
+/// to one measurement: <c>__measure gzip|tokenizer|read|duckdb &lt;input&gt; &lt;workdir&gt;</c>. Prints one
 /// <c>RESULT key=value ...</c> line.
 /// </summary>
 internal static class MeasureChild
@@ -20,7 +22,7 @@ internal static class MeasureChild
     {
         if (args.Length < 3)
         {
-            Console.Error.WriteLine($"usage: {Name} gzip|tokenizer|duckdb|duckdb-all-files <input> <workdir>");
+            Console.Error.WriteLine($"usage: {Name} gzip|tokenizer|read|duckdb|duckdb-all-files <input> <workdir>");
             return 2;
         }
 
@@ -30,6 +32,7 @@ internal static class MeasureChild
         {
             "gzip" => Gzip(files),
             "tokenizer" => Tokenize(files),
+            "read" => ReadStage(files),
             "duckdb" => DuckDb(files, args[2], sampleAllFiles: false),
             "duckdb-all-files" => DuckDb(files, args[2], sampleAllFiles: true),
             _ => throw new ArgumentException($"unknown measurement '{args[0]}'"),
@@ -107,6 +110,31 @@ internal static class MeasureChild
                 }
             });
         return new ChildResult(total.Bytes, total.Records, total.KmsRecords, -1);
+    }
+
+    /// <summary>
+    /// Ingest's read stage alone, per file as ingest runs it (gzip, pre-scan, the KMS text filter, the KMS records'
+    /// parse and projection into a batch) and nothing written: what ingest costs before its Parquet output.
+    /// </summary>
+    private static ChildResult ReadStage(string[] files)
+    {
+        long bytes = 0, records = 0, kms = 0;
+        var ingestTime = DateTime.UtcNow;
+        Parallel.ForEach(
+            files,
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            path =>
+            {
+                var source = SourceContext.ForFile(path, ingestTime);
+                var collector = new KmsRecordCollector(source);
+                using var stream = OpenSequential(path);
+                var read = CloudTrailObjectReader.ReadAsync(stream, collector, source, null, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                KmsEventBatchPool.Return(collector.Batch);
+                Interlocked.Add(ref bytes, read.DecompressedBytes);
+                Interlocked.Add(ref records, read.Records);
+                Interlocked.Add(ref kms, read.KmsRecords);
+            });
+        return new ChildResult(bytes, records, kms, -1);
     }
 
     private static ChildResult DuckDb(string[] files, string workDir, bool sampleAllFiles)
