@@ -26,10 +26,17 @@ internal static partial class CoverageGaps
     /// <summary>The mean daily KMS events below which a day without any can be chance (P(0) = e^-7 ≈ 0.001).</summary>
     private const double SteadyMinMean = 7;
 
-    public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct) =>
+        await FindAsync(q, day, options, (await TallyAsync(q.Root, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false)).PerDay, ct).ConfigureAwait(false);
+
+    /// <param name="q">The dataset.</param>
+    /// <param name="day">The report day.</param>
+    /// <param name="options">Thresholds.</param>
+    /// <param name="perDay">The ledger's deliveries from <see cref="AnalysisOptions.BaselineDays"/> before <paramref name="day"/> to it (<see cref="TallyAsync"/>).</param>
+    /// <param name="ct">Cancellation.</param>
+    public static async Task<IReadOnlyList<Finding>> FindAsync(
+        DatasetQuery q, DateOnly day, AnalysisOptions options, Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> perDay, CancellationToken ct)
     {
-        var start = day.AddDays(-options.BaselineDays);
-        var (perDay, _) = await TallyAsync(q.Root, start, day, ct).ConfigureAwait(false);
         var gaps = Gaps(perDay, day, options);
         var hasLedger = Directory.Exists(Path.Combine(q.Root, DatasetLayout.LedgerDirectory));
         gaps.AddRange(await SilentAccountsAsync(q, day, options, perDay, hasLedger, gaps.Select(g => g.CallerAccountId!).ToHashSet(StringComparer.Ordinal), ct).ConfigureAwait(false));

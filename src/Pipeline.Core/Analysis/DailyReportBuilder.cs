@@ -13,7 +13,9 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
     public async Task<ReportModel> BuildAsync(DatasetQuery q, DateOnly day, CancellationToken ct)
     {
         var coverage = await DataCoverage.ReadAsync(q, day, options, ct).ConfigureAwait(false);
-        var known = await KnownAccountsAsync(q, ct).ConfigureAwait(false);
+        // The ledger's log files per trail account and day (read once: the coverage checks use them too).
+        var (delivered, _) = await CoverageGaps.TallyAsync(q.Root, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false);
+        var known = await KnownAccountsAsync(q, delivered, ct).ConfigureAwait(false);
         var findings = new List<Finding>();
         findings.AddRange(await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false));
         findings.AddRange(await DeniedKeyChanges.FindAsync(q, day, ct).ConfigureAwait(false));
@@ -39,7 +41,7 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         var noEvents = await CoverageGaps.NoEventsAsync(q, day, options, ct).ConfigureAwait(false);
         if (noEvents.Count == 0)
         {
-            findings.AddRange(await CoverageGaps.FindAsync(q, day, options, ct).ConfigureAwait(false));
+            findings.AddRange(await CoverageGaps.FindAsync(q, day, options, delivered, ct).ConfigureAwait(false));
         }
 
         findings.AddRange(noEvents);
@@ -94,9 +96,16 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
     private Finding ApplySeverityOverride(Finding f) =>
         options.SeverityOverrides.TryGetValue(f.Kind, out var text) && SeverityText.TryParse(text, out var s) ? f with { Severity = s } : f;
 
-    private async Task<HashSet<string>> KnownAccountsAsync(DatasetQuery q, CancellationToken ct)
+    /// <summary>
+    /// The accounts that are ours: those configured, every account whose trail holds KMS events, and every account that
+    /// delivered log files in the baseline window (by the ledger), e.g. an organization's management or log-archive
+    /// account, whose trail may hold no KMS event at all but is no outsider when a policy or grant names it.
+    /// </summary>
+    private async Task<HashSet<string>> KnownAccountsAsync(
+        DatasetQuery q, Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> delivered, CancellationToken ct)
     {
         var known = new HashSet<string>(options.KnownAccounts, StringComparer.Ordinal);
+        known.UnionWith(delivered.Keys.Select(k => k.Account));
         foreach (var r in await q.QueryRowsAsync("SELECT DISTINCT recipient_account_id FROM kms_events_all WHERE recipient_account_id IS NOT NULL", ct).ConfigureAwait(false))
         {
             known.Add(Values.Str(r[0])!);

@@ -316,8 +316,8 @@ internal static class PrincipalFindings
     /// <c>Encrypt</c> and <c>GenerateDataKey*</c> calls with such a key, directly or through a service acting for the
     /// principal (S3 server-side encryption with a foreign key is how ransomware locks a bucket's new objects without
     /// ever holding the data). A principal and key seen together in the lookback window before the report day are an
-    /// established pairing (a partner's key in use for weeks) and not reported again; AWS service identities are left
-    /// out (they encrypt with keys of their own accounts, e.g. CloudTrail with the trail's key).
+    /// established pairing (a partner's key in use for weeks) and not reported again; AWS services' own work is left out
+    /// (<see cref="PrincipalUse"/>: they encrypt with keys of their own accounts, e.g. CloudTrail with the trail's key).
     /// </summary>
     public static async Task<IReadOnlyList<Finding>> ExternalEncryptsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
     {
@@ -331,8 +331,7 @@ internal static class PrincipalFindings
                        string_agg(DISTINCT invoked_by, ',' ORDER BY invoked_by) AS via
                 FROM kms_actions
                 WHERE event_date = $1 AND error_code IS NULL AND key_account_id IS NOT NULL AND principal_arn IS NOT NULL
-                  AND coalesce(principal_kind, '') <> 'service'
-                  AND (event_name = 'Encrypt' OR event_name LIKE 'GenerateDataKey%')
+                  AND {PrincipalUse} AND (event_name = 'Encrypt' OR event_name LIKE 'GenerateDataKey%')
                 GROUP BY principal_arn, key_arn, key_account_id)
             SELECT t.*, EXISTS (
                        SELECT 1 FROM kms_events_all b

@@ -350,6 +350,26 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     }
 
     [Fact]
+    public async Task An_account_whose_trail_delivers_files_without_kms_events_is_known_to_the_report()
+    {
+        // The organization's management account: its trail delivers log files (EC2 calls here) but no KMS event. A grant
+        // to one of its roles is to another account of ours, not to an outsider; one to an account with no trail is.
+        static string Grant(string id, string grantee) =>
+            Admin(id, "2026-01-15T10:00:00Z", "CreateGrant", KeyArn, KeyArn, $",\"granteePrincipal\":\"{grantee}\",\"operations\":[\"Decrypt\"]", "{\"grantId\":\"grant-" + id + "\"}");
+        Trail.AddLogFile(CloudTrailRecords.Document(Grant("g-org", "arn:aws:iam::444455556666:role/org-backup-audit"), Grant("g-out", "arn:aws:iam::999988887777:role/vendor")));
+        Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.Ec2Record()), account: "444455556666");
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var report = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, Day, CancellationToken.None);
+
+        var grants = report.Findings.Where(f => f.Kind == FindingKind.GrantCreatedCrossAccount).ToDictionary(f => f.EventIds[0]);
+        Assert.Equal((Severity.Medium, "Grant to another account (444455556666)"), (grants["g-org"].Severity, grants["g-org"].Title));
+        Assert.Equal((Severity.High, "Grant to an external account (999988887777)"), (grants["g-out"].Severity, grants["g-out"].Title));
+    }
+
+    [Fact]
     public async Task An_alias_change_names_the_key_the_alias_pointed_to_before()
     {
         static string Resources(string alias, string key) => $$"""
