@@ -1,11 +1,13 @@
 -- daily_zscores.sql
--- Returns: for each principal, its Decrypt count on the report day, the mean and standard deviation of the
---   previous baseline_days days on a zero-filled calendar (a day without calls counts as 0), and the z-score with the
---   standard deviation floored at max(1, sqrt(mean)), as the report computes it (without its weekday matching).
+-- Returns: for each principal, its count of one operation (Decrypt unless told otherwise) on the report day, the
+--   mean and standard deviation of the previous baseline_days days on a zero-filled calendar (a day without calls
+--   counts as 0), and the z-score with the standard deviation floored at max(1, sqrt(mean)), as the report computes it
+--   (without its weekday matching).
 --   Like the report, the baseline starts no earlier than the dataset's first day: days before the data are not days
 --   without calls.
 -- Parameters (optional, DuckDB variables): report_date (DATE; default: the last day in the dataset),
---   baseline_days (INTEGER; default 28).
+--   baseline_days (INTEGER; default 28), operation (VARCHAR, a LIKE pattern on event_name; default 'Decrypt'; e.g.
+--   'Sign', 'Encrypt', 'GenerateDataKey%' as the report scores them).
 WITH params AS (
     SELECT d, n, greatest(d - n, (SELECT min(event_date) FROM kms_actions)) AS s
     FROM (SELECT coalesce(getvariable('report_date'), (SELECT max(event_date) FROM kms_actions)) AS d,
@@ -15,11 +17,11 @@ calendar AS (
     FROM params, range(s, d + INTERVAL 1 DAY, INTERVAL 1 DAY)),
 principals AS (
     SELECT DISTINCT principal_arn FROM kms_actions, params
-    WHERE event_name = 'Decrypt' AND principal_arn IS NOT NULL AND event_date BETWEEN s AND d),
+    WHERE event_name LIKE coalesce(getvariable('operation'), 'Decrypt') AND principal_arn IS NOT NULL AND event_date BETWEEN s AND d),
 counts AS (
     SELECT principal_arn, event_date AS day, count(*) AS n
     FROM kms_actions, params
-    WHERE event_name = 'Decrypt' AND error_code IS NULL AND event_date BETWEEN s AND d
+    WHERE event_name LIKE coalesce(getvariable('operation'), 'Decrypt') AND error_code IS NULL AND event_date BETWEEN s AND d
     GROUP BY ALL),
 filled AS (
     SELECT p.principal_arn, c.day, coalesce(k.n, 0) AS n

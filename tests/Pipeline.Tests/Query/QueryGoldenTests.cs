@@ -107,6 +107,27 @@ public sealed class QueryGoldenTests(GoldenDatasetFixture fixture) : IClassFixtu
         Assert.True(actual.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 1, $"{file} returned no rows on the golden dataset");
     }
 
+    [Fact]
+    public async Task Daily_zscores_scores_the_operation_it_is_given()
+    {
+        var sql = await File.ReadAllTextAsync(Path.Combine(RepoRoot.Path, "queries", "daily_zscores.sql"));
+        using var query = DatasetQuery.Open(fixture.Data);
+        using var output = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+
+        await QueryRunner.RunScriptAsync(query, "SET VARIABLE operation = 'Encrypt';\n" + sql, output, QueryOutputFormat.Csv, CancellationToken.None);
+
+        var rows = output.ToString().ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(l => l.Split(',')).ToDictionary(c => c[0], c => long.Parse(c[1], System.Globalization.CultureInfo.InvariantCulture));
+        var expected = await query.QueryRowsAsync(
+            """
+            SELECT principal_arn, count(*) FILTER (WHERE error_code IS NULL) FROM kms_actions
+            WHERE event_name = 'Encrypt' AND event_date = (SELECT max(event_date) FROM kms_actions) GROUP BY ALL
+            """,
+            CancellationToken.None);
+        Assert.NotEmpty(expected);
+        Assert.All(expected, r => Assert.Equal((long)r[1]!, rows[(string)r[0]!]));
+    }
+
     // The README tells DuckDB CLI users to create the views themselves: its block must define what the files need,
     // the way the query command defines it.
     [Fact]
