@@ -21,6 +21,16 @@ public sealed class ReadmeTests
     }
 
     [Fact]
+    public void Readme_describes_every_finding_kind_in_its_findings_table()
+    {
+        var firstCells = Readme.Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal)).Select(l => l.Split('|')[1]).ToList();
+        foreach (var kind in Pipeline.Analysis.FindingKind.All)
+        {
+            Assert.True(firstCells.Any(c => c.Contains($"`{kind}`", StringComparison.Ordinal)), $"README's findings table has no row for {kind}");
+        }
+    }
+
+    [Fact]
     public void The_readme_and_athena_define_kms_actions_over_the_same_rows_as_the_query_command()
     {
         // The golden dataset has no network activity events, so the golden comparison of the README's views cannot
