@@ -17,7 +17,9 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         var (delivered, _) = await CoverageGaps.TallyAsync(q.Root, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false);
         var known = await KnownAccountsAsync(q, delivered, ct).ConfigureAwait(false);
         var findings = new List<Finding>();
-        findings.AddRange(await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false));
+        var keyChanges = await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false);
+        await NoteNewcomersAsync(q, day, keyChanges, ct).ConfigureAwait(false);
+        findings.AddRange(keyChanges);
         findings.AddRange(await DeniedKeyChanges.FindAsync(q, day, ct).ConfigureAwait(false));
         var volume = await VolumeAnomalies.FindAsync(q, day, options, ct).ConfigureAwait(false);
         findings.AddRange(volume.Select(v => v.Finding));
@@ -91,6 +93,38 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
             TopKeys = await TopAsync(q, day, coverage.FirstEventDate, "key_arn", ct).ConfigureAwait(false),
             CrossAccountFlows = flows,
         };
+    }
+
+    /// <summary>
+    /// Says of each key change whether its principal made any KMS call in the lookback window before the day
+    /// (<c>details.principal_new_to_kms</c>): a key deleted or re-policied by a credential that never used KMS before is
+    /// another story than a key administrator's routine. Only when the dataset holds enough history to tell.
+    /// </summary>
+    private async Task NoteNewcomersAsync(DatasetQuery q, DateOnly day, IReadOnlyList<Finding> changes, CancellationToken ct)
+    {
+        var byPrincipal = changes.Where(f => f.Principal is { } p && !p.StartsWith("service:", StringComparison.Ordinal)).ToList();
+        if (byPrincipal.Count == 0)
+        {
+            return; // none, or only KMS's own scheduled work
+        }
+
+        var lookbackStart = day.AddDays(-options.NewPrincipalLookbackDays);
+        if (await DataCoverage.HistoryStartAsync(q, day, lookbackStart, ct).ConfigureAwait(false) > day.AddDays(-options.MinBaselineDays))
+        {
+            return;
+        }
+
+        var seen = (await q.QueryRowsAsync(
+                "SELECT DISTINCT principal_arn FROM kms_events_all WHERE event_date >= $2 AND event_date < $1 AND principal_arn IS NOT NULL",
+                ct,
+                day,
+                lookbackStart).ConfigureAwait(false))
+            .Select(r => Values.Str(r[0])!)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var f in byPrincipal)
+        {
+            f.Details["principal_new_to_kms"] = !seen.Contains(f.Principal!);
+        }
     }
 
     private Finding ApplySeverityOverride(Finding f) =>

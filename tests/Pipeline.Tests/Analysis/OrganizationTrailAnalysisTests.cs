@@ -370,6 +370,30 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     }
 
     [Fact]
+    public async Task A_key_change_says_whether_its_principal_used_kms_before()
+    {
+        // Ten days in which the key administrator describes the key daily; on the report day it disables one key and a
+        // user never seen in KMS disables another.
+        for (var d = 5; d <= 14; d++)
+        {
+            Trail.AddLogFile(CloudTrailRecords.Document(Admin($"describe-{d}", $"2026-01-{d:00}T09:00:00Z", "DescribeKey", KeyArn, Key, string.Empty, "null")));
+        }
+
+        var stranger = Admin("d-2", "2026-01-15T11:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null")
+            .Replace("user/key-admin", "user/temp-contractor", StringComparison.Ordinal);
+        Trail.AddLogFile(CloudTrailRecords.Document(Admin("d-1", "2026-01-15T10:00:00Z", "DisableKey", KeyArn, Key, string.Empty, "null"), stranger));
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
+        Assert.True(exit == 0, error);
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var report = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, Day, CancellationToken.None);
+
+        var disabled = report.Findings.Where(f => f.Kind == FindingKind.KeyDisabled).ToDictionary(f => f.Principal!);
+        Assert.False((bool)disabled["arn:aws:iam::111122223333:user/key-admin"].Details["principal_new_to_kms"]!);
+        Assert.True((bool)disabled["arn:aws:iam::111122223333:user/temp-contractor"].Details["principal_new_to_kms"]!);
+    }
+
+    [Fact]
     public async Task An_alias_change_names_the_key_the_alias_pointed_to_before()
     {
         static string Resources(string alias, string key) => $$"""
