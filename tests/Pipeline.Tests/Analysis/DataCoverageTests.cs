@@ -106,8 +106,7 @@ public sealed class ShortDatasetTests : TrailDatasetTest
         }
 
         AddDay(day, 80);
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
 
         using (var q = DatasetQuery.Open(Data.Root))
         {
@@ -163,8 +162,7 @@ public sealed class ShortDatasetTests : TrailDatasetTest
             Trail.AddLogFile(CloudTrailRecords.Document(records));
         }
 
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
 
         using var q = DatasetQuery.Open(Data.Root);
         Assert.Empty(await DiscoveryBursts.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None));

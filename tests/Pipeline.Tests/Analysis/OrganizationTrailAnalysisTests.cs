@@ -30,8 +30,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
 
     private async Task<IReadOnlyList<Finding>> HighPriorityAsync()
     {
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
         return await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None);
     }
@@ -235,8 +234,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
             Failed(Schedule("f-2", "2026-01-15T09:01:00Z", KeyArn, Key, 7), "AccessDeniedException"),
             Failed(Admin("f-3", "2026-01-15T09:02:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"), "KMSInvalidStateException"),
             Failed(Admin("f-4", "2026-01-15T09:03:00Z", "UpdateAlias", KeyArn, Key, ",\"aliasName\":\"alias/payments\"", "null"), "AccessDenied")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var findings = await DeniedKeyChanges.FindAsync(q, Day, CancellationToken.None);
@@ -259,8 +257,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
 
     private async Task<IReadOnlyList<Finding>> ExternalEncryptsAsync()
     {
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
         return await PrincipalFindings.ExternalEncryptsAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
     }
@@ -358,8 +355,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
             Admin(id, "2026-01-15T10:00:00Z", "CreateGrant", KeyArn, KeyArn, $",\"granteePrincipal\":\"{grantee}\",\"operations\":[\"Decrypt\"]", "{\"grantId\":\"grant-" + id + "\"}");
         Trail.AddLogFile(CloudTrailRecords.Document(Grant("g-org", "arn:aws:iam::444455556666:role/org-backup-audit"), Grant("g-out", "arn:aws:iam::999988887777:role/vendor")));
         Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.Ec2Record()), account: "444455556666");
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var report = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, Day, CancellationToken.None);
@@ -382,8 +378,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         var stranger = Admin("d-2", "2026-01-15T11:00:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null")
             .Replace("user/key-admin", "user/temp-contractor", StringComparison.Ordinal);
         Trail.AddLogFile(CloudTrailRecords.Document(Admin("d-1", "2026-01-15T10:00:00Z", "DisableKey", KeyArn, Key, string.Empty, "null"), stranger));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var report = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, Day, CancellationToken.None);
@@ -440,8 +435,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     {
         Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1"), CrossAccountCopy("caller-2", "222233334444", true, "shared-2")), account: "222233334444");
         Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1"), CrossAccountCopy("owner-2", "111122223333", false, "shared-2")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         Assert.Equal(4L, await q.QueryScalarAsync("SELECT count(*) FROM kms_events", CancellationToken.None));
@@ -470,8 +464,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         // A partner reading shared data most days: its first day was the news; on the report day it is routine.
         static string On(string day, string id) => CrossAccountCopy(id, "111122223333", false, "shared-" + id).Replace("2026-01-15T", day + "T", StringComparison.Ordinal);
         Trail.AddLogFile(CloudTrailRecords.Document(On("2026-01-01", "e-1"), On("2026-01-10", "e-2"), On("2026-01-12", "e-3"), On("2026-01-12", "e-4"), On("2026-01-15", "e-5")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var (today, _) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
@@ -491,8 +484,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Trail.AddLogFile(CloudTrailRecords.Document(
             CrossAccountCopy("owner-1", "111122223333", false, "shared-1").Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"GenerateDataKey\"", StringComparison.Ordinal),
             CrossAccountCopy("owner-2", "111122223333", false, "shared-2").Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"GenerateDataKey\"", StringComparison.Ordinal)));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var (findings, _) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
@@ -522,8 +514,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.Contains("086441151436", cloudTrail, StringComparison.Ordinal);
         Assert.Contains("AWSService", service, StringComparison.Ordinal);
         Trail.AddLogFile(CloudTrailRecords.Document(viaS3, cloudTrail, service));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var (findings, flows) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
@@ -554,8 +545,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.Contains("\"invokedBy\":\"s3.amazonaws.com\"}", viaS3, StringComparison.Ordinal);
         Assert.Contains("\"invokedBy\":\"AWS Internal\"}", internalCall, StringComparison.Ordinal);
         Trail.AddLogFile(CloudTrailRecords.Document(viaS3, internalCall, CloudTrailRecords.AssumedRoleDecrypt("app-15", "worker", "2026-01-15T08:00:00Z")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var findings = await PrincipalFindings.NewPrincipalsAsync(q, Day, new AnalysisOptions { MinBaselineDays = 7 }, new HashSet<string> { "111122223333" }, CancellationToken.None);
@@ -576,8 +566,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Trail.AddLogFile(CloudTrailRecords.Document(first, second, first, sameTime));
         Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("caller-1", "222233334444", true, "shared-1")), account: "222233334444");
         Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var actions = await q.QueryRowsAsync("SELECT event_id, event_name, key_arn FROM kms_actions ORDER BY event_time, event_name", CancellationToken.None);
@@ -594,8 +583,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     public async Task A_hidden_caller_from_outside_the_organization_is_kept_when_it_is_the_only_copy()
     {
         Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1")));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         Assert.Equal("owner-1", await q.QueryScalarAsync("SELECT event_id FROM kms_actions", CancellationToken.None));
@@ -635,8 +623,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Trail.AddLogFile(CloudTrailRecords.Document(Enumerable.Range(0, 25)
             .Select(i => Network($"deny-{i:D2}", $"2026-01-15T10:{i:D2}:00Z", "Decrypt", KeyArn, denied: true)).ToArray()));
         Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt("day-before", "worker", "2026-01-14T10:00:00Z"))); // a day to compare with
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var findings = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day, new AnalysisOptions(), CancellationToken.None);

@@ -39,8 +39,7 @@ public sealed class RootUserActivityTests : TrailDatasetTest
                 .Replace("\"eventName\":\"Decrypt\",", "\"eventName\":\"Decrypt\",\"errorCode\":\"AccessDeniedException\",\"errorMessage\":\"denied\",", StringComparison.Ordinal)),
             CloudTrailRecords.AssumedRoleDecrypt("app-15", "worker", "2026-01-15T08:00:00Z")));
         Trail.AddLogFile(CloudTrailRecords.Document(ListKeys("other-1", "2026-01-15T11:00:00Z", "444455556666")), account: "444455556666");
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
 
         using var q = DatasetQuery.Open(Data.Root);
         var day = new DateOnly(2026, 1, 15);
@@ -79,8 +78,7 @@ public sealed class RootUserActivityTests : TrailDatasetTest
             .Replace("\"mfaAuthenticated\":\"false\"}}}", "\"mfaAuthenticated\":\"false\"}},\"invokedBy\":\"s3.amazonaws.com\"}", StringComparison.Ordinal);
         Assert.Contains("\"invokedBy\":\"s3.amazonaws.com\"}", viaS3, StringComparison.Ordinal);
         Trail.AddLogFile(CloudTrailRecords.Document(viaS3));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var finding = Assert.Single(await RootUserActivity.FindAsync(q, new DateOnly(2026, 1, 15), new AnalysisOptions(), CancellationToken.None));

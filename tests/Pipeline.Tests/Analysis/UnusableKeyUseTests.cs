@@ -24,8 +24,7 @@ public sealed class UnusableKeyUseTests : TrailDatasetTest
             .Append(Failed("a-1", "batch", PendingKeyArn, "AccessDeniedException", "not allowed"))
             .Append(CloudTrailRecords.AssumedRoleDecrypt("ok-1"));
         Trail.AddLogFile(CloudTrailRecords.Document([.. records]));
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
 
         using var q = DatasetQuery.Open(Data.Root);
         var findings = await UnusableKeyUse.FindAsync(q, new DateOnly(2026, 1, 15), new AnalysisOptions(), CancellationToken.None);

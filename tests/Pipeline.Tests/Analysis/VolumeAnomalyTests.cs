@@ -35,8 +35,7 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
             Trail.AddLogFile(CloudTrailRecords.Document([.. records]));
         }
 
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
 
         using var q = DatasetQuery.Open(Data.Root);
         var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
@@ -71,8 +70,7 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
             Trail.AddLogFile(CloudTrailRecords.Document([.. OperationCalls("Sign", date, spike), .. OperationCalls("Verify", date, spike), .. OperationCalls("Decrypt", date, 20)]));
         }
 
-        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
-        Assert.True(exit == 0, error);
+        await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);

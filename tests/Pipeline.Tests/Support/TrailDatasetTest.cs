@@ -7,6 +7,13 @@ public abstract class TrailDatasetTest : IDisposable
 
     private protected TempDataset Data { get; } = new();
 
+    /// <summary>Ingests the trail folder into the dataset through the CLI, as a user would; fails the test on a non-zero exit.</summary>
+    private protected async Task IngestAsync()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("ingest", Trail.Root, "--out", Data.Root);
+        Assert.True(exit == 0, error);
+    }
+
     public void Dispose()
     {
         Dispose(true);
