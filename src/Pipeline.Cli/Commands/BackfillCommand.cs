@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.SQS;
 using Pipeline.Ingest.Backfill;
+using Pipeline.Reporting;
 using Pipeline.Sink;
 
 namespace Pipeline.Cli.Commands;
@@ -71,7 +72,7 @@ internal static class BackfillCommand
                         if (DateTime.UtcNow - lastReport >= TimeSpan.FromSeconds(5))
                         {
                             lastReport = DateTime.UtcNow;
-                            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.Listed:N0} objects listed, {c.Enqueued:N0} log files queued"));
+                            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Counted.Of(c.Listed, "object")} listed, {Counted.Of(c.Enqueued, "log file")} queued"));
                         }
                     },
                     ct).ConfigureAwait(false);
@@ -103,25 +104,25 @@ internal static class BackfillCommand
         var skipped = new List<string>();
         if (c.OutsideDates > 0)
         {
-            skipped.Add(string.Create(CultureInfo.InvariantCulture, $"{c.OutsideDates:N0} log files delivered outside the dates"));
+            skipped.Add(string.Create(CultureInfo.InvariantCulture, $"{Counted.Of(c.OutsideDates, "log file")} delivered outside the dates"));
         }
 
         if (c.Digests > 0)
         {
-            skipped.Add(string.Create(CultureInfo.InvariantCulture, $"{c.Digests:N0} digest files"));
+            skipped.Add(string.Create(CultureInfo.InvariantCulture, $"{Counted.Of(c.Digests, "digest file")}"));
         }
 
         if (c.Insights > 0)
         {
-            skipped.Add(string.Create(CultureInfo.InvariantCulture, $"{c.Insights:N0} Insight files"));
+            skipped.Add(string.Create(CultureInfo.InvariantCulture, $"{Counted.Of(c.Insights, "Insight file")}"));
         }
 
         if (c.Other > 0)
         {
-            skipped.Add(string.Create(CultureInfo.InvariantCulture, $"{c.Other:N0} other objects"));
+            skipped.Add(string.Create(CultureInfo.InvariantCulture, $"{Counted.Of(c.Other, "other object")}"));
         }
 
-        return string.Create(CultureInfo.InvariantCulture, $"{c.Listed:N0} objects listed; {verb} {c.Enqueued:N0} CloudTrail log files in {c.Messages:N0} messages")
+        return string.Create(CultureInfo.InvariantCulture, $"{Counted.Of(c.Listed, "object")} listed; {verb} {Counted.Of(c.Enqueued, "CloudTrail log file")} in {Counted.Of(c.Messages, "message")}")
             + (skipped.Count > 0 ? "; skipped " + string.Join(", ", skipped) : string.Empty)
             + (c.LogFiles == 0 ? $". No CloudTrail log file under s3://{request.Bucket}/{request.Prefix}: CloudTrail writes them under [prefix/]AWSLogs/[o-id/]<account>/CloudTrail/<region>/YYYY/MM/DD/" : string.Empty);
     }

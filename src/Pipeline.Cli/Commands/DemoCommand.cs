@@ -5,6 +5,7 @@ using Pipeline.Generation;
 using Pipeline.Ingest;
 using Pipeline.Parsing;
 using Pipeline.Query;
+using Pipeline.Reporting;
 using Pipeline.Sink;
 
 namespace Pipeline.Cli.Commands;
@@ -63,7 +64,7 @@ internal static class DemoCommand
                 new GeneratorOptions { OutputDirectory = archive, Days = dayCount, EndDate = endDate, Seed = 42, TargetUncompressedBytes = 6L * 1024 * 1024, DeliveryMinutes = 60, Scenario = GeneratorScenario.Anomalies },
                 null,
                 ct).ConfigureAwait(false);
-            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"    {manifest.Files:N0} log files, {manifest.Records:N0} records, {manifest.KmsRecords:N0} of them KMS")).ConfigureAwait(false);
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"    {Counted.Of(manifest.Files, "log file")}, {Counted.Of(manifest.Records, "record")}, {manifest.KmsRecords:N0} of them KMS")).ConfigureAwait(false);
 
             await o.WriteLineAsync($"2/3 Ingesting into {data}").ConfigureAwait(false);
             Directory.CreateDirectory(data);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Pipeline.Ingest;
 using Pipeline.Parsing;
+using Pipeline.Reporting;
 using Pipeline.Sink;
 
 namespace Pipeline.Cli.Commands;
@@ -155,7 +156,7 @@ internal static class IngestCommand
         var c = CultureInfo.InvariantCulture;
         var w = new StringWriter(c);
         w.WriteLine($"Ingested into {outDir}");
-        w.WriteLine(string.Create(c, $"  files          {s.Files:N0} log files ({s.FilesSkippedAlreadyIngested:N0} already ingested, {s.Errors.Count:N0} failed); skipped {s.DigestFilesSkipped:N0} digest, {s.InsightFilesSkipped:N0} Insight, {s.OtherFilesSkipped:N0} other files"));
+        w.WriteLine(string.Create(c, $"  files          {Counted.Of(s.Files, "log file")} ({s.FilesSkippedAlreadyIngested:N0} already ingested, {s.Errors.Count:N0} failed); skipped {s.DigestFilesSkipped:N0} digest, {s.InsightFilesSkipped:N0} Insight, {s.OtherFilesSkipped:N0} other files"));
         if (s.Files == 0 && s.OtherFilesSkipped > 0)
         {
             w.WriteLine("  note           none of them is a CloudTrail log file: ingest reads CloudTrail records (log documents {\"Records\":[...]}, aws cloudtrail lookup-events output, one record per line, a bare array of records, EventBridge events or CloudWatch Logs batches of records; gzip or plain) in files named *.json, *.jsonl, *.ndjson or *.gz, or any file named on the command line; --verbose says why each JSON file was passed over");
@@ -167,7 +168,7 @@ internal static class IngestCommand
             w.WriteLine(string.Create(c, $"  no eventID     {s.DerivedEventIds:N0} KMS records had none and are stored with event_id no-event-id:<hash of the record's bytes>"));
         }
 
-        w.WriteLine(string.Create(c, $"  written        {s.RowsWritten:N0} rows in {s.ParquetFiles:N0} Parquet files"));
+        w.WriteLine(string.Create(c, $"  written        {Counted.Of(s.RowsWritten, "row")} in {Counted.Of(s.ParquetFiles, "Parquet file")}"));
         w.WriteLine(string.Create(c, $"  bytes          {s.BytesIn / 1e6:F1} MB in (compressed), {s.BytesDecompressed / 1e6:F1} MB decompressed, {s.BytesOut / 1e6:F1} MB Parquet out"));
         w.WriteLine(string.Create(c, $"  time           {s.Elapsed.TotalSeconds:F2} s wall, {s.CpuTime.TotalSeconds:F2} s CPU"));
         w.WriteLine(string.Create(c, $"  throughput     {s.DecompressedMbPerSecond:F1} MB/s wall, {s.DecompressedMbPerCpuSecond:F1} MB per CPU-second (decompressed)"));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Ingest;
 using Pipeline.Query;
+using Pipeline.Reporting;
 using Pipeline.Sink;
 
 namespace Pipeline.Analysis;
@@ -218,7 +219,7 @@ internal static partial class CoverageGaps
             {
                 Kind = FindingKind.KmsCoverageGap,
                 Severity = Severity.High,
-                Title = $"No KMS events in account {account}'s CloudTrail files delivered on {day:yyyy-MM-dd} ({today.Files} files), after KMS events on {withKms} of the previous {baselineDays.Count} days: is the trail excluding KMS events?",
+                Title = $"No KMS events in account {account}'s CloudTrail files delivered on {day:yyyy-MM-dd} ({Counted.Of(today.Files, "file")}), after KMS events on {withKms} of the previous {baselineDays.Count} days: is the trail excluding KMS events?",
                 CallerAccountId = account,
                 Count = 0,
                 BaselineMean = Math.Round(baselineDays.Where(p => p.Value.Rows > 0).Average(p => (double)p.Value.Rows), 1),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Pipeline.Query;
+using Pipeline.Reporting;
 
 namespace Pipeline.Analysis;
 
@@ -87,7 +88,7 @@ internal sealed record DataCoverage
         }
         else if (ReportDayRows > 0 && first > day.AddDays(-options.MinBaselineDays))
         {
-            notes.Add($"Only {day.DayNumber - first.DayNumber} day(s) of history before {Text(day)} ({span}): volume anomalies, new principals and a root user's first KMS calls need {options.MinBaselineDays} days (Report:MinBaselineDays) and were not looked for.");
+            notes.Add($"Only {Counted.Of(day.DayNumber - first.DayNumber, "day")} of history before {Text(day)} ({span}): volume anomalies, new principals and a root user's first KMS calls need {options.MinBaselineDays} days (Report:MinBaselineDays) and were not looked for.");
         }
         else if (ReportDayRows > 0 && first > day.AddDays(-options.BaselineDays))
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Query;
+using Pipeline.Reporting;
 
 namespace Pipeline.Analysis;
 
@@ -74,7 +75,7 @@ internal static class PrincipalFindings
                 {
                     Kind = FindingKind.NewPrincipalForKey,
                     Severity = external ? Severity.High : Severity.Medium,
-                    Title = $"{Describe(principal, Values.Str(r[2]), Values.Str(r[3]))} used this key for the first time in {span} ({Values.Long(r[5])} calls: {Values.Str(r[9])})",
+                    Title = $"{Describe(principal, Values.Str(r[2]), Values.Str(r[3]))} used this key for the first time in {span} ({Counted.Of(Values.Long(r[5]), "call")}: {Values.Str(r[9])})",
                     Principal = principal,
                     KeyArn = Values.Str(r[1]),
                     CallerAccountId = Values.Str(r[3]),
@@ -97,7 +98,7 @@ internal static class PrincipalFindings
             {
                 Kind = FindingKind.NewPrincipal,
                 Severity = external ? Severity.High : Severity.Medium,
-                Title = $"New principal: {Describe(principal, Values.Str(pairs[0][2]), caller)} made its first KMS calls in {span} ({pairs.Sum(p => Values.Long(p[5]))} calls on {pairs.Count} key(s))",
+                Title = $"New principal: {Describe(principal, Values.Str(pairs[0][2]), caller)} made its first KMS calls in {span} ({Counted.Of(pairs.Sum(p => Values.Long(p[5])), "call")} on {Counted.Of(pairs.Count, "key")})",
                 Principal = principal,
                 KeyArn = pairs.Count == 1 ? Values.Str(pairs[0][1]) : null,
                 CallerAccountId = caller,
@@ -499,7 +500,7 @@ internal static class PrincipalFindings
             {
                 Kind = FindingKind.AccessDeniedBurst,
                 Severity = Severity.High,
-                Title = $"{principal}: {score.Count} access-denied KMS calls vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
+                Title = $"{principal}: {Counted.Of(score.Count, "access-denied KMS call")} vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
                 Principal = principal,
                 KeyArn = oneKey ? Values.Str(sample[0][3]) : null,
                 KeyAccountId = keyAccounts.Count == 1 ? keyAccounts[0] : null,

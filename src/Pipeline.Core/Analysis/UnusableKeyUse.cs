@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipeline.Query;
+using Pipeline.Reporting;
 
 namespace Pipeline.Analysis;
 
@@ -59,7 +60,7 @@ internal static class UnusableKeyUse
             {
                 Kind = FindingKind.UnusableKeyInUse,
                 Severity = severity,
-                Title = $"{calls} call(s) by {who} failed because the key is {state}: something still uses it; {advice}",
+                Title = $"{Counted.Of(calls, "call")} by {who} failed because the key is {state}: something still uses it; {advice}",
                 Principal = principal,
                 KeyArn = key,
                 CallerAccountId = Values.Long(r[4]) == 1 ? Values.Str(r[5]) : null,

@@ -125,7 +125,7 @@ internal static class VolumeAnomalies
             var finding = Build(
                 key,
                 score,
-                $"{key.Describe()}: {score.Count} calls vs {score.Mean:F1}/day {Basis(score, day)}baseline (z = {score.Z:F1})",
+                $"{key.Describe()}: {Counted.Of(score.Count, "call")} vs {score.Mean:F1}/day {Basis(score, day)}baseline (z = {score.Z:F1})",
                 start,
                 day,
                 samples,
@@ -224,7 +224,7 @@ internal static class VolumeAnomalies
             var finding = Build(
                 key,
                 score,
-                $"{key.Describe()}: {score.Count} calls between {today.Hour:00}:00 and {(today.Hour + 1) % 24:00}:00 UTC vs a busiest hour of {score.Mean:F1} on {Basis(score, day)}baseline days (z = {score.Z:F1}; {sample.Count} calls in the day)",
+                $"{key.Describe()}: {Counted.Of(score.Count, "call")} between {today.Hour:00}:00 and {(today.Hour + 1) % 24:00}:00 UTC vs a busiest hour of {score.Mean:F1} on {Basis(score, day)}baseline days (z = {score.Z:F1}; {Counted.Of(sample.Count, "call")} in the day)",
                 start,
                 day,
                 (inHour.Take(10).Select(s => Values.Str(s[0])!).ToList(), inHour.Count > 0 ? Values.Utc(inHour[0][1]) : null, inHour.Count > 0 ? Values.Utc(inHour[^1][1]) : null,

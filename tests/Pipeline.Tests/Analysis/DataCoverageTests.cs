@@ -58,7 +58,7 @@ public sealed class DataCoverageNoteTests
     public void Fewer_days_of_history_than_the_minimum_say_the_volume_and_new_principal_checks_were_skipped()
     {
         var note = Assert.Single(Coverage("2026-01-11", "2026-01-20", 4, 40).Notes(Day, new AnalysisOptions()));
-        Assert.StartsWith("Only 4 day(s) of history before 2026-01-15", note, StringComparison.Ordinal);
+        Assert.StartsWith("Only 4 days of history before 2026-01-15", note, StringComparison.Ordinal);
         Assert.Contains("need 7 days (Report:MinBaselineDays)", note, StringComparison.Ordinal);
     }
 

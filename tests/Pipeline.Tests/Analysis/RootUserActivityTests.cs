@@ -49,7 +49,7 @@ public sealed class RootUserActivityTests : TrailDatasetTest
         Assert.Equal(
             (FindingKind.RootUserActivity, Severity.High, CloudTrailRecords.KeyArn, 4L, "111122223333"),
             (root.Kind, root.Severity, root.KeyArn, root.Count, root.CallerAccountId));
-        Assert.StartsWith("The root user of account 111122223333 made 3 cryptographic call(s) (Decrypt) and 1 other KMS call(s) on 1 key(s)", root.Title, StringComparison.Ordinal);
+        Assert.StartsWith("The root user of account 111122223333 made 3 cryptographic calls (Decrypt) and 1 other KMS call on 1 key", root.Title, StringComparison.Ordinal);
         Assert.Equal(1, (long)root.Details!["failed_calls"]!);
         Assert.True((bool)root.Details["seen_in_lookback"]!);
         Assert.Equal(["198.51.100.77", "198.51.100.78"], root.Details["source_ips"]!.AsArray().Select(n => (string)n!));

@@ -32,7 +32,7 @@ public sealed class UnusableKeyUseTests : TrailDatasetTest
         Assert.Equal(2, findings.Count);
         var pending = Assert.Single(findings, f => f.KeyArn == PendingKeyArn);
         Assert.Equal((FindingKind.UnusableKeyInUse, Severity.High, 12L, "arn:aws:iam::111122223333:role/service-role/app-role"), (pending.Kind, pending.Severity, pending.Count, pending.Principal));
-        Assert.StartsWith("12 call(s) by arn:aws:iam::111122223333:role/service-role/app-role failed because the key is pending deletion", pending.Title, StringComparison.Ordinal);
+        Assert.StartsWith("12 calls by arn:aws:iam::111122223333:role/service-role/app-role failed because the key is pending deletion", pending.Title, StringComparison.Ordinal);
         Assert.Equal(10, pending.EventIds.Count);
         var disabled = Assert.Single(findings, f => f.KeyArn == DisabledKeyArn);
         Assert.Equal((Severity.Medium, 2L, null), (disabled.Severity, disabled.Count, disabled.Principal));

@@ -36,6 +36,16 @@ public sealed class BackfillMessageTests
     }
 
     [Fact]
+    public void The_backfill_summary_says_one_file_and_one_message_in_the_singular()
+    {
+        var request = new BackfillRequest("b", "AWSLogs/", "q", null, null, 10, DryRun: false);
+
+        var summary = BackfillCommand.Summary(new BackfillCounts(Listed: 3, LogFiles: 1, OutsideDates: 0, Digests: 1, Insights: 0, Other: 1, Enqueued: 1, Messages: 1), request);
+
+        Assert.Equal("3 objects listed; queued 1 CloudTrail log file in 1 message; skipped 1 digest file, 1 other object", summary);
+    }
+
+    [Fact]
     public void A_prefix_without_log_files_is_pointed_out()
     {
         var summary = BackfillCommand.Summary(new BackfillCounts(3, 0, 0, 0, 0, 3, 0, 0), new BackfillRequest("b", "logs/", "q", null, null, 10, DryRun: false));

@@ -113,7 +113,7 @@ public sealed class LocalIngestTests : IDisposable
         var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
 
         Assert.True(exit == 0, error);
-        Assert.Contains("1 log files", output, StringComparison.Ordinal);
+        Assert.Contains("1 log file (", output, StringComparison.Ordinal);
         Assert.Equal(3, await CountAsync());
     }
 
@@ -127,7 +127,7 @@ public sealed class LocalIngestTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains(path, error, StringComparison.Ordinal);
         Assert.Contains("no 'Records' array", error, StringComparison.Ordinal);
-        Assert.Contains("1 log files (0 already ingested, 1 failed)", output, StringComparison.Ordinal);
+        Assert.Contains("1 log file (0 already ingested, 1 failed)", output, StringComparison.Ordinal);
     }
 
     [Fact]
