@@ -71,6 +71,27 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dataset.Root, DatasetLayout.LedgerDirectory), DatasetLayout.TempPrefix + "*", SearchOption.AllDirectories));
     }
 
+    // A flush of small files marks thousands of objects in one shared file; a re-run over the ingested folder used to read
+    // and parse all of it again for each object (~100x slower than the first run on a month of 5-minute deliveries).
+    [Fact]
+    public async Task One_read_of_a_flushs_marker_file_answers_for_every_object_it_lists()
+    {
+        var ids = Enumerable.Range(1, 500).Select(i => SourceIdentity.ForS3("trail-bucket", $"AWSLogs/1/CloudTrail/{i}.json.gz", $"etag{i}")).ToArray();
+        await new ProcessedObjectLedger(_dataset.Store).MarkProcessedAsync(ids.Select(id => new PublishedSource(id, 1, ["part.parquet"])).ToList(), CancellationToken.None);
+        var rerun = new ProcessedObjectLedger(_dataset.Store);
+
+        Assert.True(await rerun.IsProcessedAsync(ids[0], CancellationToken.None));
+        Directory.Delete(Path.Combine(_dataset.Root, DatasetLayout.LedgerDirectory), recursive: true);
+
+        foreach (var id in ids)
+        {
+            Assert.True(await rerun.IsProcessedAsync(id, CancellationToken.None), id.Location);
+        }
+
+        Assert.False(await rerun.IsProcessedAsync(SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/1.json.gz", "etag2"), CancellationToken.None));
+        Assert.False(await new ProcessedObjectLedger(_dataset.Store).IsProcessedAsync(ids[1], CancellationToken.None));
+    }
+
     [Fact]
     public async Task A_later_flush_replaces_an_objects_marker_and_leaves_the_others_of_the_first()
     {
