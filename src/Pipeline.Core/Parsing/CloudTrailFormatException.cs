@@ -39,6 +39,34 @@ internal sealed class CloudTrailFormatException : Exception
 
     public static bool IsTransient => false;
 
+    /// <summary>
+    /// What <see cref="System.Text.Json"/> found wrong, without the record's text: its message quotes the offending
+    /// bytes, which for a broken literal (<c>tru,</c>) run on to the end of the record (identities, key ARNs,
+    /// encryption context), while log lines and errors may carry object names, offsets and reasons only. Also drops
+    /// its line/position suffix (the byte offset says where) and its advice to change reader options.
+    /// </summary>
+    public static string JsonProblem(System.Text.Json.JsonException ex)
+    {
+        var text = ex.Message;
+        var at = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            text = text[..at];
+        }
+
+        // "'<found>' is an invalid JSON literal. Expected the literal 'true'.": one character is a character, more is text.
+        var quoted = text.StartsWith('\'') ? text.LastIndexOf("' is ", StringComparison.Ordinal) : -1;
+        if (quoted > MaxQuotedChars + 1)
+        {
+            text = "the value there" + text[(quoted + 1)..];
+        }
+
+        return text.Replace(" which is not supported in this mode. Change the reader options.", ", which JSON does not allow.", StringComparison.Ordinal)
+            .TrimEnd('.', ' ');
+    }
+
+    private const int MaxQuotedChars = 6;
+
     private static string Where(long offset, long? record, string reason) =>
         record is { } r ? $"record {r} (decompressed byte {offset}): {reason}" : $"decompressed byte {offset}: {reason}";
 }

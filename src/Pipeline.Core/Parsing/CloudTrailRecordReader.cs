@@ -417,7 +417,7 @@ internal sealed class CloudTrailRecordReader
         }
         catch (JsonException e)
         {
-            throw Error(offset, $"Events[{_recordIndex}] is not valid JSON: {e.Message}", e, _recordIndex);
+            throw Error(offset, $"Events[{_recordIndex}] is not valid JSON: {CloudTrailFormatException.JsonProblem(e)}", e, _recordIndex);
         }
 
         throw Error(offset, $"Events[{_recordIndex}] has no 'CloudTrailEvent' string (expected LookupEvents output: each event's record as a JSON string)", record: _recordIndex);
@@ -449,7 +449,7 @@ internal sealed class CloudTrailRecordReader
         }
         catch (JsonException e)
         {
-            throw Error(offset, $"event {_recordIndex} is not valid JSON: {e.Message}", e, _recordIndex);
+            throw Error(offset, $"event {_recordIndex} is not valid JSON: {CloudTrailFormatException.JsonProblem(e)}", e, _recordIndex);
         }
 
         throw _recordIndex == 0
@@ -498,7 +498,7 @@ internal sealed class CloudTrailRecordReader
         }
         catch (JsonException e)
         {
-            throw Error(offset, $"CloudWatch Logs batch {_logBatches} is not valid JSON: {e.Message}", e, _recordIndex);
+            throw Error(offset, $"CloudWatch Logs batch {_logBatches} is not valid JSON: {CloudTrailFormatException.JsonProblem(e)}", e, _recordIndex);
         }
 
         _logBatches++;
@@ -650,6 +650,16 @@ internal sealed class CloudTrailRecordReader
 
         if (_phase != Phase.Closed)
         {
+            if (_phase == Phase.InRecord && _inValue)
+            {
+                // The offset is where the unfinished record starts: an unescaped quote inside it makes the rest of the
+                // file read as one string, so the end of the data is not where the damage is.
+                throw Error(
+                    _bufferBase + _valueStart,
+                    $"{RecordName} starts here and does not end before the end of the data (decompressed byte {endOffset}): the file is truncated, or a string in that record has an unescaped quote",
+                    record: _recordIndex);
+            }
+
             var where = _phase is Phase.InRecord or Phase.RecordOrEnd or Phase.AfterRecord ? $" inside {RecordName}" : string.Empty;
             throw Error(endOffset, $"unexpected end of data{where}: the file is truncated or not complete JSON", record: _phase == Phase.InRecord ? _recordIndex : null);
         }

@@ -69,19 +69,6 @@ internal sealed class KmsRecordCollector : IRecordHandler
     }
 
     /// <summary>The reader's message without its position (the exception gives the byte offset) or its advice about reader options.</summary>
-    private static string JsonProblem(JsonException ex)
-    {
-        var text = ex.Message;
-        var at = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            text = text[..at];
-        }
-
-        return text.Replace(" which is not supported in this mode. Change the reader options.", ", which JSON does not allow.", StringComparison.Ordinal)
-            .TrimEnd('.', ' ');
-    }
-
     public void OnRecord(ReadOnlySpan<byte> record, long recordIndex, long byteOffset, bool hasBackslash)
     {
         if (!hasBackslash && record.IndexOf("kms.amazonaws.com"u8) < 0)
@@ -97,7 +84,7 @@ internal sealed class KmsRecordCollector : IRecordHandler
         }
         catch (JsonException ex)
         {
-            throw new CloudTrailFormatException(_source.Display, byteOffset + OffsetInRecord(record, ex), recordIndex, $"invalid JSON: {JsonProblem(ex)}", ex);
+            throw new CloudTrailFormatException(_source.Display, byteOffset + OffsetInRecord(record, ex), recordIndex, $"invalid JSON: {CloudTrailFormatException.JsonProblem(ex)}", ex);
         }
 
         if (!parser.Get(record, _fields.EventSource).SequenceEqual("kms.amazonaws.com"u8))

@@ -54,6 +54,38 @@ public sealed class BadInputTests
         Assert.True(ex.ByteOffset > 0);
     }
 
+    // System.Text.Json quotes a broken literal with everything after it up to a delimiter: the rest of the record, with
+    // its identity, key and encryption context, went into the log line and the ingest summary.
+    [Fact]
+    public async Task A_broken_literal_is_reported_without_the_records_text()
+    {
+        var broken = AssumedRoleDecrypt().Replace("\"readOnly\":true,", "\"readOnly\":tru,", StringComparison.Ordinal);
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(Ec2Record(), broken)));
+
+        Assert.Equal(1, ex.RecordIndex);
+        Assert.Contains("invalid JSON literal. Expected the literal 'true'", ex.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("eventVersion", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("arn:aws", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Reason.Length < 120, ex.Reason);
+    }
+
+    // An unescaped quote inside a string turns the rest of the file into one string: the reader only notices at the end
+    // of the data, so it names the record that never ended and where it starts.
+    [Fact]
+    public async Task An_unescaped_quote_is_located_at_the_start_of_the_record_that_never_ends()
+    {
+        var first = Ec2Record();
+        var broken = AssumedRoleDecrypt().Replace("\"userAgent\":\"", "\"userAgent\":\"say \"hi", StringComparison.Ordinal);
+        Assert.NotEqual(AssumedRoleDecrypt(), broken);
+        var json = Document(first, broken, AssumedRoleDecrypt("e3"));
+
+        var ex = await ReaderHarness.FailsAsync(Gzip(json));
+
+        Assert.Equal(1, ex.RecordIndex);
+        Assert.Equal(Encoding.UTF8.GetByteCount(json[..json.IndexOf(broken, StringComparison.Ordinal)]), ex.ByteOffset);
+        Assert.Contains("unescaped quote", ex.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_damaged_pretty_printed_record_is_located_by_its_byte_in_the_document_and_explained_plainly()
     {
