@@ -28,16 +28,27 @@ internal static partial class CoverageGaps
     private const double SteadyMinMean = 7;
 
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct) =>
-        await FindAsync(q, day, options, (await TallyAsync(q.Root, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false)).PerDay, ct).ConfigureAwait(false);
+        await FindAsync(q, day, options, await TallyAsync(q.Root, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     /// <param name="q">The dataset.</param>
     /// <param name="day">The report day.</param>
     /// <param name="options">Thresholds.</param>
-    /// <param name="perDay">The ledger's deliveries from <see cref="AnalysisOptions.BaselineDays"/> before <paramref name="day"/> to it (<see cref="TallyAsync"/>).</param>
+    /// <param name="tally">The ledger's deliveries from <see cref="AnalysisOptions.BaselineDays"/> before <paramref name="day"/> to it (<see cref="TallyAsync"/>).</param>
     /// <param name="ct">Cancellation.</param>
-    public static async Task<IReadOnlyList<Finding>> FindAsync(
-        DatasetQuery q, DateOnly day, AnalysisOptions options, Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> perDay, CancellationToken ct)
+    /// <remarks>
+    /// Nothing is said of a day the data does not cover to its end (<see cref="DataCoverage.Covers"/>): the last day of
+    /// a folder synced or ingested in the morning holds a few after-midnight files per account, most of them without a
+    /// KMS record, and an account whose files for the rest of the day are not there yet is not silent.
+    /// </remarks>
+    public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, LedgerTally tally, CancellationToken ct)
     {
+        var dataEnd = DataCoverage.Latest(await DataCoverage.LastEventTimeAsync(q, ct).ConfigureAwait(false), tally.LastDelivery);
+        if (!DataCoverage.Covers(day, dataEnd))
+        {
+            return [];
+        }
+
+        var perDay = tally.PerDay;
         var gaps = Gaps(perDay, day, options);
         var hasLedger = Directory.Exists(Path.Combine(q.Root, DatasetLayout.LedgerDirectory));
         gaps.AddRange(await SilentAccountsAsync(q, day, options, perDay, hasLedger, gaps.Select(g => g.CallerAccountId!).ToHashSet(StringComparer.Ordinal), ct).ConfigureAwait(false));
@@ -146,17 +157,19 @@ internal static partial class CoverageGaps
 
     /// <summary>
     /// Log files delivered and KMS rows kept per (trail account, delivery day) from <paramref name="start"/> to
-    /// <paramref name="end"/>, from the ledger; also how many marker files were read to find them.
+    /// <paramref name="end"/>, from the ledger; the latest delivery time of any log file it records from
+    /// <paramref name="start"/> on (also after <paramref name="end"/>); and how many marker files were read to find them.
     /// </summary>
-    internal static async Task<(Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> PerDay, int FilesRead)> TallyAsync(
-        string datasetRoot, DateOnly start, DateOnly end, CancellationToken ct)
+    internal static async Task<LedgerTally> TallyAsync(string datasetRoot, DateOnly start, DateOnly end, CancellationToken ct)
     {
         var perDay = new Dictionary<(string Account, DateOnly Date), (int Files, long Rows)>();
         var ledger = new DirectoryInfo(Path.Combine(datasetRoot, DatasetLayout.LedgerDirectory));
         if (!ledger.Exists)
         {
-            return (perDay, 0);
+            return new LedgerTally(perDay, 0, null);
         }
+
+        DateTime? lastDelivery = null;
 
         // The markers of one flush are one file under many names (hard links, one per object), so a marker whose object
         // was already met in a file read before is skipped unread: each shared file is read once, not once per object.
@@ -185,7 +198,17 @@ internal static partial class CoverageGaps
             foreach (var marker in markers)
             {
                 if (!seen.Add(new SourceIdentity(marker.Kind, marker.Location, marker.Version).Hash)
-                    || !TryDelivery(marker.Location, out var account, out var date) || date < start || date > end)
+                    || !TryDelivery(marker.Location, out var account, out var date) || date < start)
+                {
+                    continue;
+                }
+
+                if (TryDeliveryTime(marker.Location, out var delivered) && !(delivered <= lastDelivery))
+                {
+                    lastDelivery = delivered;
+                }
+
+                if (date > end)
                 {
                     continue;
                 }
@@ -195,7 +218,16 @@ internal static partial class CoverageGaps
             }
         }
 
-        return (perDay, filesRead);
+        return new LedgerTally(perDay, filesRead, lastDelivery);
+    }
+
+    /// <summary>The delivery time CloudTrail writes into a log file's name (<c>…_20260115T1005Z_…</c>), to the minute.</summary>
+    internal static bool TryDeliveryTime(string location, out DateTime delivered)
+    {
+        delivered = default;
+        var match = DeliveryStamp().Match(location[(location.Replace('\\', '/').LastIndexOf('/') + 1)..]);
+        return match.Success && DateTime.TryParseExact(
+            match.Groups["stamp"].Value, "yyyyMMdd'T'HHmm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out delivered);
     }
 
     private static List<Finding> Gaps(Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> perDay, DateOnly day, AnalysisOptions options)
@@ -285,4 +317,13 @@ internal static partial class CoverageGaps
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^(?<acct>\d{12})_CloudTrail_[a-z0-9-]+_(?<day>\d{8})T\d{4}Z_", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex FileName();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{12}_CloudTrail_[a-z0-9-]+_(?<stamp>\d{8}T\d{4})Z_", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex DeliveryStamp();
 }
+
+/// <summary>What the ledger says about deliveries (<see cref="CoverageGaps.TallyAsync"/>).</summary>
+/// <param name="PerDay">Log files and KMS rows per (trail account, delivery day) in the window.</param>
+/// <param name="FilesRead">Marker files read.</param>
+/// <param name="LastDelivery">The latest delivery time named by a log file recorded from the window's start on; null when none.</param>
+internal sealed record LedgerTally(Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> PerDay, int FilesRead, DateTime? LastDelivery);

@@ -12,9 +12,10 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
 {
     public async Task<ReportModel> BuildAsync(DatasetQuery q, DateOnly day, CancellationToken ct)
     {
-        var coverage = await DataCoverage.ReadAsync(q, day, options, ct).ConfigureAwait(false);
         // The ledger's log files per trail account and day (read once: the coverage checks use them too).
-        var (delivered, _) = await CoverageGaps.TallyAsync(q.Root, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false);
+        var tally = await CoverageGaps.TallyAsync(q.Root, day.AddDays(-options.BaselineDays), day, ct).ConfigureAwait(false);
+        var delivered = tally.PerDay;
+        var coverage = await DataCoverage.ReadAsync(q, day, options, tally.LastDelivery, ct).ConfigureAwait(false);
         var known = await KnownAccountsAsync(q, delivered, ct).ConfigureAwait(false);
         var findings = new List<Finding>();
         var keyChanges = await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false);
@@ -43,7 +44,7 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         var noEvents = await CoverageGaps.NoEventsAsync(q, day, options, ct).ConfigureAwait(false);
         if (noEvents.Count == 0)
         {
-            findings.AddRange(await CoverageGaps.FindAsync(q, day, options, delivered, ct).ConfigureAwait(false));
+            findings.AddRange(await CoverageGaps.FindAsync(q, day, options, tally, ct).ConfigureAwait(false));
         }
 
         findings.AddRange(noEvents);

@@ -17,6 +17,19 @@ internal sealed record DataCoverage
     /// <summary>The last day with a stored KMS event; null for an empty dataset.</summary>
     [JsonPropertyName("last_event_date")] public DateOnly? LastEventDate { get; init; }
 
+    /// <summary>The time of the latest stored KMS event; null for an empty dataset.</summary>
+    [JsonPropertyName("last_event_time")] public DateTime? LastEventTime { get; init; }
+
+    /// <summary>The latest delivery time named by a CloudTrail log file in the ledger (from the baseline window on); null without a ledger.</summary>
+    [JsonPropertyName("last_delivery_time")] public DateTime? LastDeliveryTime { get; init; }
+
+    /// <summary>
+    /// Whether the data reaches the report day's last hour (<see cref="Covers"/>). When it does not, the day is the
+    /// dataset's partial last day (a folder synced in the morning, or a day still in progress): its counts are partial
+    /// and coverage gaps are not looked for.
+    /// </summary>
+    [JsonPropertyName("report_day_complete")] public bool ReportDayComplete { get; init; }
+
     /// <summary>Days of the baseline window (the days before the report day) with at least one stored KMS event.</summary>
     [JsonPropertyName("baseline_days_with_events")] public int BaselineDaysWithEvents { get; init; }
 
@@ -42,22 +55,51 @@ internal sealed record DataCoverage
     public static async Task<DateOnly> HistoryStartAsync(DatasetQuery q, DateOnly day, DateOnly lookbackStart, CancellationToken ct) =>
         Values.Date(await q.QueryScalarAsync("SELECT coalesce(min(event_date), $1) FROM kms_events_all WHERE event_date >= $2", ct, day, lookbackStart).ConfigureAwait(false));
 
-    public static async Task<DataCoverage> ReadAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    /// <summary>The time of the dataset's latest stored KMS event, or null when it holds none.</summary>
+    public static async Task<DateTime?> LastEventTimeAsync(DatasetQuery q, CancellationToken ct) =>
+        Values.Utc(await q.QueryScalarAsync("SELECT max(event_time) FROM kms_events_all", ct).ConfigureAwait(false));
+
+    /// <summary>The later of two times, either of which may be unknown.</summary>
+    public static DateTime? Latest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    /// <summary>
+    /// Whether data that ends at <paramref name="dataEnd"/> (the latest event, or log file delivery by the ledger) covers
+    /// <paramref name="day"/> to its end: it reaches the day's last hour. CloudTrail delivers a file about every five
+    /// minutes per account and Region while there are events, so a dataset kept current (the worker, or a daily sync and
+    /// ingest after midnight) reaches past any finished day; one whose data stops earlier in the day was synced or
+    /// ingested while the day was going on.
+    /// </summary>
+    public static bool Covers(DateOnly day, DateTime? dataEnd) =>
+        dataEnd is { } end && end >= Values.ToUtcDateTime(day.AddDays(1)) - LastHour;
+
+    private static readonly TimeSpan LastHour = TimeSpan.FromHours(1);
+
+    /// <param name="q">The dataset.</param>
+    /// <param name="day">The report day.</param>
+    /// <param name="options">Windows.</param>
+    /// <param name="lastDelivery">The latest log file delivery the ledger records (<see cref="LedgerTally.LastDelivery"/>).</param>
+    /// <param name="ct">Cancellation.</param>
+    public static async Task<DataCoverage> ReadAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, DateTime? lastDelivery, CancellationToken ct)
     {
         var r = (await q.QueryRowsAsync(
             """
             SELECT min(event_date), max(event_date),
                    count(DISTINCT event_date) FILTER (WHERE event_date >= $1 AND event_date < $2),
-                   count(*) FILTER (WHERE event_date = $2)
+                   count(*) FILTER (WHERE event_date = $2),
+                   max(event_time)
             FROM kms_events_all
             """,
             ct,
             day.AddDays(-options.BaselineDays),
             day).ConfigureAwait(false))[0];
+        var lastEvent = Values.Utc(r[4]);
         return new DataCoverage
         {
             FirstEventDate = r[0] is null ? null : Values.Date(r[0]),
             LastEventDate = r[1] is null ? null : Values.Date(r[1]),
+            LastEventTime = lastEvent,
+            LastDeliveryTime = lastDelivery,
+            ReportDayComplete = Covers(day, Latest(lastEvent, lastDelivery)),
             BaselineDaysWithEvents = (int)Values.Long(r[2]),
             ReportDayRows = Values.Long(r[3]),
         };
@@ -73,13 +115,20 @@ internal sealed record DataCoverage
 
         var notes = new List<string>();
         var span = $"the dataset's KMS events run from {Text(first)} to {Text(last)}";
+        var dataEnd = Latest(LastEventTime, LastDeliveryTime);
+        var latestComplete = dataEnd is null || Covers(last, dataEnd) || last == first ? last : last.AddDays(-1);
         if (ReportDayRows == 0)
         {
             notes.Add(day > last
-                ? $"No KMS events are stored for {Text(day)}: {span}. For its latest day, run the report with --date {Text(last)}; if {Text(day)} should have data, check that ingestion is running."
+                ? $"No KMS events are stored for {Text(day)}: {span}. For its latest {(latestComplete == last ? "day" : "complete day")}, run the report with --date {Text(latestComplete)}; if {Text(day)} should have data, check that ingestion is running."
                 : day < first
                     ? $"No KMS events are stored for {Text(day)}: {span}, after the report day."
                     : $"No KMS events are stored for {Text(day)}, although {span}.");
+        }
+
+        if (ReportDayRows > 0 && !ReportDayComplete && dataEnd is { } end)
+        {
+            notes.Add($"The data ends at {end.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC (the latest {(end == LastDeliveryTime ? "log file delivery" : "KMS event")}), before the last hour of {Text(day)}: the day is not complete, so its counts are partial and coverage gaps were not looked for.{(latestComplete < day ? $" The latest complete day is {Text(latestComplete)}." : string.Empty)}");
         }
 
         if (BaselineDaysWithEvents == 0 && ReportDayRows > 0)
@@ -88,7 +137,7 @@ internal sealed record DataCoverage
         }
         else if (ReportDayRows > 0 && first > day.AddDays(-options.MinBaselineDays))
         {
-            notes.Add($"Only {Counted.Of(day.DayNumber - first.DayNumber, "day")} of history before {Text(day)} ({span}): volume anomalies, new principals and a root user's first KMS calls need {options.MinBaselineDays} days (Report:MinBaselineDays) and were not looked for.");
+            notes.Add($"Only {Counted.Of(day.DayNumber - first.DayNumber, "day")} of history before {Text(day)} ({span}): volume anomalies, discovery bursts, new principals and a root user's first KMS calls need {options.MinBaselineDays} days (Report:MinBaselineDays) and were not looked for.");
         }
         else if (ReportDayRows > 0 && first > day.AddDays(-options.BaselineDays))
         {

@@ -20,6 +20,13 @@ internal static class DiscoveryBursts
 
     public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
+        // A dataset's first days are no baseline: a CI role's routine DescribeKey calls on day 2 were 7 times "its" day 1.
+        // (Access-denied bursts are still scored then: they need at least MinFailedCalls refused calls.)
+        if (await DataCoverage.BaselineStartAsync(q, day, options, ct).ConfigureAwait(false) > day.AddDays(-options.MinBaselineDays))
+        {
+            return [];
+        }
+
         var findings = new List<Finding>();
         var filter = $"{PrincipalFindings.PrincipalUse} AND {DiscoveryCall}";
         foreach (var (principal, score) in await PrincipalFindings.DailyScoresAsync(q, day, options, filter, ct).ConfigureAwait(false))

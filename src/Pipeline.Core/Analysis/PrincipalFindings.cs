@@ -31,7 +31,10 @@ internal static class PrincipalFindings
                        any_value(key_account_id) AS key_account, count(*) AS n,
                        min(event_time) AS first_seen, max(event_time) AS last_seen,
                        list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
-                       string_agg(DISTINCT event_name, ',') AS ops
+                       string_agg(DISTINCT event_name, ',') AS ops,
+                       list_sort(list(DISTINCT source_ip_address) FILTER (WHERE source_ip_address IS NOT NULL)) AS ips,
+                       list_sort(list(DISTINCT access_key_id) FILTER (WHERE access_key_id IS NOT NULL)) AS access_keys,
+                       list_sort(list(DISTINCT user_agent) FILTER (WHERE user_agent IS NOT NULL)) AS agents
                 FROM kms_actions
                 WHERE event_date = $1 AND error_code IS NULL AND principal_arn IS NOT NULL AND {PrincipalUse}
                   AND (event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret')
@@ -43,7 +46,8 @@ internal static class PrincipalFindings
             principals_before AS (SELECT DISTINCT principal_arn FROM before)
             SELECT t.principal_arn, t.key_arn, t.kind, t.caller, t.key_account, t.n, t.first_seen, t.last_seen, t.ids, t.ops,
                    t.principal_arn IN (SELECT principal_arn FROM principals_before) AS principal_known,
-                   EXISTS (SELECT 1 FROM before b WHERE b.principal_arn = t.principal_arn AND b.key_arn IS NOT DISTINCT FROM t.key_arn) AS pair_known
+                   EXISTS (SELECT 1 FROM before b WHERE b.principal_arn = t.principal_arn AND b.key_arn IS NOT DISTINCT FROM t.key_arn) AS pair_known,
+                   t.ips, t.access_keys, t.agents
             FROM today t
             ORDER BY t.principal_arn, t.key_arn
             """,
@@ -84,7 +88,7 @@ internal static class PrincipalFindings
                     Count = Values.Long(r[5]),
                     FirstSeen = Values.Utc(r[6]),
                     LastSeen = Values.Utc(r[7]),
-                    Details = new JsonObject { ["principal_kind"] = Values.Str(r[2]), ["lookback_days"] = options.NewPrincipalLookbackDays },
+                    Details = WithOrigins(new JsonObject { ["principal_kind"] = Values.Str(r[2]), ["lookback_days"] = options.NewPrincipalLookbackDays }, [r]),
                     EventIds = Values.Strings(r[8]),
                 });
             }
@@ -107,18 +111,42 @@ internal static class PrincipalFindings
                 Count = pairs.Sum(p => Values.Long(p[5])),
                 FirstSeen = pairs.Min(p => Values.Utc(p[6])),
                 LastSeen = pairs.Max(p => Values.Utc(p[7])),
-                Details = new JsonObject
-                {
-                    ["principal_kind"] = Values.Str(pairs[0][2]),
-                    ["keys"] = new JsonArray(pairs.Select(p => (JsonNode?)JsonValue.Create(Values.Str(p[1]))).ToArray()),
-                    ["outside_known_accounts"] = external,
-                },
+                Details = WithOrigins(
+                    new JsonObject
+                    {
+                        ["principal_kind"] = Values.Str(pairs[0][2]),
+                        ["keys"] = new JsonArray(pairs.Select(p => (JsonNode?)JsonValue.Create(Values.Str(p[1]))).ToArray()),
+                        ["outside_known_accounts"] = external,
+                    },
+                    pairs),
                 EventIds = pairs.SelectMany(p => Values.Strings(p[8])).Take(10).ToList(),
             });
         }
 
         return findings;
     }
+
+    /// <summary>
+    /// Where a newcomer's calls came from (columns 12-14 of the new-principal rows): its source IPs, access keys and user
+    /// agents, up to <see cref="MaxOrigins"/> each, so an analyst sees a new access key or address without opening the events.
+    /// </summary>
+    private static JsonObject WithOrigins(JsonObject details, IEnumerable<object?[]> rows)
+    {
+        var list = rows.ToList();
+        foreach (var (name, column) in new[] { ("source_ip_addresses", 12), ("access_key_ids", 13), ("user_agents", 14) })
+        {
+            var values = list.SelectMany(r => Values.Strings(r[column])).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            details[name] = new JsonArray(values.Take(MaxOrigins).Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+            if (values.Count > MaxOrigins)
+            {
+                details[name + "_total"] = values.Count;
+            }
+        }
+
+        return details;
+    }
+
+    private const int MaxOrigins = 5;
 
     /// <summary>What "first in ..." covers: the lookback, or the days of data when the dataset starts inside it.</summary>
     internal static string LookbackText(DateOnly history, DateOnly lookbackStart, DateOnly day, AnalysisOptions options) =>
@@ -215,13 +243,19 @@ internal static class PrincipalFindings
             var operations = string.Join(",", group.SelectMany(r => (Values.Str(r[10]) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal));
             var decrypts = group.Sum(r => Values.Long(r[5]));
             var services = string.Join(",", group.SelectMany(r => (Values.Str(r[11]) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal));
+            var calls = group.Sum(r => Values.Long(r[4]));
+            var failed = group.Sum(r => Values.Long(r[6]));
+
+            // Every call refused: an attempt, not a use (its access-denied burst, if large enough, is a finding too).
             findings.Add(new Finding
             {
                 Kind = FindingKind.CrossAccountDecrypt,
-                Severity = daysBefore > 0 ? Severity.Medium : Severity.High,
-                Title = (decrypts > 0
-                    ? $"Account {caller} (outside the known accounts) decrypted with a key of account {keyAccount}"
-                    : $"Account {caller} (outside the known accounts) used a key of account {keyAccount} ({operations})")
+                Severity = daysBefore > 0 || failed == calls ? Severity.Medium : Severity.High,
+                Title = (failed == calls
+                    ? $"Account {caller} (outside the known accounts) tried to use a key of account {keyAccount} ({operations}): {(calls == 1 ? "the call was" : $"all {calls:N0} calls were")} denied"
+                    : decrypts > 0
+                    ? $"Account {caller} (outside the known accounts) decrypted with a key of account {keyAccount}{(failed > 0 ? $" ({failed:N0} of {Counted.Of(calls, "call")} denied)" : string.Empty)}"
+                    : $"Account {caller} (outside the known accounts) used a key of account {keyAccount} ({operations}){(failed > 0 ? $" ({failed:N0} of {Counted.Of(calls, "call")} denied)" : string.Empty)}")
                     + (services.Length > 0 ? $" through {services}" : string.Empty)
                     + (daysBefore > 0 ? $"; it did so on {daysBefore} of the previous {historyDays} days too" : string.Empty),
                 Principal = principals.Count == 1 ? principals[0] : null,
@@ -229,13 +263,13 @@ internal static class PrincipalFindings
                 CallerAccountId = caller,
                 KeyAccountId = keyAccount,
                 EventName = operations,
-                Count = group.Sum(r => Values.Long(r[4])),
+                Count = calls,
                 FirstSeen = group.Min(r => Values.Utc(r[7])),
                 LastSeen = group.Max(r => Values.Utc(r[8])),
                 Details = new JsonObject
                 {
                     ["decrypt_calls"] = decrypts,
-                    ["failed_calls"] = group.Sum(r => Values.Long(r[6])),
+                    ["failed_calls"] = failed,
                     ["days_seen_before"] = daysBefore,
                     ["lookback_days"] = historyDays,
                     ["operations"] = operations,

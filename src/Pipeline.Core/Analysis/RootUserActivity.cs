@@ -70,7 +70,7 @@ internal static class RootUserActivity
                 Severity = crypto > 0 ? Severity.High : Severity.Medium,
                 Title = crypto > 0
                     ? $"The root user of account {account} made {Counted.Of(crypto, "cryptographic call")} ({cryptoOperations}){(calls > crypto ? $" and {Counted.Of(calls - crypto, "other KMS call")}" : "")} on {Counted.Of(keys, "key")}: no routine work should read data as root; confirm who used its credentials"
-                    : $"The root user of account {account} made its first KMS calls in {PrincipalFindings.LookbackText(history, lookbackStart, day, options)} ({calls}: {operations}): confirm who used its credentials",
+                    : $"The root user of account {account} made its first KMS calls in {PrincipalFindings.LookbackText(history, lookbackStart, day, options)} ({Counted.Of(calls, "call")}: {operations}): confirm who used its credentials",
                 Principal = principal,
                 KeyArn = keys == 1 ? Values.Str(r[6]) : null,
                 CallerAccountId = account,

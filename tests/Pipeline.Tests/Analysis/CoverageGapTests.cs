@@ -49,6 +49,7 @@ public sealed class CoverageGapLedgerTests : IDisposable
 
         await ledger.MarkProcessedAsync([new PublishedSource(File(8, 1), 0, []), new PublishedSource(File(8, 2), 0, [])], CancellationToken.None);
         await ledger.MarkProcessedAsync([new PublishedSource(File(8, 2), 0, []), new PublishedSource(File(8, 3), 0, [])], CancellationToken.None);
+        await ledger.MarkProcessedAsync([new PublishedSource(File(9, 0), 5, [])], CancellationToken.None); // the next day has begun
 
         using var q = DatasetQuery.Open(_dataset.Root);
         var findings = await CoverageGaps.FindAsync(q, new DateOnly(2026, 1, 8), new AnalysisOptions(), CancellationToken.None);
@@ -75,7 +76,7 @@ public sealed class CoverageGapLedgerTests : IDisposable
         await ledger.MarkProcessedAsync([new PublishedSource(File(11), 0, [])], CancellationToken.None);
         using var q = DatasetQuery.Open(_dataset.Root);
 
-        Assert.Single(await CoverageGaps.FindAsync(q, new DateOnly(2026, 1, 11), new AnalysisOptions(), CancellationToken.None));
+        Assert.Empty(await CoverageGaps.FindAsync(q, new DateOnly(2026, 1, 11), new AnalysisOptions(), CancellationToken.None)); // data ends at 00:05
         var report = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, new DateOnly(2026, 1, 11), CancellationToken.None);
         var gap = Assert.Single(report.Findings, f => f.Kind == FindingKind.KmsCoverageGap);
         Assert.Equal("dataset", (string?)gap.Details!["scope"]);
@@ -126,6 +127,10 @@ public sealed class CoverageGapLedgerTests : IDisposable
             }
         }
 
+        var next = report.AddDays(1);
+        trail.AddFile(
+            $"AWSLogs/o-abcdef1234/{busy}/CloudTrail/us-east-1/{next:yyyy/MM/dd}/{busy}_CloudTrail_us-east-1_{next:yyyyMMdd}T0005Z_Abcdefgh00000001.json.gz",
+            CloudTrailRecords.Gzip(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt("after-midnight", time: $"{next:yyyy-MM-dd}T00:01:00Z"))));
         var (exit, _, error) = await CliRunner.RunAsync("ingest", trail.Root, "--out", _dataset.Root);
         Assert.True(exit == 0, error);
 
@@ -147,6 +152,39 @@ public sealed class CoverageGapLedgerTests : IDisposable
         }
     }
 
+    // A folder synced shortly after midnight: each account's first files of the new day hold a few records, most without a
+    // KMS event. The day is not over, so no account is "excluding KMS events" or silent; the report says the day is partial.
+    [Fact]
+    public async Task The_partial_last_day_of_the_data_has_no_coverage_gaps_and_the_report_says_it_is_partial()
+    {
+        var ledger = new ProcessedObjectLedger(_dataset.Store);
+        static SourceIdentity File(string account, int day, string time) => SourceIdentity.ForS3(
+            "trail", $"AWSLogs/{account}/CloudTrail/us-east-1/2026/01/{day:00}/{account}_CloudTrail_us-east-1_202601{day:00}T{time}Z_Mu0KsOhtH1ar15ZZ.json.gz", $"e{account}{day}{time}");
+        for (var d = 1; d <= 10; d++)
+        {
+            await _dataset.WriteAsync(new TestEvent("e" + d, TestBatch.Utc(2026, 1, d, 12, 0, 0)));
+            await ledger.MarkProcessedAsync([new PublishedSource(File("111122223333", d, "1205"), 10, []), new PublishedSource(File("444455556666", d, "1205"), 10, [])], CancellationToken.None);
+        }
+
+        await _dataset.WriteAsync(new TestEvent("e11", TestBatch.Utc(2026, 1, 11, 0, 2, 0)));
+        await ledger.MarkProcessedAsync([new PublishedSource(File("111122223333", 11, "0005"), 1, []), new PublishedSource(File("444455556666", 11, "0010"), 0, [])], CancellationToken.None);
+        using var q = DatasetQuery.Open(_dataset.Root);
+
+        var partial = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, new DateOnly(2026, 1, 11), CancellationToken.None);
+        var after = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, new DateOnly(2026, 1, 12), CancellationToken.None);
+
+        Assert.DoesNotContain(partial.Findings, f => f.Kind == FindingKind.KmsCoverageGap);
+        Assert.False(partial.Coverage.ReportDayComplete);
+        Assert.Contains(partial.Notes, n => n.StartsWith("The data ends at 2026-01-11 00:10 UTC (the latest log file delivery), before the last hour of 2026-01-11: the day is not complete", StringComparison.Ordinal));
+        Assert.Contains(after.Notes, n => n.Contains("For its latest complete day, run the report with --date 2026-01-10", StringComparison.Ordinal));
+
+        // Once the next day's first file is in, the same day is complete and account 444455556666 (files, no KMS) is a gap.
+        await ledger.MarkProcessedAsync([new PublishedSource(File("111122223333", 12, "0005"), 1, [])], CancellationToken.None);
+        var complete = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, new DateOnly(2026, 1, 11), CancellationToken.None);
+        Assert.True(complete.Coverage.ReportDayComplete);
+        Assert.Equal("444455556666", Assert.Single(complete.Findings, f => f.Kind == FindingKind.KmsCoverageGap).CallerAccountId);
+    }
+
     [Fact]
     public async Task A_marker_file_shared_by_a_flush_is_read_once_and_files_written_before_the_window_not_at_all()
     {
@@ -159,9 +197,10 @@ public sealed class CoverageGapLedgerTests : IDisposable
         await ledger.MarkProcessedAsync(objects.Skip(25).ToList(), CancellationToken.None);
         var end = new DateOnly(2026, 1, 8);
 
-        var (perDay, filesRead) = await CoverageGaps.TallyAsync(_dataset.Root, end.AddDays(-28), end, CancellationToken.None);
+        var (perDay, filesRead, lastDelivery) = await CoverageGaps.TallyAsync(_dataset.Root, end.AddDays(-28), end, CancellationToken.None);
 
         Assert.Equal(2, filesRead);
+        Assert.Equal(new DateTime(2026, 1, 8, 9, 45, 0, DateTimeKind.Utc), lastDelivery);
         Assert.Equal((40, 40L), perDay[("111122223333", end)]);
 
         // A marker is written when its log file is ingested, after CloudTrail delivered it: a marker file older than

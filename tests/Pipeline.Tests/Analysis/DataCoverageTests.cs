@@ -132,7 +132,10 @@ public sealed class ShortDatasetTests : TrailDatasetTest
         var later = await CliRunner.RunAsync("report", "--data", Data.Root, "--date", "2026-02-20", "--out", output);
         Assert.True(later.ExitCode == 0, later.Error);
         Assert.Contains("findings: none", later.Output, StringComparison.Ordinal);
-        Assert.Contains("note: No KMS events are stored for 2026-02-20: the dataset's KMS events run from 2026-01-05 to 2026-01-15. For its latest day, run the report with --date 2026-01-15", later.Output, StringComparison.Ordinal);
+        // The data of the 15th ends in the morning (its last event at 10:01, its log files named 10:00 to 10:11).
+        Assert.Contains("note: The data ends at 2026-01-15 10:", report.Output, StringComparison.Ordinal);
+        Assert.Contains("before the last hour of 2026-01-15: the day is not complete, so its counts are partial and coverage gaps were not looked for", report.Output, StringComparison.Ordinal);
+        Assert.Contains("note: No KMS events are stored for 2026-02-20: the dataset's KMS events run from 2026-01-05 to 2026-01-15. For its latest complete day, run the report with --date 2026-01-14", later.Output, StringComparison.Ordinal);
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!;
         Assert.Equal("2026-01-15", (string?)json["data_coverage"]!["last_event_date"]);
         Assert.Single(json["notes"]!.AsArray());
@@ -167,5 +170,29 @@ public sealed class ShortDatasetTests : TrailDatasetTest
         using var q = DatasetQuery.Open(Data.Root);
         Assert.Empty(await DiscoveryBursts.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None));
         Assert.Empty(await DiscoveryBursts.FindAsync(q, day.AddDays(-1), new AnalysisOptions(), CancellationToken.None)); // its first day has nothing to compare with
+    }
+
+    // A CI role's routine DescribeKey calls (2, 14, then 2 a day) were a high burst on the dataset's second day, "vs 2.0/day"
+    // from one baseline day, while the report's note said behaviour needs 7 days. With 8 days of 2 a day, 20 is a burst.
+    [Fact]
+    public async Task Discovery_bursts_are_scored_once_the_dataset_has_the_minimum_baseline_days()
+    {
+        var first = new DateOnly(2026, 1, 1);
+        for (var d = 0; d < 10; d++)
+        {
+            var date = first.AddDays(d);
+            var n = d switch { 1 => 14, 9 => 20, _ => 2 };
+            Trail.AddLogFile(CloudTrailRecords.Document(Enumerable.Range(0, n)
+                .Select(i => CloudTrailRecords.AssumedRoleDecrypt($"ci-{d}-{i}", "ci", $"{date:yyyy-MM-dd}T08:00:{i:00}Z")
+                    .Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"DescribeKey\"", StringComparison.Ordinal))
+                .ToArray()));
+        }
+
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        Assert.Empty(await DiscoveryBursts.FindAsync(q, first.AddDays(1), new AnalysisOptions(), CancellationToken.None));
+        var burst = Assert.Single(await DiscoveryBursts.FindAsync(q, first.AddDays(9), new AnalysisOptions(), CancellationToken.None));
+        Assert.Equal(20, burst.Count);
     }
 }

@@ -496,6 +496,31 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     }
 
     [Fact]
+    public async Task An_outside_account_whose_calls_were_all_denied_tried_to_use_the_key_and_one_partly_denied_used_it()
+    {
+        static string Denied(string id, string shared) => CrossAccountCopy(id, "111122223333", false, shared)
+            .Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"Decrypt\",\"errorCode\":\"AccessDenied\",\"errorMessage\":\"denied\"", StringComparison.Ordinal);
+        Trail.AddLogFile(CloudTrailRecords.Document(Denied("d-1", "shared-1"), Denied("d-2", "shared-2")));
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var (denied, _) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+
+        var attempt = Assert.Single(denied);
+        Assert.Equal("Account 222233334444 (outside the known accounts) tried to use a key of account 111122223333 (Decrypt): all 2 calls were denied", attempt.Title);
+        Assert.Equal((Severity.Medium, 2L, 2L), (attempt.Severity, attempt.Count, (long)attempt.Details!["failed_calls"]!));
+
+        Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("ok-1", "111122223333", false, "shared-3")));
+        await IngestAsync();
+        using var q2 = DatasetQuery.Open(Data.Root);
+        var (partly, _) = await PrincipalFindings.CrossAccountAsync(q2, Day, new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+
+        var use = Assert.Single(partly);
+        Assert.Equal("Account 222233334444 (outside the known accounts) decrypted with a key of account 111122223333 (2 of 3 calls denied)", use.Title);
+        Assert.Equal(Severity.High, use.Severity);
+    }
+
+    [Fact]
     public async Task An_outside_account_decrypting_through_s3_is_a_cross_account_use_while_cloudtrails_own_account_is_not()
     {
         // An outside role reading objects encrypted with the key (only the key owner's copy: the account as caller, S3 as
@@ -554,6 +579,11 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.Equal(
             (FindingKind.NewPrincipal, Severity.Medium, "arn:aws:iam::111122223333:role/new-s3-reader", 1L),
             (finding.Kind, finding.Severity, finding.Principal, finding.Count));
+
+        // Where it came from is in the finding (a new access key or address shows without opening the events).
+        Assert.Equal("203.0.113.10", (string?)finding.Details!["source_ip_addresses"]![0]);
+        Assert.Equal("ASIAEXAMPLEKEY", (string?)finding.Details!["access_key_ids"]![0]);
+        Assert.Equal("aws-sdk-go/1.44", (string?)finding.Details!["user_agents"]![0]);
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class RootUserActivityTests : TrailDatasetTest
         Assert.Equal(["list-15", "root-1", "root-2", "root-3"], root.EventIds);
         var other = Assert.Single(findings, f => f.Principal == "arn:aws:iam::444455556666:root");
         Assert.Equal((Severity.Medium, 1L), (other.Severity, other.Count));
-        Assert.StartsWith("The root user of account 444455556666 made its first KMS calls in the 10 days of data (1: ListKeys)", other.Title, StringComparison.Ordinal);
+        Assert.StartsWith("The root user of account 444455556666 made its first KMS calls in the 10 days of data (1 call: ListKeys)", other.Title, StringComparison.Ordinal);
 
         // Without the Decrypts, the first root user's listing is what it does every week: nothing to report.
         Assert.DoesNotContain(
