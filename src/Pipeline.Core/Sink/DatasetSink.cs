@@ -218,12 +218,14 @@ internal sealed partial class DatasetSink : IAsyncDisposable
 
             // The ledger markers of the whole flush in one call (one shared file on a local store).
             await NotifyAsync(published).ConfigureAwait(false);
+
+            // Counted before the sources hear of it: whoever awaited them reads totals that include them.
+            Interlocked.Add(ref _rowsPublished, rows);
             for (var i = 0; i < sources.Length; i++)
             {
                 sources[i].Completion.TrySetResult(published[i]);
             }
 
-            Interlocked.Add(ref _rowsPublished, rows);
             foreach (var s in sources)
             {
                 KmsEventBatchPool.Return(s.Rows);
