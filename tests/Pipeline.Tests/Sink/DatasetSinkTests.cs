@@ -101,6 +101,28 @@ public sealed class DatasetSinkTests : IDisposable
         Assert.True(batch.RetainedBytes < held, "released text chunks are no longer held");
     }
 
+    // Log files without a KMS record hold no rows and almost no bytes: a run of thousands of them (an account and Region
+    // that does not use KMS) must still be flushed, and their ledger markers written, without waiting for FlushAge.
+    [Fact]
+    public async Task Sources_without_rows_are_flushed_by_count()
+    {
+        var published = 0;
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-15T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var sink = new DatasetSink(new SinkOptions { FlushAge = TimeSpan.FromMinutes(5) }, _data.Writer(), (ps, _) => { Interlocked.Add(ref published, ps.Count); return Task.CompletedTask; }, time, NullLogger.Instance);
+
+        var completions = new List<Task<PublishedSource>>();
+        for (var i = 0; i < DatasetSink.MaxSourcesPerFlush; i++)
+        {
+            completions.Add(await sink.AddAsync($"empty-{i}", Rows(0, "x"), [], CancellationToken.None));
+        }
+
+        var done = await Task.WhenAll(completions).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.All(done, p => Assert.Equal(0, p.Rows));
+        Assert.Equal(DatasetSink.MaxSourcesPerFlush, published);
+        Assert.Empty(_data.ParquetFiles());
+    }
+
     [Fact]
     public async Task Disposing_the_sink_publishes_what_is_buffered()
     {
