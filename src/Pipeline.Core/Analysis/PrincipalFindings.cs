@@ -557,6 +557,107 @@ internal static class PrincipalFindings
             });
         }
 
+        findings.AddRange(await MidnightDeniedBurstsAsync(q, day, options, ct).ConfigureAwait(false));
+        return findings;
+    }
+
+    /// <summary>
+    /// Refused calls packed into the hour around the start of <paramref name="day"/>: a 60-minute window that begins in
+    /// the last hour of the day before and ends on <paramref name="day"/> (reported on the day it ends, so once). Counted
+    /// per day, 36 refused calls from 23:45 to 00:15 are 18 and 18, each below <see cref="AnalysisOptions.MinFailedCalls"/>;
+    /// an enumeration does not stop at midnight. Reported only when neither day's own count reaches the minimum (the
+    /// daily check sees it then), and when the window's count is anomalous against the principal's daily counts before
+    /// the two days.
+    /// </summary>
+    private static async Task<IReadOnlyList<Finding>> MidnightDeniedBurstsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
+    {
+        var midnight = Values.ToUtcDateTime(day);
+        var windows = await q.QueryRowsAsync(
+            $"""
+            WITH calls AS (
+                SELECT principal_arn, event_time, event_id, event_date FROM kms_actions
+                WHERE event_date BETWEEN $1 AND $2 AND event_time >= $3 AND event_time < $5 AND principal_arn IS NOT NULL AND {Denied}),
+            windows AS (
+                SELECT a.principal_arn, a.event_time AS start, count(*) AS n, max(b.event_time) AS last,
+                       list(b.event_id ORDER BY b.event_time, b.event_id)[1:10] AS ids,
+                       count(*) FILTER (WHERE b.event_time < $4) AS before_midnight
+                FROM calls a JOIN calls b ON b.principal_arn = a.principal_arn
+                    AND b.event_time >= a.event_time AND b.event_time < a.event_time + INTERVAL 1 HOUR
+                WHERE a.event_time < $4
+                GROUP BY ALL
+                HAVING max(b.event_time) >= $4)
+            SELECT w.principal_arn, w.start, w.last, w.n, w.ids, w.before_midnight,
+                   (SELECT count(*) FROM kms_actions k WHERE k.event_date = $2 AND k.principal_arn = w.principal_arn AND {Denied}) AS day_count
+            FROM windows w
+            QUALIFY row_number() OVER (PARTITION BY w.principal_arn ORDER BY w.n DESC, w.start) = 1
+            ORDER BY w.principal_arn
+            """,
+            ct,
+            day.AddDays(-1),
+            day,
+            midnight.AddHours(-1),
+            midnight,
+            midnight.AddHours(1)).ConfigureAwait(false);
+        var findings = new List<Finding>();
+        foreach (var w in windows)
+        {
+            var principal = Values.Str(w[0])!;
+            var count = Values.Long(w[3]);
+            var dayBefore = await q.QueryScalarAsync(
+                $"SELECT count(*) FROM kms_actions WHERE event_date = $1 AND principal_arn = $2 AND {Denied}", ct, day.AddDays(-1), principal).ConfigureAwait(false);
+            if (count < options.MinFailedCalls || Values.Long(dayBefore) >= options.MinFailedCalls || Values.Long(w[6]) >= options.MinFailedCalls
+                || options.AllowedPrincipals.Contains(principal))
+            {
+                continue;
+            }
+
+            // The days before the two the window touches are the baseline (a window is compared with whole days).
+            var start = await DataCoverage.BaselineStartAsync(q, day.AddDays(-1), options, ct).ConfigureAwait(false);
+            if (start >= day.AddDays(-1))
+            {
+                continue;
+            }
+
+            var counts = (await q.QueryRowsAsync(
+                $"SELECT event_date, count(*) FROM kms_actions WHERE event_date >= $1 AND event_date < $2 AND principal_arn = $3 AND {Denied} GROUP BY 1",
+                ct,
+                start,
+                day.AddDays(-1),
+                principal).ConfigureAwait(false)).ToDictionary(r => Values.Date(r[0]), r => Values.Long(r[1]));
+            var filled = SeriesStatistics.ZeroFill(counts, start, day.AddDays(-1));
+            var dates = Enumerable.Range(0, filled.Length - 1).Select(i => start.AddDays(i)).ToArray();
+            var score = SeriesStatistics.Score(filled[..^1], dates, day, count, options);
+            if (score.Z < options.ZThreshold || score.PValue > options.MaxPValue)
+            {
+                continue;
+            }
+
+            var first = Values.Utc(w[1])!.Value;
+            var last = Values.Utc(w[2])!.Value;
+            findings.Add(new Finding
+            {
+                Kind = FindingKind.AccessDeniedBurst,
+                Severity = Severity.High,
+                Title = $"{principal}: {Counted.Of(count, "access-denied KMS call")} from {first:HH:mm} on {day.AddDays(-1):yyyy-MM-dd} to {last:HH:mm} UTC, across midnight, vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
+                Principal = principal,
+                Count = count,
+                BaselineMean = Math.Round(score.Mean, 3),
+                BaselineStdDev = Math.Round(score.StdDev, 3),
+                ZScore = Math.Round(score.Z, 2),
+                PValue = score.PValue,
+                FirstSeen = first,
+                LastSeen = last,
+                Details = new JsonObject
+                {
+                    ["granularity"] = "hour_across_midnight",
+                    ["calls_before_midnight"] = Values.Long(w[5]),
+                    ["calls_after_midnight"] = count - Values.Long(w[5]),
+                    ["floored_stddev"] = Math.Round(score.FlooredStdDev, 3),
+                },
+                EventIds = Values.Strings(w[4]),
+            });
+        }
+
         return findings;
     }
 }

@@ -662,4 +662,30 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.Equal((FindingKind.AccessDeniedBurst, 25L, "arn:aws:iam::111122223333:user/key-admin"), (burst.Kind, burst.Count, burst.Principal));
         Assert.Equal("VpceAccessDenied", (string?)burst.Details!["error_codes"]);
     }
+
+    // An enumeration from 23:45 to 00:15 is 18 refused calls on each day, below the 20 a day needs; the hour across
+    // midnight holds all 36. It is reported once, on the day it ends.
+    [Fact]
+    public async Task Refused_calls_packed_into_the_hour_across_midnight_are_a_burst_on_the_day_it_ends()
+    {
+        for (var d = 1; d <= 13; d++)
+        {
+            Trail.AddLogFile(CloudTrailRecords.Document(Network($"base-{d:D2}", $"2026-01-{d:D2}T10:00:00Z", "Decrypt", KeyArn, denied: true)));
+        }
+
+        var before = Enumerable.Range(0, 18).Select(i => Network($"late-{i:D2}", $"2026-01-14T23:{42 + i:D2}:00Z", "Decrypt", KeyArn, denied: true));
+        var after = Enumerable.Range(0, 18).Select(i => Network($"early-{i:D2}", $"2026-01-15T00:{i:D2}:00Z", "Decrypt", KeyArn, denied: true));
+        Trail.AddLogFile(CloudTrailRecords.Document(before.Concat(after).ToArray()));
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var onDay = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
+        var dayBefore = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day.AddDays(-1), new AnalysisOptions(), CancellationToken.None);
+
+        var burst = Assert.Single(onDay);
+        Assert.Equal((FindingKind.AccessDeniedBurst, 36L, "arn:aws:iam::111122223333:user/key-admin"), (burst.Kind, burst.Count, burst.Principal));
+        Assert.StartsWith("arn:aws:iam::111122223333:user/key-admin: 36 access-denied KMS calls from 23:42 on 2026-01-14 to 00:17 UTC, across midnight", burst.Title, StringComparison.Ordinal);
+        Assert.Equal((18L, 18L), ((long)burst.Details!["calls_before_midnight"]!, (long)burst.Details!["calls_after_midnight"]!));
+        Assert.Empty(dayBefore);
+    }
 }
