@@ -562,16 +562,16 @@ internal static class PrincipalFindings
     }
 
     /// <summary>
-    /// Refused calls packed into the hour around the start of <paramref name="day"/>: a 60-minute window that begins in
-    /// the last hour of the day before and ends on <paramref name="day"/> (reported on the day it ends, so once). Counted
-    /// per day, 36 refused calls from 23:45 to 00:15 are 18 and 18, each below <see cref="AnalysisOptions.MinFailedCalls"/>;
-    /// an enumeration does not stop at midnight. Reported only when neither day's own count reaches the minimum (the
-    /// daily check sees it then), and when the window's count is anomalous against the principal's daily counts before
-    /// the two days.
+    /// Refused calls packed into the hour around the end of <paramref name="day"/>: a 60-minute window that begins in its
+    /// last hour and ends on the next day, reported with the day it begins on (so once, and in the report of the day the
+    /// enumeration started). Counted per day, 36 refused calls from 23:45 to 00:15 are 18 and 18, each below
+    /// <see cref="AnalysisOptions.MinFailedCalls"/>; an enumeration does not stop at midnight. Reported only when neither
+    /// day's own count reaches the minimum (the daily check sees it then), and when the window's count is anomalous
+    /// against the principal's daily counts before <paramref name="day"/>. Needs the next day's first hour in the data.
     /// </summary>
     private static async Task<IReadOnlyList<Finding>> MidnightDeniedBurstsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, CancellationToken ct)
     {
-        var midnight = Values.ToUtcDateTime(day);
+        var midnight = Values.ToUtcDateTime(day.AddDays(1));
         var windows = await q.QueryRowsAsync(
             $"""
             WITH calls AS (
@@ -593,8 +593,8 @@ internal static class PrincipalFindings
             ORDER BY w.principal_arn
             """,
             ct,
-            day.AddDays(-1),
             day,
+            day.AddDays(1),
             midnight.AddHours(-1),
             midnight,
             midnight.AddHours(1)).ConfigureAwait(false);
@@ -603,17 +603,17 @@ internal static class PrincipalFindings
         {
             var principal = Values.Str(w[0])!;
             var count = Values.Long(w[3]);
-            var dayBefore = await q.QueryScalarAsync(
-                $"SELECT count(*) FROM kms_actions WHERE event_date = $1 AND principal_arn = $2 AND {Denied}", ct, day.AddDays(-1), principal).ConfigureAwait(false);
-            if (count < options.MinFailedCalls || Values.Long(dayBefore) >= options.MinFailedCalls || Values.Long(w[6]) >= options.MinFailedCalls
+            var onDay = await q.QueryScalarAsync(
+                $"SELECT count(*) FROM kms_actions WHERE event_date = $1 AND principal_arn = $2 AND {Denied}", ct, day, principal).ConfigureAwait(false);
+            if (count < options.MinFailedCalls || Values.Long(onDay) >= options.MinFailedCalls || Values.Long(w[6]) >= options.MinFailedCalls
                 || options.AllowedPrincipals.Contains(principal))
             {
                 continue;
             }
 
-            // The days before the two the window touches are the baseline (a window is compared with whole days).
-            var start = await DataCoverage.BaselineStartAsync(q, day.AddDays(-1), options, ct).ConfigureAwait(false);
-            if (start >= day.AddDays(-1))
+            // The days before the report day are the baseline (a window is compared with whole days).
+            var start = await DataCoverage.BaselineStartAsync(q, day, options, ct).ConfigureAwait(false);
+            if (start >= day)
             {
                 continue;
             }
@@ -622,9 +622,9 @@ internal static class PrincipalFindings
                 $"SELECT event_date, count(*) FROM kms_actions WHERE event_date >= $1 AND event_date < $2 AND principal_arn = $3 AND {Denied} GROUP BY 1",
                 ct,
                 start,
-                day.AddDays(-1),
+                day,
                 principal).ConfigureAwait(false)).ToDictionary(r => Values.Date(r[0]), r => Values.Long(r[1]));
-            var filled = SeriesStatistics.ZeroFill(counts, start, day.AddDays(-1));
+            var filled = SeriesStatistics.ZeroFill(counts, start, day);
             var dates = Enumerable.Range(0, filled.Length - 1).Select(i => start.AddDays(i)).ToArray();
             var score = SeriesStatistics.Score(filled[..^1], dates, day, count, options);
             if (score.Z < options.ZThreshold || score.PValue > options.MaxPValue)
@@ -638,7 +638,7 @@ internal static class PrincipalFindings
             {
                 Kind = FindingKind.AccessDeniedBurst,
                 Severity = Severity.High,
-                Title = $"{principal}: {Counted.Of(count, "access-denied KMS call")} from {first:HH:mm} on {day.AddDays(-1):yyyy-MM-dd} to {last:HH:mm} UTC, across midnight, vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
+                Title = $"{principal}: {Counted.Of(count, "access-denied KMS call")} from {first:HH:mm} to {last:HH:mm} on {day.AddDays(1):yyyy-MM-dd} UTC, across midnight, vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
                 Principal = principal,
                 Count = count,
                 BaselineMean = Math.Round(score.Mean, 3),

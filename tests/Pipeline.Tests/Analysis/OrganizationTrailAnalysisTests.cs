@@ -664,9 +664,9 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     }
 
     // An enumeration from 23:45 to 00:15 is 18 refused calls on each day, below the 20 a day needs; the hour across
-    // midnight holds all 36. It is reported once, on the day it ends.
+    // midnight holds all 36. It is reported once, with the day it began on.
     [Fact]
-    public async Task Refused_calls_packed_into_the_hour_across_midnight_are_a_burst_on_the_day_it_ends()
+    public async Task Refused_calls_packed_into_the_hour_across_midnight_are_a_burst_of_the_day_it_began()
     {
         for (var d = 1; d <= 13; d++)
         {
@@ -679,13 +679,13 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
-        var onDay = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
-        var dayBefore = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day.AddDays(-1), new AnalysisOptions(), CancellationToken.None);
+        var began = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day.AddDays(-1), new AnalysisOptions(), CancellationToken.None);
+        var ended = await PrincipalFindings.AccessDeniedBurstsAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
 
-        var burst = Assert.Single(onDay);
+        var burst = Assert.Single(began);
         Assert.Equal((FindingKind.AccessDeniedBurst, 36L, "arn:aws:iam::111122223333:user/key-admin"), (burst.Kind, burst.Count, burst.Principal));
-        Assert.StartsWith("arn:aws:iam::111122223333:user/key-admin: 36 access-denied KMS calls from 23:42 on 2026-01-14 to 00:17 UTC, across midnight", burst.Title, StringComparison.Ordinal);
+        Assert.StartsWith("arn:aws:iam::111122223333:user/key-admin: 36 access-denied KMS calls from 23:42 to 00:17 on 2026-01-15 UTC, across midnight", burst.Title, StringComparison.Ordinal);
         Assert.Equal((18L, 18L), ((long)burst.Details!["calls_before_midnight"]!, (long)burst.Details!["calls_after_midnight"]!));
-        Assert.Empty(dayBefore);
+        Assert.Empty(ended);
     }
 }
