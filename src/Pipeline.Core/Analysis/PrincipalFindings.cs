@@ -587,7 +587,8 @@ internal static class PrincipalFindings
                 GROUP BY ALL
                 HAVING max(b.event_time) >= $4)
             SELECT w.principal_arn, w.start, w.last, w.n, w.ids, w.before_midnight,
-                   (SELECT count(*) FROM kms_actions k WHERE k.event_date = $2 AND k.principal_arn = w.principal_arn AND {Denied}) AS day_count
+                   (SELECT count(*) FROM kms_actions k WHERE k.event_date = $1 AND k.principal_arn = w.principal_arn AND {Denied}) AS on_day,
+                   (SELECT count(*) FROM kms_actions k WHERE k.event_date = $2 AND k.principal_arn = w.principal_arn AND {Denied}) AS next_day
             FROM windows w
             QUALIFY row_number() OVER (PARTITION BY w.principal_arn ORDER BY w.n DESC, w.start) = 1
             ORDER BY w.principal_arn
@@ -603,9 +604,7 @@ internal static class PrincipalFindings
         {
             var principal = Values.Str(w[0])!;
             var count = Values.Long(w[3]);
-            var onDay = await q.QueryScalarAsync(
-                $"SELECT count(*) FROM kms_actions WHERE event_date = $1 AND principal_arn = $2 AND {Denied}", ct, day, principal).ConfigureAwait(false);
-            if (count < options.MinFailedCalls || Values.Long(onDay) >= options.MinFailedCalls || Values.Long(w[6]) >= options.MinFailedCalls
+            if (count < options.MinFailedCalls || Values.Long(w[6]) >= options.MinFailedCalls || Values.Long(w[7]) >= options.MinFailedCalls
                 || options.AllowedPrincipals.Contains(principal))
             {
                 continue;
