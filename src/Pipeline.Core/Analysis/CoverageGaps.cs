@@ -225,9 +225,9 @@ internal static partial class CoverageGaps
     internal static bool TryDeliveryTime(string location, out DateTime delivered)
     {
         delivered = default;
-        var match = DeliveryStamp().Match(location[(location.Replace('\\', '/').LastIndexOf('/') + 1)..]);
+        var match = FileName().Match(location[(location.Replace('\\', '/').LastIndexOf('/') + 1)..]);
         return match.Success && DateTime.TryParseExact(
-            match.Groups["stamp"].Value, "yyyyMMdd'T'HHmm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out delivered);
+            match.Groups["day"].Value + match.Groups["time"].Value, "yyyyMMddHHmm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out delivered);
     }
 
     private static List<Finding> Gaps(Dictionary<(string Account, DateOnly Date), (int Files, long Rows)> perDay, DateOnly day, AnalysisOptions options)
@@ -315,11 +315,8 @@ internal static partial class CoverageGaps
         return parts.Length >= 3 && DateOnly.TryParseExact($"{parts[0]}-{parts[1]}-{parts[2]}", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<acct>\d{12})_CloudTrail_[a-z0-9-]+_(?<day>\d{8})T\d{4}Z_", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<acct>\d{12})_CloudTrail_[a-z0-9-]+_(?<day>\d{8})T(?<time>\d{4})Z_", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex FileName();
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{12}_CloudTrail_[a-z0-9-]+_(?<stamp>\d{8}T\d{4})Z_", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex DeliveryStamp();
 }
 
 /// <summary>What the ledger says about deliveries (<see cref="CoverageGaps.TallyAsync"/>).</summary>
