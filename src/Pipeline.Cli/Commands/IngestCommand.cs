@@ -50,7 +50,7 @@ internal static class IngestCommand
                 readerOptions.MaxDecompressedBytes = cap * 1024 * 1024;
             }
 
-            var walk = LocalArchiveWalker.Walk(paths);
+            var walk = LocalArchiveWalker.Walk(paths, exclude: outDir);
             errors.AddRange(walk.Missing.Select(m => $"input '{m}' does not exist"));
             if (errors.Count > 0)
             {
@@ -146,7 +146,7 @@ internal static class IngestCommand
             return (0, "starting");
         }
 
-        return ((double)p.BytesDone / Math.Max(1, p.TotalBytes), string.Create(
+        return (Math.Min(1.0, (double)p.FilesDone / p.TotalFiles), string.Create(
             CultureInfo.InvariantCulture,
             $"{p.FilesDone}/{p.TotalFiles} files, {p.BytesDecompressed / 1e6:F0} MB read, {p.KmsRows:N0} KMS rows, {p.FilesFailed} failed"));
     }

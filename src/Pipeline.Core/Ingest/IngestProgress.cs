@@ -9,19 +9,16 @@ internal sealed class IngestProgress
     private long _records;
     private long _kmsRows;
     private long _bytesIn;
-    private long _bytesSkipped;
     private long _bytesDecompressed;
     private long _derivedEventIds;
 
-    public IngestProgress(int totalFiles, long totalBytes)
+    public IngestProgress(int totalFiles)
     {
         TotalFiles = totalFiles;
-        TotalBytes = totalBytes;
     }
 
+    /// <summary>The files the walk counted before the run (a folder still being synced may gain some while it runs).</summary>
     public int TotalFiles { get; }
-
-    public long TotalBytes { get; }
 
     public long FilesDone => Interlocked.Read(ref _filesDone);
 
@@ -35,9 +32,6 @@ internal sealed class IngestProgress
 
     /// <summary>Compressed bytes of the files read or failed (not of those skipped as already ingested).</summary>
     public long BytesIn => Interlocked.Read(ref _bytesIn);
-
-    /// <summary>Compressed bytes of every file done, skipped ones included: how far the run is through its input.</summary>
-    public long BytesDone => BytesIn + Interlocked.Read(ref _bytesSkipped);
 
     public long BytesDecompressed => Interlocked.Read(ref _bytesDecompressed);
 
@@ -62,10 +56,9 @@ internal sealed class IngestProgress
         Interlocked.Add(ref _bytesIn, bytesIn);
     }
 
-    public void FileSkipped(long bytesIn)
+    public void FileSkipped()
     {
         Interlocked.Increment(ref _filesDone);
         Interlocked.Increment(ref _filesSkipped);
-        Interlocked.Add(ref _bytesSkipped, bytesIn);
     }
 }

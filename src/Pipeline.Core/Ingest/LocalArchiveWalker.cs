@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace Pipeline.Ingest;
 
 /// <summary>A local file chosen for ingestion.</summary>
@@ -7,8 +9,14 @@ namespace Pipeline.Ingest;
 /// </param>
 internal sealed record LocalSource(string Path, long Length, DateTime LastWriteUtc, bool NamedAsLog = true);
 
-/// <summary>Result of walking the inputs: the files to read and what was passed over.</summary>
-internal sealed record WalkResult(IReadOnlyList<LocalSource> Files, int Digests, int Insights, int Others, IReadOnlyList<string> Missing)
+/// <summary>
+/// Result of walking the inputs: the files to read, listed lazily one directory at a time (a year of five-minute
+/// deliveries is hundreds of thousands of files, and holding all their names would make memory grow with the archive),
+/// with the counts of a first pass over the names (for progress) and what was passed over.
+/// </summary>
+/// <param name="Files">The files to read, in ordinal order of their full paths; each enumeration lists the folders again.</param>
+/// <param name="FileCount">How many files <paramref name="Files"/> held when the inputs were walked (the folders may change while a run reads them).</param>
+internal sealed record WalkResult(IEnumerable<LocalSource> Files, int FileCount, int Digests, int Insights, int Others, IReadOnlyList<string> Missing)
 {
     /// <summary>The files named as log files (or on the command line), without the other JSON files read in case they are logs.</summary>
     public IReadOnlyList<LocalSource> NamedLogFiles => Files.Where(f => f.NamedAsLog).ToList();
@@ -19,74 +27,183 @@ internal sealed record WalkResult(IReadOnlyList<LocalSource> Files, int Digests,
 /// organization level): files named as CloudTrail names its log files are read, digest and Insight files are not, and
 /// other files ending in <c>.json</c>, <c>.jsonl</c>, <c>.ndjson</c> or <c>.gz</c> are read in case they are logs under another
 /// name (published datasets such as flaws.cloud's <c>flaws_cloudtrail00.json.gz</c>, copies renamed by hand); the
-/// reader tells a log document from other JSON. A file named explicitly is always read, whatever its name. Output is
-/// sorted by path so runs are reproducible.
+/// reader tells a log document from other JSON. A file named explicitly is always read, whatever its name.
+/// Files come in ordinal order of their full paths, so runs are reproducible, but only one directory's entries are held
+/// at a time: each directory is listed and sorted when the walk reaches it (a subdirectory sorts as its name followed by
+/// <c>/</c>, which gives the same order as sorting every full path). An input inside another input is walked once, and
+/// the dataset folder being written (<c>exclude</c>) is not walked when it lies inside an input.
 /// </summary>
 internal static class LocalArchiveWalker
 {
-    public static WalkResult Walk(IEnumerable<string> inputs)
+    /// <summary>Deeper than any archive layout; a guard against directory links that lead back into the walk.</summary>
+    private const int MaxDepth = 64;
+
+    public static WalkResult Walk(IEnumerable<string> inputs, string? exclude = null)
     {
-        var files = new List<LocalSource>();
         var missing = new List<string>();
-        int digests = 0, insights = 0, others = 0;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var roots = new List<(string Path, bool IsDirectory)>();
         foreach (var input in inputs)
         {
             if (File.Exists(input))
             {
-                Add(new FileInfo(input));
-                continue;
+                roots.Add((Path.GetFullPath(input), false));
             }
-
-            if (!Directory.Exists(input))
+            else if (Directory.Exists(input))
+            {
+                roots.Add((Path.TrimEndingDirectorySeparator(Path.GetFullPath(input)), true));
+            }
+            else
             {
                 missing.Add(input);
-                continue;
-            }
-
-            var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.System };
-            foreach (var path in Directory.EnumerateFiles(input, "*", options))
-            {
-                var normalized = path.Replace('\\', '/');
-                switch (CloudTrailObjectKey.Classify(normalized))
-                {
-                    case CloudTrailObjectKind.LogFile:
-                        Add(new FileInfo(path));
-                        break;
-                    case CloudTrailObjectKind.Digest:
-                        digests++;
-                        break;
-                    case CloudTrailObjectKind.Insight:
-                        insights++;
-                        break;
-                    default:
-                        if (MayBeRenamedLog(normalized))
-                        {
-                            Add(new FileInfo(path), namedAsLog: false);
-                        }
-                        else
-                        {
-                            others++;
-                        }
-
-                        break;
-                }
             }
         }
 
-        files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        return new WalkResult(files, digests, insights, others, missing);
-
-        void Add(FileInfo f, bool namedAsLog = true)
+        roots.Sort((a, b) => string.CompareOrdinal(SortName(a.Path, a.IsDirectory), SortName(b.Path, b.IsDirectory)));
+        var distinct = new List<(string Path, bool IsDirectory)>();
+        foreach (var root in roots)
         {
-            if (seen.Add(f.FullName))
+            // Sorted, so a folder comes before everything inside it.
+            if (!distinct.Any(d => d.Path == root.Path || (d.IsDirectory && IsInside(root.Path, d.Path))))
             {
-                files.Add(new LocalSource(f.FullName, f.Length, f.LastWriteTimeUtc, namedAsLog));
+                distinct.Add(root);
+            }
+        }
+
+        var excluded = exclude is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(exclude));
+        int files = 0, digests = 0, insights = 0, others = 0;
+        foreach (var entry in Entries(distinct, excluded))
+        {
+            switch (entry.Kind)
+            {
+                case EntryKind.Digest:
+                    digests++;
+                    break;
+                case EntryKind.Insight:
+                    insights++;
+                    break;
+                case EntryKind.Other:
+                    others++;
+                    break;
+                default:
+                    files++;
+                    break;
+            }
+        }
+
+        return new WalkResult(Sources(distinct, excluded), files, digests, insights, others, missing);
+    }
+
+    private static IEnumerable<LocalSource> Sources(List<(string Path, bool IsDirectory)> roots, string? excluded)
+    {
+        foreach (var entry in Entries(roots, excluded))
+        {
+            if (entry.Kind is EntryKind.Log or EntryKind.MaybeLog)
+            {
+                var info = new FileInfo(entry.Path);
+                if (info.Exists)
+                {
+                    yield return new LocalSource(info.FullName, info.Length, info.LastWriteTimeUtc, entry.Kind == EntryKind.Log);
+                }
             }
         }
     }
 
+    private static IEnumerable<(string Path, EntryKind Kind)> Entries(List<(string Path, bool IsDirectory)> roots, string? excluded)
+    {
+        foreach (var (path, isDirectory) in roots)
+        {
+            if (!isDirectory)
+            {
+                yield return (path, EntryKind.Log); // named on the command line: read whatever its name
+                continue;
+            }
+
+            foreach (var entry in DirectoryEntries(path, excluded, [RealPath(path)], 0))
+            {
+                yield return entry;
+            }
+        }
+    }
+
+    private static IEnumerable<(string Path, EntryKind Kind)> DirectoryEntries(string directory, string? excluded, List<string> ancestors, int depth)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.System };
+        var entries = new FileSystemEnumerable<(string Path, bool IsDirectory)>(
+            directory,
+            static (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory),
+            options).ToList();
+        entries.Sort((a, b) => string.CompareOrdinal(SortName(a.Path, a.IsDirectory), SortName(b.Path, b.IsDirectory)));
+        foreach (var (path, isDirectory) in entries)
+        {
+            if (!isDirectory)
+            {
+                yield return (path, Classify(path));
+                continue;
+            }
+
+            if (path == excluded || depth + 1 >= MaxDepth)
+            {
+                continue;
+            }
+
+            var real = RealPath(path);
+            if (ancestors.Contains(real))
+            {
+                continue; // a link back to a folder the walk is already in
+            }
+
+            ancestors.Add(real);
+            foreach (var entry in DirectoryEntries(path, excluded, ancestors, depth + 1))
+            {
+                yield return entry;
+            }
+
+            ancestors.RemoveAt(ancestors.Count - 1);
+        }
+    }
+
+    private static EntryKind Classify(string path)
+    {
+        var normalized = path.Replace('\\', '/');
+        return CloudTrailObjectKey.Classify(normalized) switch
+        {
+            CloudTrailObjectKind.LogFile => EntryKind.Log,
+            CloudTrailObjectKind.Digest => EntryKind.Digest,
+            CloudTrailObjectKind.Insight => EntryKind.Insight,
+            _ => MayBeRenamedLog(normalized) ? EntryKind.MaybeLog : EntryKind.Other,
+        };
+    }
+
+    /// <summary>A directory's path with links resolved, to notice a link that leads back to a folder being walked.</summary>
+    private static string RealPath(string directory)
+    {
+        try
+        {
+            var target = new DirectoryInfo(directory).ResolveLinkTarget(returnFinalTarget: true);
+            return target is null ? directory : Path.TrimEndingDirectorySeparator(target.FullName);
+        }
+        catch (IOException)
+        {
+            return directory;
+        }
+    }
+
+    /// <summary>The key a path sorts by: a directory as its path and a separator, so its files sort as their full paths would.</summary>
+    private static string SortName(string path, bool isDirectory) => isDirectory ? path + "/" : path;
+
+    private static bool IsInside(string path, string directory) =>
+        path.Length > directory.Length && path.StartsWith(directory, StringComparison.Ordinal) && path[directory.Length] is '/' or '\\';
+
     private static bool MayBeRenamedLog(string path) =>
         path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase);
+
+    private enum EntryKind
+    {
+        Log,
+        MaybeLog,
+        Digest,
+        Insight,
+        Other,
+    }
 }

@@ -40,13 +40,14 @@ internal sealed partial class LocalIngestRunner
     {
         var started = _time.GetTimestamp();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-        var progress = new IngestProgress(walk.Files.Count, walk.Files.Sum(f => f.Length));
+        var progress = new IngestProgress(walk.FileCount);
         Progress = progress;
         var errors = new ConcurrentBag<IngestError>();
         var ledger = new ProcessedObjectLedger(_store, _time, _loggers.CreateLogger<ProcessedObjectLedger>());
         var writer = new ParquetPartitionWriter(_store, new ParquetPartitionWriterOptions { WriterId = _options.WriterId, RowGroupSize = _sinkOptions.RowGroupRows }, _time, _loggers.CreateLogger<ParquetPartitionWriter>());
         var skipped = 0;
         var notLogs = 0;
+        var listed = 0;
         long bytesOut;
         long filesOut;
         long rowsOut;
@@ -65,11 +66,12 @@ internal sealed partial class LocalIngestRunner
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken };
             await Parallel.ForEachAsync(walk.Files, parallel, async (file, ct) =>
             {
+                Interlocked.Increment(ref listed);
                 var identity = SourceIdentity.ForLocalFile(file.Path, file.Length, file.LastWriteUtc.Ticks);
                 if (!_options.Force && await ledger.IsProcessedAsync(identity, ct).ConfigureAwait(false))
                 {
                     Interlocked.Increment(ref skipped);
-                    progress.FileSkipped(file.Length);
+                    progress.FileSkipped();
                     LogAlreadyIngested(_logger, file.Path);
                     return;
                 }
@@ -109,7 +111,7 @@ internal sealed partial class LocalIngestRunner
 
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         return new IngestSummary(
-            walk.Files.Count - notLogs,
+            listed - notLogs,
             skipped,
             walk.Digests,
             walk.Insights,
@@ -165,7 +167,7 @@ internal sealed partial class LocalIngestRunner
             // A JSON file the walk read in case it was a renamed log: it is not one, so it is passed over like any other file.
             await spill.DiscardAsync().ConfigureAwait(false);
             notALog();
-            progress.FileSkipped(file.Length);
+            progress.FileSkipped();
             LogNotALog(_logger, file.Path, ex.Detail);
             return null;
         }

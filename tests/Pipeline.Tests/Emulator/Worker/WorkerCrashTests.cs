@@ -62,7 +62,7 @@ public sealed class WorkerCrashTests(EmulatorFixture emulator, ITestOutputHelper
             CancellationToken.None);
         try
         {
-            var files = Pipeline.Ingest.LocalArchiveWalker.Walk([archive]).Files;
+            var files = Pipeline.Ingest.LocalArchiveWalker.Walk([archive]).Files.ToList();
             output.WriteLine($"archive: {files.Count} log files, {files.Sum(f => f.Length) / 1e6:F1} MB gzip, {manifest.DistinctKmsEventIds} distinct KMS events");
             foreach (var file in files)
             {

@@ -1,0 +1,127 @@
+using Pipeline.Ingest;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Ingest;
+
+public sealed class LocalArchiveWalkerTests : IDisposable
+{
+    private readonly TrailFolder _trail = new();
+
+    public void Dispose() => _trail.Dispose();
+
+    private static string Log(string account, string region, string stamp, string unique) =>
+        $"AWSLogs/o-abcdef1234/{account}/CloudTrail/{region}/{stamp[..4]}/{stamp[4..6]}/{stamp[6..8]}/{account}_CloudTrail_{region}_{stamp}_{unique}.json.gz";
+
+    [Fact]
+    public void Files_come_in_the_ordinal_order_of_their_full_paths_across_nested_folders()
+    {
+        // Names around the separator: "a.json" sorts before "a/…" ('.' < '/'), "a-b/…" before "a/…" ('-' < '/'),
+        // "a0.json" after it ('0' > '/'); upper case before lower case.
+        string[] names =
+        [
+            "a/x.json", "a.json", "a-b/y.json", "a0.json", "a/b/z.json", "a/B.json", "Z/q.json", "a/b.json",
+            Log("111122223333", "us-east-1", "20260115T1105Z", "bbbb"), Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"),
+            Log("111122223333", "eu-west-1", "20260116T0005Z", "cccc"), Log("999988887777", "us-east-1", "20260114T2355Z", "dddd"),
+        ];
+        foreach (var name in names)
+        {
+            _trail.AddFile(name, "{}"u8.ToArray());
+        }
+
+        var walk = LocalArchiveWalker.Walk([_trail.Root]);
+
+        var paths = walk.Files.Select(f => f.Path).ToList();
+        var expected = names.Select(n => Path.GetFullPath(Path.Combine(_trail.Root, n))).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, paths);
+        Assert.Equal(names.Length, walk.FileCount);
+        Assert.Equal(4, walk.Files.Count(f => f.NamedAsLog));
+    }
+
+    [Fact]
+    public void Folders_are_listed_when_the_walk_reaches_them_not_before_the_first_file()
+    {
+        // The walk lists a folder when it reaches it: a file added to a later day's folder after the first file was read
+        // is found (a walk that listed everything up front would not see it).
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260116T1100Z", "bbbb"), "{}"u8.ToArray());
+        var walk = LocalArchiveWalker.Walk([_trail.Root]);
+
+        using var files = walk.Files.GetEnumerator();
+        Assert.True(files.MoveNext());
+        Assert.EndsWith("_aaaa.json.gz", files.Current.Path, StringComparison.Ordinal);
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260116T1105Z", "cccc"), "{}"u8.ToArray());
+        var rest = new List<string>();
+        while (files.MoveNext())
+        {
+            rest.Add(Path.GetFileName(files.Current.Path));
+        }
+
+        Assert.Equal(["111122223333_CloudTrail_us-east-1_20260116T1100Z_bbbb.json.gz", "111122223333_CloudTrail_us-east-1_20260116T1105Z_cccc.json.gz"], rest);
+        Assert.Equal(2, walk.FileCount); // the count is the first pass's
+    }
+
+    [Fact]
+    public void An_input_inside_another_input_and_a_repeated_input_are_walked_once()
+    {
+        var inner = _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1105Z", "bbbb"), "{}"u8.ToArray());
+        var day = Path.GetDirectoryName(inner)!;
+
+        var walk = LocalArchiveWalker.Walk([day, _trail.Root, inner, _trail.Root + "/", day]);
+
+        Assert.Equal(2, walk.Files.Count());
+        Assert.Equal(2, walk.FileCount);
+    }
+
+    [Fact]
+    public void The_dataset_folder_inside_an_input_is_not_walked()
+    {
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
+        _trail.AddFile("data/_ledger/20260115/marker.json", "{}"u8.ToArray());
+        _trail.AddFile("data/kms_events/event_date=2026-01-15/part.json", "{}"u8.ToArray());
+
+        var walk = LocalArchiveWalker.Walk([_trail.Root], exclude: Path.Combine(_trail.Root, "data"));
+
+        Assert.Equal(["aaaa"], walk.Files.Select(f => Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(f.Path)).Split('_')[^1]));
+        Assert.Equal(1, walk.FileCount);
+        Assert.Equal(0, walk.Others);
+    }
+
+    [Fact]
+    public void A_link_back_to_a_folder_being_walked_is_not_followed_again_but_a_linked_folder_is_read()
+    {
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
+        var elsewhere = Path.Combine(Path.GetTempPath(), "walker-linked-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(elsewhere);
+        try
+        {
+            File.WriteAllText(Path.Combine(elsewhere, "copied.json"), "{}");
+            Directory.CreateSymbolicLink(Path.Combine(_trail.Root, "linked"), elsewhere);
+            Directory.CreateSymbolicLink(Path.Combine(_trail.Root, "AWSLogs", "loop"), _trail.Root);
+
+            var walk = LocalArchiveWalker.Walk([_trail.Root]);
+
+            var names = walk.Files.Select(f => Path.GetFileName(f.Path)).ToList();
+            Assert.Equal(2, names.Count);
+            Assert.Contains("copied.json", names);
+            Assert.Equal(2, walk.FileCount);
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Missing_inputs_are_listed_and_a_named_file_is_read_whatever_its_name()
+    {
+        var named = _trail.AddFile("exports/kms.txt", "{}"u8.ToArray());
+
+        var walk = LocalArchiveWalker.Walk([named, Path.Combine(_trail.Root, "nope")]);
+
+        Assert.Equal([Path.Combine(_trail.Root, "nope")], walk.Missing);
+        var file = Assert.Single(walk.Files);
+        Assert.True(file.NamedAsLog);
+        Assert.Equal(2, file.Length);
+    }
+}
