@@ -47,6 +47,12 @@ internal sealed class AnalysisOptions
     /// <summary>Accounts treated as ours besides those whose trails are in the dataset.</summary>
     public List<string> KnownAccounts { get; set; } = [];
 
+    /// <summary>
+    /// Organization ids (<c>o-…</c>) treated as ours besides those in the dataset's log file keys
+    /// (<c>AWSLogs/o-…/</c>): a key policy that lets in <c>"*"</c> of another organization is reported.
+    /// </summary>
+    public List<string> KnownOrganizations { get; set; } = [];
+
     /// <summary>Principals never reported by the behavioural findings (volume, new principal, cross-account).</summary>
     public List<string> AllowedPrincipals { get; set; } = [];
 

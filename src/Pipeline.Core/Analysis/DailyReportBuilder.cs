@@ -17,8 +17,9 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         var delivered = tally.PerDay;
         var coverage = await DataCoverage.ReadAsync(q, day, options, tally.LastDelivery, ct).ConfigureAwait(false);
         var known = await KnownAccountsAsync(q, delivered, ct).ConfigureAwait(false);
+        var organizations = await KnownOrganizationsAsync(q, day, ct).ConfigureAwait(false);
         var findings = new List<Finding>();
-        var keyChanges = await HighPriorityEvents.FindAsync(q, day, known, ct).ConfigureAwait(false);
+        var keyChanges = await HighPriorityEvents.FindAsync(q, day, known, organizations, ct).ConfigureAwait(false);
         await NoteNewcomersAsync(q, day, keyChanges, ct).ConfigureAwait(false);
         findings.AddRange(keyChanges);
         findings.AddRange(await DeniedKeyChanges.FindAsync(q, day, ct).ConfigureAwait(false));
@@ -85,6 +86,7 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
                 ["weekday_aware"] = options.WeekdayAware ? 1 : 0,
             },
             KnownAccounts = known.Order(StringComparer.Ordinal).ToList(),
+            KnownOrganizations = organizations.Order(StringComparer.Ordinal).ToList(),
             Summary = await SummaryAsync(q, day, ordered, ct).ConfigureAwait(false),
             Coverage = coverage,
             Notes = coverage.Notes(day, options),
@@ -144,6 +146,32 @@ internal sealed class DailyReportBuilder(AnalysisOptions options, TimeProvider t
         foreach (var r in await q.QueryRowsAsync("SELECT DISTINCT recipient_account_id FROM kms_events_all WHERE recipient_account_id IS NOT NULL", ct).ConfigureAwait(false))
         {
             known.Add(Values.Str(r[0])!);
+        }
+
+        return known;
+    }
+
+    /// <summary>
+    /// The organizations that are ours: those configured, and those whose organization trails delivered the stored
+    /// events (the <c>o-…</c> level of their log files' keys) in the baseline window and on the day.
+    /// </summary>
+    private async Task<HashSet<string>> KnownOrganizationsAsync(DatasetQuery q, DateOnly day, CancellationToken ct)
+    {
+        var known = new HashSet<string>(options.KnownOrganizations.Select(o => o.Trim().ToLowerInvariant()), StringComparer.Ordinal);
+        foreach (var r in await q.QueryRowsAsync(
+            """
+            SELECT DISTINCT lower(regexp_extract(src_key, '(^|/)AWSLogs/(o-[A-Za-z0-9]{10,32})/', 2)) AS organization
+            FROM kms_events_all
+            WHERE event_date BETWEEN $1 AND $2 AND src_key LIKE '%AWSLogs/o-%'
+            """,
+            ct,
+            day.AddDays(-options.BaselineDays),
+            day).ConfigureAwait(false))
+        {
+            if (Values.Str(r[0]) is { Length: > 0 } organization)
+            {
+                known.Add(organization);
+            }
         }
 
         return known;

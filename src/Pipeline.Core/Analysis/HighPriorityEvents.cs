@@ -58,6 +58,21 @@ internal static class HighPriorityEvents
         LIMIT 1
         """;
 
+    // A CreateAlias of the same name within the hour after a DeleteAlias: together an alias moved to another key (the
+    // console and scripts without UpdateAlias do it this way).
+    private const string AliasRecreatedSql = """
+        SELECT coalesce(key_arn, key_ref), event_time, event_id, principal_arn
+        FROM kms_actions
+        WHERE event_date BETWEEN $5 AND $6 AND event_name = 'CreateAlias' AND error_code IS NULL
+          AND aws_region = $1 AND recipient_account_id = $2 AND event_time >= $3 AND event_time <= $4
+          AND json_extract_string(request_parameters_json, '$.aliasName') = $7
+        ORDER BY event_time, event_id
+        LIMIT 1
+        """;
+
+    /// <summary>How long after a DeleteAlias a CreateAlias of the same name makes the two one move of the alias.</summary>
+    private static readonly TimeSpan AliasMoveWindow = TimeSpan.FromHours(1);
+
     // The RevokeGrant or RetireGrant that ended a grant (by its id), from the grant's day on.
     private const string GrantEndSql = """
         SELECT event_name, event_time, event_id, principal_arn
@@ -73,7 +88,7 @@ internal static class HighPriorityEvents
     /// <summary>How soon after a policy or grant change a deletion or disable of the same key by the same principal is reported as following it.</summary>
     private static readonly TimeSpan SequenceWindow = TimeSpan.FromHours(1);
 
-    public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, ISet<string> knownAccounts, CancellationToken ct)
+    public static async Task<IReadOnlyList<Finding>> FindAsync(DatasetQuery q, DateOnly day, ISet<string> knownAccounts, ISet<string> knownOrganizations, CancellationToken ct)
     {
         var reversals = await ReversalHistory.LoadAsync(q, day.AddDays(-MaxPendingWindowDays - 1), ct).ConfigureAwait(false);
         var findings = new List<Finding>();
@@ -172,7 +187,7 @@ internal static class HighPriorityEvents
                     break;
                 case "PutKeyPolicy" or "CreateKey":
                     var bypass = r[12] as bool?;
-                    var issues = PolicyLinter.Lint(Values.Str(r[11]), bypass, knownAccounts);
+                    var issues = PolicyLinter.Lint(Values.Str(r[11]), bypass, knownAccounts, knownOrganizations);
                     if (name == "CreateKey" && issues.Count == 0)
                     {
                         continue; // a new key with a clean policy is routine
@@ -232,7 +247,7 @@ internal static class HighPriorityEvents
                     // A replica can be given its own policy: the same grant to the world as a PutKeyPolicy would be.
                     if (name == "ReplicateKey" && Values.Str(r[11]) is { } replicaPolicy)
                     {
-                        var replicaIssues = PolicyLinter.Lint(replicaPolicy, r[12] as bool?, knownAccounts);
+                        var replicaIssues = PolicyLinter.Lint(replicaPolicy, r[12] as bool?, knownAccounts, knownOrganizations);
                         if (replicaIssues.Count > 0)
                         {
                             severity = (Severity)Math.Max((int)severity, (int)replicaIssues.Max(i => i.Severity));
@@ -261,6 +276,35 @@ internal static class HighPriorityEvents
                         details["previous_target_set_at"] = Values.Utc(previous[1]) is { } setAt ? Iso(setAt) : null;
                         details["previous_target_event_id"] = Values.Str(previous[2]);
                         title += name == "UpdateAlias" ? $" (before: {previousKey})" : $" (it pointed to {previousKey})";
+                    }
+
+                    if (name == "DeleteAlias" && alias is not null && time is not null
+                        && (await q.QueryRowsAsync(
+                            AliasRecreatedSql,
+                            ct,
+                            Values.Str(r[14]),
+                            Values.Str(r[18]),
+                            time.Value,
+                            time.Value + AliasMoveWindow,
+                            DateOnly.FromDateTime(time.Value),
+                            DateOnly.FromDateTime(time.Value + AliasMoveWindow),
+                            alias).ConfigureAwait(false)) is [var created, ..]
+                        && Values.Str(created[0]) is { } newKey
+                        && Values.Utc(created[1]) is { } createdAt)
+                    {
+                        // Deleted and created again: the alias moved, as with UpdateAlias, unless it is back on the same key.
+                        var pointedTo = (string?)details["previous_key"];
+                        var moved = pointedTo is null || !string.Equals(pointedTo, newKey, StringComparison.Ordinal);
+                        severity = moved ? Severity.Medium : Severity.Low;
+                        details["recreated_for_key"] = newKey;
+                        details["recreated_at"] = Iso(createdAt);
+                        details["recreated_by"] = Values.Str(created[3]);
+                        details["recreated_event_id"] = Values.Str(created[2]);
+                        var gap = createdAt - time.Value;
+                        var after = gap.TotalSeconds < 60 ? $"{(int)Math.Round(gap.TotalSeconds)} s" : Elapsed(gap);
+                        title = moved
+                            ? $"Alias {alias} pointed to another key: deleted and created again {after} later for {newKey}" + (pointedTo is null ? string.Empty : $" (before: {pointedTo})")
+                            : $"Alias {alias} deleted and created again {after} later for the same key ({newKey})";
                     }
 
                     break;

@@ -8,7 +8,10 @@ namespace Pipeline.Analysis;
 /// Calls that failed because their key is pending deletion, disabled or without its imported material
 /// (<c>KMSInvalidStateException</c>, <c>DisabledException</c>): something still depends on a key that is about to be
 /// destroyed or already unusable. AWS recommends alarming on the first such call: cancel the deletion (or re-enable
-/// the key) before the waiting period ends, or find and fix the caller. One finding per key.
+/// the key) before the waiting period ends, or find and fix the caller. One finding per key. Only calls that use the
+/// key count (cryptographic operations, <c>GetPublicKey</c>, and <c>CreateGrant</c>, which services call to use it):
+/// a refused key-management call, such as scheduling the deletion of a key already pending deletion again, is no sign
+/// that anything depends on the key.
 /// </summary>
 internal static class UnusableKeyUse
 {
@@ -30,6 +33,8 @@ internal static class UnusableKeyUse
                list(event_id ORDER BY event_time, event_id)[1:10]
         FROM kms_actions
         WHERE event_date = $1 AND error_code IN ('KMSInvalidStateException', 'DisabledException')
+          AND (event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'GetPublicKey', 'CreateGrant')
+               OR event_name LIKE 'GenerateDataKey%' OR event_name LIKE 'ReEncrypt%')
         GROUP BY 1
         ORDER BY 1
         """;

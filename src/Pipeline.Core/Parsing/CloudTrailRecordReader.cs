@@ -110,7 +110,13 @@ internal sealed class CloudTrailRecordReader
         }
         catch (InvalidDataException ex)
         {
-            throw Error(total, $"corrupt or truncated gzip data: {ex.Message}", ex);
+            // zlib reports a damaged block and a trailer whose CRC-32 or length does not match the content alike, and .NET
+            // words both as "an unsupported compression method"; nothing of the failing block reaches the parser, so the
+            // damage is at or after the offset given (for a small file, which inflates in one block, anywhere in it).
+            throw Error(
+                total,
+                "the gzip data is corrupt (a damaged block, or a CRC-32 or length in the gzip trailer that does not match the content), detected at or after this offset; the object was damaged in storage or transfer: fetch it again",
+                ex);
         }
         finally
         {
@@ -137,9 +143,14 @@ internal sealed class CloudTrailRecordReader
 
         if (buffer.Length >= _options.MaxRecordBytes)
         {
+            // The buffer starts where the value being read starts (MakeRoom keeps from there).
+            var inRecord = _phase == Phase.InRecord;
             throw Error(
                 _bufferBase,
-                $"a single record or value is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine");
+                inRecord
+                    ? $"{RecordName} starts here and is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine"
+                    : $"a single value is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine",
+                record: inRecord ? _recordIndex : null);
         }
 
         var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Math.Max(_options.MaxRecordBytes, buffer.Length)));

@@ -53,6 +53,11 @@ internal static class HtmlReport
             html.Append("<p>Known accounts: <span class=\"mono\">").AppendJoin(", ", model.KnownAccounts.Select(HtmlText.Encode)).Append("</span></p>\n");
         }
 
+        if (model.KnownOrganizations.Count > 0)
+        {
+            html.Append("<p>Known organizations: <span class=\"mono\">").AppendJoin(", ", model.KnownOrganizations.Select(HtmlText.Encode)).Append("</span></p>\n");
+        }
+
         if (model.Notes.Count > 0)
         {
             html.Append("<ul class=\"data-notes\" id=\"notes\">\n");

@@ -25,6 +25,11 @@ internal static class MarkdownReport
             md.Append("- **Known accounts:** ").AppendJoin(", ", model.KnownAccounts.Select(MarkdownText.Escape)).Append('\n');
         }
 
+        if (model.KnownOrganizations.Count > 0)
+        {
+            md.Append("- **Known organizations:** ").AppendJoin(", ", model.KnownOrganizations.Select(MarkdownText.Escape)).Append('\n');
+        }
+
         md.Append('\n');
         if (model.Notes.Count > 0)
         {

@@ -24,6 +24,9 @@ internal sealed record ReportModel
 
     [JsonPropertyName("known_accounts")] public required IReadOnlyList<string> KnownAccounts { get; init; }
 
+    /// <summary>The organizations whose trails are in the dataset (by their log files' keys), and configured ones.</summary>
+    [JsonPropertyName("known_organizations")] public IReadOnlyList<string> KnownOrganizations { get; init; } = [];
+
     [JsonPropertyName("summary")] public required ReportSummary Summary { get; init; }
 
     /// <summary>Which days the dataset holds: the report's silence means a quiet day only if the day and its baseline have data.</summary>

@@ -32,7 +32,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     {
         await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
-        return await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None);
+        return await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, new HashSet<string>(), CancellationToken.None);
     }
 
     [Fact]
@@ -244,7 +244,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
             findings.Select(f => (f.EventName!, f.Severity, f.Count)));
         Assert.Equal("ScheduleKeyDeletion denied (AccessDenied,AccessDeniedException) 2 times: arn:aws:iam::111122223333:user/key-admin tried a key change it is not allowed to make", findings[0].Title);
         Assert.Equal((FindingKind.KeyChangeDenied, KeyArn), (findings[0].Kind, findings[0].KeyArn));
-        Assert.Empty(await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None));
+        Assert.Empty(await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, new HashSet<string>(), CancellationToken.None));
     }
 
     private const string ForeignKeyArn = "arn:aws:kms:us-east-1:999988887777:key/9999aaaa-99aa-99aa-99aa-9999aaaa9999";
@@ -366,6 +366,34 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     }
 
     [Fact]
+    public async Task A_policy_opening_a_key_to_another_organization_is_high_by_the_organization_in_the_trails_keys()
+    {
+        // The trail's log files live under AWSLogs/o-abcdef1234/: that organization is ours, and a policy letting in
+        // "*" of that organization is routine, while one letting in "*" of another organization opens the key to it.
+        static string Policy(string id, string keyArn, string organization) =>
+            Admin(id, "2026-01-15T10:00:00Z", "PutKeyPolicy", keyArn, keyArn,
+                ",\"policyName\":\"default\",\"policy\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"AWS\\\":\\\"*\\\"},\\\"Action\\\":\\\"kms:Decrypt\\\",\\\"Resource\\\":\\\"*\\\",\\\"Condition\\\":{\\\"StringEquals\\\":{\\\"aws:PrincipalOrgID\\\":\\\"" + organization + "\\\"}}}]}\"",
+                "null");
+        Trail.AddLogFile(CloudTrailRecords.Document(Policy("p-own", KeyArn, "o-abcdef1234"), Policy("p-other", OtherKeyArn, "o-zz9yy8xx7w")));
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var report = await new DailyReportBuilder(new AnalysisOptions(), TimeProvider.System).BuildAsync(q, Day, CancellationToken.None);
+
+        Assert.Equal(["o-abcdef1234"], report.KnownOrganizations);
+        var policies = report.Findings.Where(f => f.Kind == FindingKind.KeyPolicyChanged).ToDictionary(f => f.EventIds[0]);
+        Assert.Equal((Severity.Medium, "Key policy changed (PutKeyPolicy)"), (policies["p-own"].Severity, policies["p-own"].Title));
+        Assert.Equal(Severity.High, policies["p-other"].Severity);
+        Assert.Contains(PolicyLinter.ExternalOrganization, policies["p-other"].Title, StringComparison.Ordinal);
+        Assert.Contains("o-zz9yy8xx7w", policies["p-other"].Details!["lint"]!.ToJsonString(), StringComparison.Ordinal);
+
+        // An organization configured as ours is known too.
+        var configured = await new DailyReportBuilder(new AnalysisOptions { KnownOrganizations = ["o-ZZ9YY8XX7W"] }, TimeProvider.System).BuildAsync(q, Day, CancellationToken.None);
+        Assert.Equal(["o-abcdef1234", "o-zz9yy8xx7w"], configured.KnownOrganizations);
+        Assert.All(configured.Findings.Where(f => f.Kind == FindingKind.KeyPolicyChanged), f => Assert.Equal(Severity.Medium, f.Severity));
+    }
+
+    [Fact]
     public async Task A_key_change_says_whether_its_principal_used_kms_before()
     {
         // Ten days in which the key administrator describes the key daily; on the report day it disables one key and a
@@ -388,13 +416,16 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.True((bool)disabled["arn:aws:iam::111122223333:user/temp-contractor"].Details["principal_new_to_kms"]!);
     }
 
+    // An alias call's resources: the alias and the key it names.
+    private static string Resources(string alias, string key) => $$"""
+        "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:{{alias}}"},{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{key}}"}],
+        """.Trim();
+
+    private static string At(string record, string time) => record.Replace("2026-01-15T12:00:00Z", time, StringComparison.Ordinal);
+
     [Fact]
     public async Task An_alias_change_names_the_key_the_alias_pointed_to_before()
     {
-        static string Resources(string alias, string key) => $$"""
-            "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:{{alias}}"},{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{key}}"}],
-            """.Trim();
-        static string At(string record, string time) => record.Replace("2026-01-15T12:00:00Z", time, StringComparison.Ordinal);
         Trail.AddLogFile(CloudTrailRecords.Document(
             At(AdminCall("a-1", "CreateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{OtherKeyArn}}"}""", Resources("alias/payments", OtherKeyArn)), "2026-01-02T08:00:00Z"),
             At(AdminCall("a-2", "CreateAlias", """{"aliasName":"alias/other","targetKeyId":"x"}""", Resources("alias/other", KeyArn)), "2026-01-14T08:00:00Z"),
@@ -408,6 +439,32 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.Equal((OtherKeyArn, "a-1"), ((string?)update.Details!["previous_key"], (string?)update.Details["previous_target_event_id"]));
         var deletion = Assert.Single(findings, f => f.EventName == "DeleteAlias");
         Assert.Equal($"Alias alias/other deleted (it pointed to {KeyArn})", deletion.Title);
+    }
+
+    [Fact]
+    public async Task An_alias_deleted_and_created_again_for_another_key_within_the_hour_is_a_move_of_the_alias()
+    {
+        Trail.AddLogFile(CloudTrailRecords.Document(
+            At(AdminCall("c-1", "CreateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{OtherKeyArn}}"}""", Resources("alias/payments", OtherKeyArn)), "2026-01-02T08:00:00Z"),
+            At(AdminCall("d-1", "DeleteAlias", """{"aliasName":"alias/payments"}""", Resources("alias/payments", OtherKeyArn)), "2026-01-15T23:59:58Z"),
+            At(AdminCall("c-2", "CreateAlias", $$"""{"aliasName":"alias/payments","targetKeyId":"{{Key}}"}""", Resources("alias/payments", KeyArn)), "2026-01-16T00:00:00Z"),
+            At(AdminCall("c-3", "CreateAlias", $$"""{"aliasName":"alias/audit","targetKeyId":"{{Key}}"}""", Resources("alias/audit", KeyArn)), "2026-01-02T08:00:00Z"),
+            At(AdminCall("d-2", "DeleteAlias", """{"aliasName":"alias/audit"}""", Resources("alias/audit", KeyArn)), "2026-01-15T09:00:00Z"),
+            At(AdminCall("c-4", "CreateAlias", $$"""{"aliasName":"alias/audit","targetKeyId":"{{Key}}"}""", Resources("alias/audit", KeyArn)), "2026-01-15T09:10:00Z"),
+            At(AdminCall("d-3", "DeleteAlias", """{"aliasName":"alias/old"}""", Resources("alias/old", KeyArn)), "2026-01-15T10:00:00Z"),
+            At(AdminCall("c-5", "CreateAlias", $$"""{"aliasName":"alias/old","targetKeyId":"{{OtherKeyArn}}"}""", Resources("alias/old", OtherKeyArn)), "2026-01-15T11:30:00Z")));
+
+        var findings = (await HighPriorityAsync()).Where(f => f.Kind == FindingKind.AliasChanged).ToDictionary(f => f.EventIds[0]);
+
+        // Across midnight, 2 s apart: the alias now encrypts under another key.
+        Assert.Equal(Severity.Medium, findings["d-1"].Severity);
+        Assert.Equal($"Alias alias/payments pointed to another key: deleted and created again 2 s later for {KeyArn} (before: {OtherKeyArn})", findings["d-1"].Title);
+        Assert.Equal(("c-2", KeyArn), ((string?)findings["d-1"].Details!["recreated_event_id"], (string?)findings["d-1"].Details!["recreated_for_key"]));
+        // Back on the same key: nothing moved.
+        Assert.Equal((Severity.Low, $"Alias alias/audit deleted and created again 10 min later for the same key ({KeyArn})"), (findings["d-2"].Severity, findings["d-2"].Title));
+        // Created again after more than an hour: two separate changes; the deletion alone is low.
+        Assert.Equal((Severity.Low, "Alias alias/old deleted"), (findings["d-3"].Severity, findings["d-3"].Title));
+        Assert.Equal(3, findings.Count); // a CreateAlias alone is routine
     }
 
     [Theory]
@@ -604,7 +661,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.Equal(
             [("reused", "DisableKey", KeyArn), ("reused", "ScheduleKeyDeletion", KeyArn), ("caller-1", "Decrypt", KeyArn), ("reused", "DisableKey", OtherKeyArn)],
             actions.Select(r => ((string)r[0]!, (string)r[1]!, (string)r[2]!)));
-        var findings = await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, CancellationToken.None);
+        var findings = await HighPriorityEvents.FindAsync(q, Day, new HashSet<string> { "111122223333" }, new HashSet<string>(), CancellationToken.None);
         Assert.Equal(2, findings.Count(f => f.Kind == FindingKind.KeyDisabled));
         Assert.Single(findings, f => f.Kind == FindingKind.KeyDeletionScheduled);
     }

@@ -34,7 +34,8 @@ public sealed class PolicyLinterTests
     }
 
     // Conditions that leave every AWS account in: transport, network, request shape, a negated or IfExists caller key,
-    // a wildcard value.
+    // a value that matches anyone (a wildcard organization or account, a list with "*" among its alternatives, a policy
+    // variable), ForAllValues (true when the request has no such key: a caller in no organization), a numeric operator.
     [Theory]
     [InlineData("""{"Bool":{"aws:SecureTransport":"true"}}""", "aws:SecureTransport")]
     [InlineData("""{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}""", "kms:ViaService")]
@@ -42,6 +43,14 @@ public sealed class PolicyLinterTests
     [InlineData("""{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}""", "aws:PrincipalOrgID")]
     [InlineData("""{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc123def4"}}""", "aws:PrincipalOrgID")]
     [InlineData("""{"StringLike":{"aws:PrincipalAccount":"*"}}""", "aws:PrincipalAccount")]
+    [InlineData("""{"StringLike":{"aws:PrincipalOrgID":"o-*"}}""", "aws:PrincipalOrgID")]
+    [InlineData("""{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/DataSync*"}}""", "aws:PrincipalArn")]
+    [InlineData("""{"StringEquals":{"aws:PrincipalAccount":["111122223333","*"]}}""", "aws:PrincipalAccount")]
+    [InlineData("""{"ForAllValues:StringLike":{"aws:PrincipalOrgPaths":["o-abc123def4/r-ab12/ou-ab12-11111111/*"]}}""", "aws:PrincipalOrgPaths")]
+    [InlineData("""{"StringLike":{"aws:PrincipalOrgPaths":"o-*/r-ab12/*"}}""", "aws:PrincipalOrgPaths")]
+    [InlineData("""{"StringEquals":{"kms:CallerAccount":"${aws:PrincipalAccount}"}}""", "kms:CallerAccount")]
+    [InlineData("""{"StringLike":{"aws:userid":"*:alice"}}""", "aws:userid")]
+    [InlineData("""{"NumericLessThan":{"aws:PrincipalAccount":"999999999999"}}""", "aws:PrincipalAccount")]
     public void A_wildcard_principal_whose_conditions_do_not_limit_the_caller_is_high(string condition, string key)
     {
         var policy = $$"""{"Statement":[{"Sid":"Looks-safe","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*","Condition":{{condition}}}]}""";
@@ -50,6 +59,33 @@ public sealed class PolicyLinterTests
 
         Assert.Equal((PolicyLinter.WildcardPrincipal, "Looks-safe", Severity.High), (issue.Rule, issue.Statement, issue.Severity));
         Assert.Contains(key, issue.Detail, StringComparison.Ordinal);
+    }
+
+    // The condition limits the caller, to someone else: an outside account, or an organization other than the one whose
+    // trails are in the dataset.
+    [Theory]
+    [InlineData("""{"StringEquals":{"kms:CallerAccount":"999911112222"}}""", "999911112222", PolicyLinter.ExternalPrincipal)]
+    [InlineData("""{"StringEquals":{"aws:PrincipalAccount":["111122223333","999911112222"]}}""", "999911112222", PolicyLinter.ExternalPrincipal)]
+    [InlineData("""{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::999911112222:role/*"}}""", "999911112222", PolicyLinter.ExternalPrincipal)]
+    [InlineData("""{"StringEquals":{"aws:PrincipalOrgID":"o-zz9yy8xx7w"}}""", "o-zz9yy8xx7w", PolicyLinter.ExternalOrganization)]
+    [InlineData("""{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-zz9yy8xx7w/r-ab12/*"}}""", "o-zz9yy8xx7w", PolicyLinter.ExternalOrganization)]
+    public void A_wildcard_principal_limited_to_an_outside_account_or_organization_is_high(string condition, string outsider, string rule)
+    {
+        var policy = $$"""{"Statement":[{"Sid":"Share","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*","Condition":{{condition}}}]}""";
+
+        var issue = Assert.Single(PolicyLinter.Lint(policy, false, Known, ["o-abc123def4"]));
+
+        Assert.Equal((rule, "Share", Severity.High), (issue.Rule, issue.Statement, issue.Severity));
+        Assert.Contains(outsider, issue.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_organization_condition_is_not_judged_when_the_dataset_knows_no_organization()
+    {
+        // A trail that is not an organization trail gives no o-… id to compare with: the condition limits the caller.
+        const string policy = """{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-zz9yy8xx7w"}}}]}""";
+        Assert.Empty(PolicyLinter.Lint(policy, false, Known, []));
+        Assert.Empty(PolicyLinter.Lint(policy, false, Known, ["o-zz9yy8xx7w"]));
     }
 
     [Fact]

@@ -38,4 +38,24 @@ public sealed class UnusableKeyUseTests : TrailDatasetTest
         Assert.Equal((Severity.Medium, 2L, null), (disabled.Severity, disabled.Count, disabled.Principal));
         Assert.Equal("disabled", (string?)disabled.Details["key_state"]);
     }
+
+    [Fact]
+    public async Task A_refused_key_management_call_on_an_unusable_key_is_not_something_using_it()
+    {
+        // Terraform scheduling the deletion of a key already pending deletion, someone trying to re-enable rotation on a
+        // disabled key: KMS refuses them with the same errors, but nothing depends on the key.
+        string Admin(string id, string operation, string keyArn, string code, string message) =>
+            Failed(id, "terraform", keyArn, code, message).Replace("\"eventName\":\"Decrypt\"", $"\"eventName\":\"{operation}\"", StringComparison.Ordinal);
+        Trail.AddLogFile(CloudTrailRecords.Document(
+            Admin("s-1", "ScheduleKeyDeletion", PendingKeyArn, "KMSInvalidStateException", $"{PendingKeyArn} is pending deletion."),
+            Admin("e-1", "EnableKeyRotation", DisabledKeyArn, "DisabledException", $"{DisabledKeyArn} is disabled."),
+            Admin("g-1", "GenerateDataKey", DisabledKeyArn, "DisabledException", $"{DisabledKeyArn} is disabled.")));
+        await IngestAsync();
+
+        using var q = DatasetQuery.Open(Data.Root);
+        var findings = await UnusableKeyUse.FindAsync(q, new DateOnly(2026, 1, 15), new AnalysisOptions(), CancellationToken.None);
+
+        var finding = Assert.Single(findings);
+        Assert.Equal((DisabledKeyArn, 1L, "GenerateDataKey"), (finding.KeyArn, finding.Count, finding.EventName));
+    }
 }

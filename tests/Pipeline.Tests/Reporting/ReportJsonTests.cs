@@ -36,7 +36,7 @@ public sealed class ReportJsonTests
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), finding.Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Equal(
-            ["report_date", "generated_at", "dataset", "baseline_days", "baseline_start", "baseline_end", "thresholds", "known_accounts", "summary",
+            ["report_date", "generated_at", "dataset", "baseline_days", "baseline_start", "baseline_end", "thresholds", "known_accounts", "known_organizations", "summary",
              "data_coverage", "notes", "findings", "series", "top_principals", "top_keys", "cross_account_flows"],
             root.AsObject().Select(p => p.Key));
     }
