@@ -213,7 +213,8 @@ internal static class PrincipalFindings
         }
 
         // An outside account that used the key on earlier days too (a partner reading shared data every day) is news
-        // once: its first day is high, later days medium, with how often it was seen.
+        // once: its first day is high, later days medium, with how often it was seen, and low once it has used the key on
+        // MinBaselineDays earlier days (established: still listed, and its volume is scored like any principal's).
         var lookbackStart = day.AddDays(-options.NewPrincipalLookbackDays);
         var history = await DataCoverage.HistoryStartAsync(q, day, lookbackStart, ct).ConfigureAwait(false);
         var before = new Dictionary<(string, string), long>();
@@ -250,7 +251,8 @@ internal static class PrincipalFindings
             findings.Add(new Finding
             {
                 Kind = FindingKind.CrossAccountDecrypt,
-                Severity = daysBefore > 0 || failed == calls ? Severity.Medium : Severity.High,
+                Severity = failed < calls && daysBefore >= options.MinBaselineDays ? Severity.Low
+                    : daysBefore > 0 || failed == calls ? Severity.Medium : Severity.High,
                 Title = (failed == calls
                     ? $"Account {caller} (outside the known accounts) tried to use a key of account {keyAccount} ({operations}): {(calls == 1 ? "the call was" : $"all {calls:N0} calls were")} denied"
                     : decrypts > 0

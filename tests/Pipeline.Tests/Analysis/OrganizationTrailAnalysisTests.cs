@@ -516,7 +516,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     }
 
     [Fact]
-    public async Task An_outside_account_that_used_the_key_on_earlier_days_is_medium_and_says_how_often()
+    public async Task An_outside_account_that_used_the_key_on_earlier_days_is_medium_then_low_once_established_and_says_how_often()
     {
         // A partner reading shared data most days: its first day was the news; on the report day it is routine.
         static string On(string day, string id) => CrossAccountCopy(id, "111122223333", false, "shared-" + id).Replace("2026-01-15T", day + "T", StringComparison.Ordinal);
@@ -532,6 +532,10 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.EndsWith("; it did so on 3 of the previous 14 days too", routine.Title, StringComparison.Ordinal);
         Assert.Equal(3L, (long)routine.Details!["days_seen_before"]!);
         Assert.Equal(Severity.High, Assert.Single(firstDay).Severity);
+
+        // Established: on MinBaselineDays earlier days (3 here) it is still listed, at low.
+        var (established, _) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions { MinBaselineDays = 3 }, new HashSet<string> { "111122223333" }, CancellationToken.None);
+        Assert.Equal(Severity.Low, Assert.Single(established).Severity);
     }
 
     [Fact]
