@@ -40,13 +40,25 @@ internal sealed class S3DatasetOptions
             var store = new S3DatasetStore(s3, location.Bucket!, location.Prefix);
             await progress.WriteLineAsync($"Copying {from:yyyy-MM-dd} – {to:yyyy-MM-dd} of {location} to {local}").ConfigureAwait(false);
             var copied = await S3DatasetMirror.SyncAsync(store, local, from, to, ct).ConfigureAwait(false);
+            if (copied.FirstDay is null)
+            {
+                // A mistyped bucket or prefix reads as an empty dataset: a daily `report --fail-on high` would pass.
+                await error.WriteLineAsync($"error: --data {data}: no dataset there (nothing under {location.ToString().TrimEnd('/')}/{DatasetLayout.TableDirectory}/); check the bucket and prefix: the worker writes the dataset under its Worker:Output").ConfigureAwait(false);
+                return (null, ExitCodes.UsageError);
+            }
+
             await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {copied.Partitions} days: {copied.Downloaded} files downloaded ({copied.BytesDownloaded / 1048576.0:F1} MB), {copied.UpToDate} up to date, {copied.Removed} removed")).ConfigureAwait(false);
+            if (copied.Partitions == 0)
+            {
+                await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  note: the dataset has {Reporting.Counted.Of(copied.AllPartitions, "day")} ({copied.FirstDay:yyyy-MM-dd} – {copied.LastDay:yyyy-MM-dd}), none of them in {from:yyyy-MM-dd} – {to:yyyy-MM-dd}")).ConfigureAwait(false);
+            }
+
             return (local, ExitCodes.Success);
         }
         catch (AmazonServiceException ex)
         {
             await error.WriteLineAsync($"error: reading {location}: {ex.ErrorCode} {ex.Message} (this needs s3:ListBucket and s3:GetObject on it)").ConfigureAwait(false);
-            return (null, ExitCodes.Failure);
+            return (null, ex.ErrorCode == "NoSuchBucket" ? ExitCodes.UsageError : ExitCodes.Failure);
         }
         catch (Exception ex) when (ex is AmazonClientException or HttpRequestException or IOException or UnauthorizedAccessException)
         {

@@ -43,6 +43,13 @@ internal interface IDatasetStore
     /// </summary>
     Task WriteLinesAsync(IReadOnlyList<(string RelativePath, string Line)> entries, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes something where the rows of <paramref name="relativeDirectory"/> would go and removes it (or leaves one
+    /// small fixed object where nothing may be deleted): throws what writing rows would throw now. For a worker whose
+    /// output failed, to wait for the output without taking messages off the queue meanwhile.
+    /// </summary>
+    Task ProbeWritableAsync(string relativeDirectory, CancellationToken cancellationToken);
+
     /// <summary>Removes temporary files and directories older than <paramref name="olderThan"/> left by crashed writers; returns how many.</summary>
     int CleanupStaleTempFiles(TimeSpan olderThan);
 }

@@ -32,6 +32,16 @@ internal sealed class LocalDatasetStore : IDatasetStore
         return full;
     }
 
+    public async Task ProbeWritableAsync(string relativeDirectory, CancellationToken cancellationToken)
+    {
+        var staged = await CreateStagedFileAsync(relativeDirectory, cancellationToken).ConfigureAwait(false);
+        await using (staged.ConfigureAwait(false))
+        {
+            await staged.Stream.WriteAsync("probe"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await staged.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public Task<IStagedFile> CreateStagedFileAsync(string relativeDirectory, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

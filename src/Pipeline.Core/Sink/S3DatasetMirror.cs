@@ -1,7 +1,11 @@
 namespace Pipeline.Sink;
 
 /// <summary>What <see cref="S3DatasetMirror.SyncAsync"/> did.</summary>
-internal readonly record struct MirrorResult(int Partitions, int Downloaded, long BytesDownloaded, int UpToDate, int Removed);
+/// <param name="Partitions">Days of the range the dataset has (and the copy now holds).</param>
+/// <param name="FirstDay">The dataset's first day, whatever the range; null when it has no day at all (nothing there).</param>
+/// <param name="LastDay">The dataset's last day, whatever the range.</param>
+/// <param name="AllPartitions">Days the dataset has, whatever the range.</param>
+internal readonly record struct MirrorResult(int Partitions, int Downloaded, long BytesDownloaded, int UpToDate, int Removed, DateOnly? FirstDay = null, DateOnly? LastDay = null, int AllPartitions = 0);
 
 /// <summary>
 /// Keeps a local copy of the partitions of an <c>s3://</c> dataset that a report reads, so that the embedded DuckDB
@@ -15,9 +19,11 @@ internal static class S3DatasetMirror
     {
         var table = Path.Combine(localRoot, DatasetLayout.TableDirectory);
         Directory.CreateDirectory(table);
-        var remotePartitions = (await store.ListDirectoriesAsync(DatasetLayout.TableDirectory, cancellationToken).ConfigureAwait(false))
-            .Where(name => DatasetLayout.TryParsePartition(name, out var day) && day >= from && day <= to)
-            .ToHashSet(StringComparer.Ordinal);
+        var allDays = (await store.ListDirectoriesAsync(DatasetLayout.TableDirectory, cancellationToken).ConfigureAwait(false))
+            .Select(name => (Name: name, Ok: DatasetLayout.TryParsePartition(name, out var day), Day: day))
+            .Where(p => p.Ok)
+            .ToList();
+        var remotePartitions = allDays.Where(p => p.Day >= from && p.Day <= to).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         int downloaded = 0, upToDate = 0, removed = 0;
         long bytes = 0;
         foreach (var partition in remotePartitions.Order(StringComparer.Ordinal))
@@ -57,6 +63,14 @@ internal static class S3DatasetMirror
             }
         }
 
-        return new MirrorResult(remotePartitions.Count, downloaded, bytes, upToDate, removed);
+        return new MirrorResult(
+            remotePartitions.Count,
+            downloaded,
+            bytes,
+            upToDate,
+            removed,
+            allDays.Count == 0 ? null : allDays.Min(p => p.Day),
+            allDays.Count == 0 ? null : allDays.Max(p => p.Day),
+            allDays.Count);
     }
 }

@@ -28,6 +28,26 @@ internal sealed class S3DatasetStore : IDatasetStore
 
     public string Location => $"s3://{_bucket}/{_prefix}";
 
+    /// <summary>
+    /// Stages a few bytes (the local staging folder) and puts one small fixed object, <c>_probe</c> under the dataset's
+    /// prefix (the bucket, the prefix and the permission to write there): a worker may not delete on S3, so the probe
+    /// overwrites the same object each time. Readers look under <c>kms_events/</c> only.
+    /// </summary>
+    public async Task ProbeWritableAsync(string relativeDirectory, CancellationToken cancellationToken)
+    {
+        var staged = await CreateStagedFileAsync(relativeDirectory, cancellationToken).ConfigureAwait(false);
+        await using (staged.ConfigureAwait(false))
+        {
+            await staged.Stream.WriteAsync("probe"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await staged.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = Key(ProbeName), ContentBody = "written by a pipeline worker to check that the dataset can be written\n", ContentType = "text/plain" }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The object <see cref="ProbeWritableAsync"/> writes, relative to the dataset's prefix.</summary>
+    public const string ProbeName = "_probe";
+
     public Task<IStagedFile> CreateStagedFileAsync(string relativeDirectory, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -66,8 +66,28 @@ public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
     {
         var result = await ReportAsync(emulator.UniqueName("absent"), Path.Combine(_work.Root, "cache"));
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode); // like a local dataset folder that does not exist
         Assert.Contains("NoSuchBucket", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_mistyped_prefix_is_an_error_not_a_quiet_report_and_a_range_without_data_says_which_days_there_are()
+    {
+        // `report --fail-on high` on a prefix holding nothing would otherwise pass every day.
+        await _source.WriteAsync(new TestEvent("a", TestBatch.Utc(2026, 1, 2, 12)));
+        var bucket = await UploadSourceAsync();
+
+        var (exit, stdout, stderr) = await RunAsync(
+            "report", "--data", $"s3://{bucket}/kmz", "--cache", Path.Combine(_work.Root, "cache-typo"), "--date", "2026-01-02",
+            "--out", Path.Combine(_work.Root, "report"), "--fail-on", "high", "--s3-force-path-style");
+        Assert.True(exit == 2, stdout + stderr);
+        Assert.Contains($"nothing under s3://{bucket}/kmz/kms_events/", stderr, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await RunAsync(
+            "query", "select count(*) from kms_events_all", "--data", $"s3://{bucket}/kms", "--days", "30",
+            "--cache", Path.Combine(_work.Root, "cache"), "--format", "csv", "--s3-force-path-style");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("note: the dataset has 1 day (2026-01-02 – 2026-01-02), none of them in", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,13 +95,7 @@ public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
     {
         await _source.WriteAsync(new TestEvent("a", TestBatch.Utc(2026, 1, 2, 12)), new TestEvent("b", TestBatch.Utc(2026, 1, 3, 12)));
         await _source.WriteAsync(new TestEvent("too-old", TestBatch.Utc(2025, 1, 1, 12)));
-        using var s3 = emulator.CreateS3Client();
-        var bucket = emulator.UniqueName("lake");
-        await s3.PutBucketAsync(bucket);
-        foreach (var file in _source.ParquetFiles())
-        {
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "kms/" + file, FilePath = Path.Combine(_source.Root, file) });
-        }
+        var bucket = await UploadSourceAsync();
 
         var days = DateOnly.FromDateTime(DateTime.UtcNow).DayNumber - new DateOnly(2026, 1, 1).DayNumber;
         var (exit, stdout, stderr) = await RunAsync(
@@ -91,6 +105,20 @@ public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
         Assert.True(exit == 0, stdout + stderr);
         Assert.Equal("event_id\na\nb\n", stdout.ReplaceLineEndings("\n"));
         Assert.Contains("2 days: 2 files downloaded", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A new bucket holding the source dataset's files under <c>kms/</c>; returns its name.</summary>
+    private async Task<string> UploadSourceAsync()
+    {
+        using var s3 = emulator.CreateS3Client();
+        var bucket = emulator.UniqueName("lake");
+        await s3.PutBucketAsync(bucket);
+        foreach (var file in _source.ParquetFiles())
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "kms/" + file, FilePath = Path.Combine(_source.Root, file) });
+        }
+
+        return bucket;
     }
 
     private async Task<(int ExitCode, string Output)> ReportAsync(string bucket, string cache)

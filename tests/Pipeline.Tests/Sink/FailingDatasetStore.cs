@@ -33,6 +33,8 @@ internal sealed class FailingDatasetStore(IDatasetStore inner, long failAfterByt
 
     public int CleanupStaleTempFiles(TimeSpan olderThan) => inner.CleanupStaleTempFiles(olderThan);
 
+    public Task ProbeWritableAsync(string relativeDirectory, CancellationToken cancellationToken) => inner.ProbeWritableAsync(relativeDirectory, cancellationToken);
+
     private sealed class Staged(IStagedFile inner, long failAfterBytes, Action? onWrite) : IStagedFile
     {
         private readonly FailingStream _stream = new(inner.Stream, failAfterBytes, onWrite);

@@ -25,6 +25,7 @@ internal sealed class SqsWorkerService : BackgroundService
     private readonly WorkerOptions _options;
     private readonly S3ObjectIngestor _ingestor;
     private readonly DatasetSink _sink;
+    private readonly IDatasetStore _store;
     private readonly BucketAllowList _allowList;
     private readonly InFlightTracker _tracker;
     private readonly VisibilityHeartbeat _heartbeat;
@@ -40,6 +41,7 @@ internal sealed class SqsWorkerService : BackgroundService
     private readonly CancellationTokenSource _readCancel = new();
     private int _handled;
     private int _outputFailures;
+    private Exception? _lastOutputFailure;
     private long _outputBlockedUntilTicks;
 
     public SqsWorkerService(
@@ -47,6 +49,7 @@ internal sealed class SqsWorkerService : BackgroundService
         IOptions<WorkerOptions> options,
         S3ObjectIngestor ingestor,
         DatasetSink sink,
+        IDatasetStore store,
         InFlightTracker tracker,
         WorkerMetrics metrics,
         WorkerHealth health,
@@ -58,6 +61,7 @@ internal sealed class SqsWorkerService : BackgroundService
         _options = options.Value;
         _ingestor = ingestor;
         _sink = sink;
+        _store = store;
         _allowList = new BucketAllowList(_options.AllowedBuckets);
         _tracker = tracker;
         _metrics = metrics;
@@ -84,7 +88,10 @@ internal sealed class SqsWorkerService : BackgroundService
         var deletes = _deleter.RunAsync();
         try
         {
-            await ReceiveLoopAsync(stoppingToken).ConfigureAwait(false);
+            if (await CheckOutputAtStartAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await ReceiveLoopAsync(stoppingToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -115,6 +122,13 @@ internal sealed class SqsWorkerService : BackgroundService
                     await Task.Delay(blockedFor, _time, stoppingToken).ConfigureAwait(false);
                 }
 
+                // Then check the output itself before taking a message: a message received only to fail again uses up
+                // one of its receives, and a long outage would walk good messages into the dead-letter queue.
+                if (Volatile.Read(ref _outputFailures) > 0 && !await OutputWritableAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
                 await _slots.WaitAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -133,9 +147,11 @@ internal sealed class SqsWorkerService : BackgroundService
             var polled = _time.GetTimestamp();
             try
             {
-                // The long poll is not cancelled on shutdown: SQS may already have handed out messages that an aborted
-                // request would never deliver, leaving them invisible until their timeout. Instead the poll finishes
-                // (at most WaitTimeSeconds) and whatever it returns after a stop request is released at once.
+                // A stop request cancels the long poll: waiting it out (up to WaitTimeSeconds) before draining would
+                // take most of an orchestrator's stop timeout (Docker's 10 s, Kubernetes' 30 s) before the grace period
+                // even starts. A poll still waiting found the queue empty; a message handed out in the very response
+                // being aborted is the only loss, and it reappears after its visibility timeout. A response that did
+                // arrive after the stop request is released at once.
                 response = await _sqs.ReceiveMessageAsync(
                     new ReceiveMessageRequest
                     {
@@ -145,7 +161,7 @@ internal sealed class SqsWorkerService : BackgroundService
                         VisibilityTimeout = (int)_options.VisibilityTimeout.TotalSeconds,
                         MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
                     },
-                    CancellationToken.None).ConfigureAwait(false);
+                    stoppingToken).ConfigureAwait(false);
                 failures = 0;
                 _health.ReceiveSucceeded(_time.GetUtcNow().UtcDateTime);
                 if (stoppingToken.IsCancellationRequested)
@@ -154,6 +170,11 @@ internal sealed class SqsWorkerService : BackgroundService
                     _slots.Release(held);
                     return;
                 }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                _slots.Release(held);
+                return;
             }
             catch (Exception e) when (AwsErrors.IsFatal(e))
             {
@@ -414,11 +435,68 @@ internal sealed class SqsWorkerService : BackgroundService
     }
 
     /// <summary>
+    /// Before the first receive: an output bucket that does not exist, or may not be written, is a setting to fix (exit
+    /// 2 and 3, like a missing queue), not an outage to wait out; any other failure starts the worker degraded, taking no
+    /// message until the output can be written.
+    /// </summary>
+    private async Task<bool> CheckOutputAtStartAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _store.ProbeWritableAsync(DatasetLayout.TableDirectory, stoppingToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception e) when (AwsErrors.IsFatal(e))
+        {
+            var missing = e is Amazon.Runtime.AmazonServiceException { ErrorCode: "NoSuchBucket" };
+            var problem = $"{WorkerOptions.Section}:Output '{_options.Output}' cannot be written: {AwsErrors.Describe(e)}"
+                + (missing ? "; create the bucket or fix the setting" : "; grant s3:PutObject on the dataset's prefix to the worker's role");
+            WorkerLog.Fatal(_logger, problem);
+            _health.Set(WorkerState.Failed, problem);
+            ExitCode = missing ? 2 : 3;
+            _lifetime.StopApplication();
+            return false;
+        }
+        catch (Exception e)
+        {
+            OutputFailed(e);
+            return true;
+        }
+    }
+
+    /// <summary>Whether the output can be written now; if not, the back-off grows and no message is taken.</summary>
+    private async Task<bool> OutputWritableAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _store.ProbeWritableAsync(DatasetLayout.TableDirectory, stoppingToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            OutputFailed(e);
+            WorkerLog.OutputProbeFailed(_logger, _store.Location, AwsErrors.Describe(e), TimeSpan.FromTicks(Interlocked.Read(ref _outputBlockedUntilTicks) - _time.GetUtcNow().UtcTicks).TotalMilliseconds);
+            return false;
+        }
+    }
+
+    /// <summary>
     /// The output could not be written (disk full, permissions, S3 refusing): report unhealthy and stop taking messages
-    /// for a capped, growing back-off; unwritten messages stay on the queue. The next success clears it.
+    /// for a capped, growing back-off; unwritten messages stay on the queue. The next success clears it. The messages
+    /// of one failed flush are one failure, not one each.
     /// </summary>
     private void OutputFailed(Exception e)
     {
+        var cause = e.GetBaseException();
+        if (ReferenceEquals(Interlocked.Exchange(ref _lastOutputFailure, cause), cause))
+        {
+            return; // another message of the same failed flush
+        }
+
         var failures = Interlocked.Increment(ref _outputFailures);
         var delay = AwsErrors.Backoff(failures - 1, _options.MaxBackoff);
         Interlocked.Exchange(ref _outputBlockedUntilTicks, (_time.GetUtcNow() + delay).UtcTicks);

@@ -90,6 +90,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 27, Level = LogLevel.Information, Message = "Worker {WriterId} progress: {Received} messages received, {Deleted} deleted, {Returned} returned; {Objects} objects read, {Bytes} bytes (compressed), {KmsRows} KMS rows since start; {ObjectsPerSecond:F1} objects/s, {MegabytesPerSecond:F2} MB/s (compressed) over the last {IntervalSeconds:F0} s; {InFlight} messages in flight")]
     public static partial void Progress(ILogger logger, string writerId, long received, long deleted, long returned, long objects, long bytes, long kmsRows, double objectsPerSecond, double megabytesPerSecond, double intervalSeconds, int inFlight);
 
+    [LoggerMessage(EventId = EventIds.Worker + 28, Level = LogLevel.Warning, Message = "The output {Output} still cannot be written ({Error}); no message taken, probing again in {DelayMs:F0} ms")]
+    public static partial void OutputProbeFailed(ILogger logger, string output, string error, double delayMs);
+
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)
     {

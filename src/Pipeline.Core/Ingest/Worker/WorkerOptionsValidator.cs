@@ -66,10 +66,6 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         {
             problems.Add($"{p}ShutdownGracePeriod must be between 00:00:00 and 00:15:00, got {o.ShutdownGracePeriod}.");
         }
-        else if (o.ShutdownGracePeriod < TimeSpan.FromSeconds(o.WaitTimeSeconds))
-        {
-            problems.Add($"{p}ShutdownGracePeriod must be at least WaitTimeSeconds ({o.WaitTimeSeconds} s), since a long poll in progress finishes before the worker stops, got {o.ShutdownGracePeriod}.");
-        }
 
         if (o.MaxBackoff < TimeSpan.FromMilliseconds(100) || o.MaxBackoff > TimeSpan.FromHours(1))
         {

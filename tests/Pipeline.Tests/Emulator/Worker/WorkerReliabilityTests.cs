@@ -236,6 +236,25 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task Sigterm_during_an_idle_long_poll_stops_the_worker_without_waiting_for_the_poll()
+    {
+        // Docker stops a container with SIGKILL 10 s after SIGTERM by default: a worker that first waited out its
+        // 20 s long poll on an empty queue would be killed before it had even begun to drain.
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        using var child = WorkerProcess.Start(emulator, bed.Settings(("Worker:StopWhenIdleFor", "00:00:00"), ("Worker:WaitTimeSeconds", "20")));
+        Assert.True(await child.WaitForOutputAsync("polling", TimeSpan.FromSeconds(30)), child.OutputText);
+        await Task.Delay(2000); // inside the first long poll
+
+        var stop = System.Diagnostics.Stopwatch.StartNew();
+        child.Terminate();
+        var exit = await child.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exit == 0, child.OutputText);
+        Assert.True(stop.Elapsed < TimeSpan.FromSeconds(10), $"stopped {stop.Elapsed.TotalSeconds:F1} s after SIGTERM:\n{child.OutputText}");
+        Assert.Contains("Stopped:", child.OutputText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_health_command_reports_a_running_worker_as_healthy_and_a_stopped_one_as_not()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
@@ -270,7 +289,9 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
     [Fact]
     public async Task An_unwritable_output_keeps_messages_on_the_queue_reports_unhealthy_and_recovers()
     {
-        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        // With a dead-letter queue after 2 receives: a worker that took a message to test the output would walk it
+        // into the DLQ over a long outage; it probes the output itself and takes nothing until that works.
+        await using var bed = await WorkerTestBed.CreateAsync(emulator, maxReceiveCount: 2);
         for (var i = 0; i < 3; i++)
         {
             await bed.SendAsync(bed.S3Event(await bed.PutLogAsync(Decrypts($"full{i}", 4))));
@@ -293,13 +314,29 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
         Assert.Equal(3, await bed.MessagesLeftAsync());
         await Task.Delay(5500); // the health file is rewritten every 5 s
         Assert.Contains("\"state\":\"Degraded\"", await File.ReadAllTextAsync(settings["Worker:HealthFile"]!), StringComparison.Ordinal);
+        Assert.True(bed.Logs.Count(EventIds.Worker + 28) >= 3, bed.LogText); // probed several times, no message taken
 
         File.Delete(blocker); // space comes back
         await run;
 
         Assert.Equal(12, await bed.CountAsync("select count(*) from kms_events_all"));
         Assert.Equal(0, await bed.MessagesLeftAsync());
+        Assert.True(await bed.MessagesLeftAsync(bed.DeadLetterQueueUrl) == 0, bed.LogText);
         Assert.True(bed.Logs.Count(EventIds.Worker + 24) > 0, bed.LogText);
+    }
+
+    [Fact]
+    public async Task An_output_bucket_that_does_not_exist_stops_the_worker_as_a_setting_to_fix()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator, maxReceiveCount: 2);
+        await bed.SendAsync(bed.S3Event(await bed.PutLogAsync(Decrypts("kept", 2))));
+
+        var exit = await bed.RunWorkerAsync(bed.Settings(("Worker:Output", "s3://no-such-lake-" + Guid.NewGuid().ToString("N")[..8] + "/kms"), ("Worker:S3ForcePathStyle", "true")));
+
+        Assert.Equal(2, exit);
+        Assert.Contains(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 3 && e.Message.Contains("Worker:Output", StringComparison.Ordinal) && e.Message.Contains("NoSuchBucket", StringComparison.Ordinal));
+        Assert.Equal(1, await bed.MessagesLeftAsync()); // not taken, so not on its way to the dead-letter queue
+        Assert.Equal(0, await bed.MessagesLeftAsync(bed.DeadLetterQueueUrl));
     }
 
     [Fact]
