@@ -10,18 +10,33 @@ namespace Pipeline.Sink;
 /// Merges the files of a partition into few large, sorted files with one row per event (<see cref="DatasetLayout.EventIdentityColumns"/>). Only the files listed
 /// at the start are read, so files that writers publish meanwhile are kept. New files are published before the
 /// old ones are deleted: a crash in between leaves duplicates, which the <c>kms_events</c> view hides and the
-/// next run removes.
+/// next run removes. A local dataset is merged in place; an <c>s3://</c> one (the workers' output, many small files)
+/// one partition at a time through a local work folder: its files are downloaded, merged, the result uploaded, then
+/// the inputs deleted (report caches drop files gone from S3, so no copy holds a row twice).
 /// </summary>
 internal sealed class Compactor
 {
-    private readonly LocalDatasetStore _store;
+    private readonly IDatasetStore _store;
     private readonly CompactorOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly string _workRoot;
 
     public Compactor(LocalDatasetStore store, CompactorOptions? options = null, TimeProvider? time = null, ILogger<Compactor>? logger = null)
+        : this((IDatasetStore)store, store.RootDirectory, options, time, logger)
+    {
+    }
+
+    /// <param name="workDirectory">For an <c>s3://</c> dataset: an empty local folder for one partition's files at a time.</param>
+    public Compactor(S3DatasetStore store, string workDirectory, CompactorOptions? options = null, TimeProvider? time = null, ILogger<Compactor>? logger = null)
+        : this((IDatasetStore)store, workDirectory, options, time, logger)
+    {
+    }
+
+    private Compactor(IDatasetStore store, string workRoot, CompactorOptions? options, TimeProvider? time, ILogger<Compactor>? logger)
     {
         _store = store;
+        _workRoot = Path.GetFullPath(workRoot);
         _options = options ?? new CompactorOptions();
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger<Compactor>.Instance;
@@ -30,10 +45,12 @@ internal sealed class Compactor
     /// <summary>Compacts the partition of <paramref name="eventDate"/>, or every partition when it is null.</summary>
     public async Task<IReadOnlyList<PartitionCompaction>> CompactAsync(DateOnly? eventDate, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(_store.RootDirectory))
+        if (_store is LocalDatasetStore local && !Directory.Exists(local.RootDirectory))
         {
-            throw new DatasetNotFoundException(_store.RootDirectory);
+            throw new DatasetNotFoundException(local.RootDirectory);
         }
+
+        Directory.CreateDirectory(_workRoot);
 
         var days = new List<DateOnly>();
         if (eventDate is { } single)
@@ -51,7 +68,7 @@ internal sealed class Compactor
             }
         }
 
-        using var query = DatasetQuery.Open(_store.RootDirectory);
+        using var query = DatasetQuery.Open(_workRoot);
         var results = new List<PartitionCompaction>(days.Count);
         foreach (var day in days)
         {
@@ -70,7 +87,46 @@ internal sealed class Compactor
             return new PartitionCompaction(day, 0, 0, 0, 0, Skipped: true);
         }
 
-        var list = FileList(inputs.Select(f => _store.GetFullPath(f.RelativePath)));
+        // An s3:// partition's files are read from a local copy (DuckDB has no S3 access here).
+        var download = _store is S3DatasetStore ? Path.Combine(_workRoot, DatasetLayout.NewTempName()) : null;
+        try
+        {
+            var paths = new List<string>(inputs.Count);
+            foreach (var input in inputs)
+            {
+                paths.Add(await LocalCopyAsync(input, download, cancellationToken).ConfigureAwait(false));
+            }
+
+            return await CompactFilesAsync(query, day, partition, inputs, paths, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (download is not null && Directory.Exists(download))
+            {
+                Directory.Delete(download, recursive: true);
+            }
+        }
+    }
+
+    private async Task<string> LocalCopyAsync(DatasetFile input, string? download, CancellationToken cancellationToken)
+    {
+        switch (_store)
+        {
+            case LocalDatasetStore local:
+                return local.GetFullPath(input.RelativePath);
+            case S3DatasetStore s3:
+                Directory.CreateDirectory(download!);
+                var path = Path.Combine(download!, input.Name);
+                await s3.DownloadAsync(input.RelativePath, path, cancellationToken).ConfigureAwait(false);
+                return path;
+            default:
+                throw new NotSupportedException($"compaction of {_store.Location}");
+        }
+    }
+
+    private async Task<PartitionCompaction> CompactFilesAsync(DatasetQuery query, DateOnly day, string partition, IReadOnlyList<DatasetFile> inputs, List<string> paths, CancellationToken cancellationToken)
+    {
+        var list = FileList(paths);
         var rowsBefore = await CountRowsAsync(query, list, cancellationToken).ConfigureAwait(false);
 
         var distinct = Convert.ToInt64(
@@ -84,7 +140,10 @@ internal sealed class Compactor
         {
             return new PartitionCompaction(day, inputs.Count, inputs.Count, rowsBefore, rowsBefore, Skipped: true);
         }
-        var tempDirectory = _store.GetFullPath(partition + "/" + DatasetLayout.NewTempName());
+        // Locally the outputs are written inside the partition, so that publishing them is a rename.
+        var tempDirectory = _store is LocalDatasetStore localStore
+            ? localStore.GetFullPath(partition + "/" + DatasetLayout.NewTempName())
+            : Path.Combine(_workRoot, DatasetLayout.NewTempName());
         try
         {
             await query.ExecuteAsync(CopySql(list, tempDirectory), cancellationToken).ConfigureAwait(false);
@@ -100,7 +159,7 @@ internal sealed class Compactor
             var now = _time.GetUtcNow();
             foreach (var output in outputs)
             {
-                _store.PublishLocalFile(output, partition + "/" + DatasetLayout.NewPartFileName("compact", now));
+                await PublishAsync(output, partition, DatasetLayout.NewPartFileName("compact", now), cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var input in inputs)
@@ -109,8 +168,9 @@ internal sealed class Compactor
                 {
                     await _store.DeleteAsync(input.RelativePath, cancellationToken).ConfigureAwait(false);
                 }
-                catch (IOException e)
+                catch (Exception e) when (e is IOException or Amazon.Runtime.AmazonServiceException)
                 {
+                    // The merged file holds its rows; the leftover is a duplicate that the views hide and the next run removes.
                     SinkLog.CompactedInputNotDeleted(_logger, input.RelativePath, e);
                 }
             }
@@ -124,6 +184,27 @@ internal sealed class Compactor
             {
                 Directory.Delete(tempDirectory, recursive: true);
             }
+        }
+    }
+
+    private async Task PublishAsync(string output, string partition, string name, CancellationToken cancellationToken)
+    {
+        if (_store is LocalDatasetStore local)
+        {
+            local.PublishLocalFile(output, partition + "/" + name);
+            return;
+        }
+
+        var staged = await _store.CreateStagedFileAsync(partition, cancellationToken).ConfigureAwait(false);
+        await using (staged.ConfigureAwait(false))
+        {
+            var source = File.OpenRead(output);
+            await using (source.ConfigureAwait(false))
+            {
+                await source.CopyToAsync(staged.Stream, cancellationToken).ConfigureAwait(false);
+            }
+
+            await staged.PublishAsync(name, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -91,6 +91,38 @@ public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
     }
 
     [Fact]
+    public async Task Compacting_an_s3_dataset_merges_each_days_small_files_into_one_without_duplicates()
+    {
+        // Workers publish a file per flush and per day: three for 01-02 (one event delivered twice), one for 01-03.
+        await _source.WriteAsync(new TestEvent("a", TestBatch.Utc(2026, 1, 2, 10)), new TestEvent("b", TestBatch.Utc(2026, 1, 2, 11)));
+        await _source.WriteAsync(new TestEvent("c", TestBatch.Utc(2026, 1, 2, 12)));
+        await _source.WriteAsync(new TestEvent("c", TestBatch.Utc(2026, 1, 2, 12)), new TestEvent("d", TestBatch.Utc(2026, 1, 3, 9)));
+        var bucket = await UploadSourceAsync();
+        using var s3 = emulator.CreateS3Client();
+        async Task<List<string>> KeysAsync(string day) =>
+            (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = $"kms/kms_events/event_date={day}/" })).S3Objects.Select(o => o.Key).ToList();
+        Assert.Equal(3, (await KeysAsync("2026-01-02")).Count);
+
+        var (exit, stdout, stderr) = await RunAsync("compact", "--data", $"s3://{bucket}/kms", "--all", "--s3-force-path-style");
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("event_date=2026-01-02: files 3 -> 1, rows 4 -> 3 (1 duplicates removed)", stdout, StringComparison.Ordinal);
+        Assert.Contains("event_date=2026-01-03: skipped, files 1 -> 1", stdout, StringComparison.Ordinal);
+        var merged = Assert.Single(await KeysAsync("2026-01-02"));
+        Assert.Contains("/" + Pipeline.Sink.DatasetLayout.CompactedPrefix, merged, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await RunAsync(
+            "query", "select event_id from kms_events_all order by 1", "--data", $"s3://{bucket}/kms", "--days", "100000",
+            "--cache", Path.Combine(_work.Root, "cache"), "--format", "csv", "--s3-force-path-style");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal("event_id\na\nb\nc\nd\n", stdout.ReplaceLineEndings("\n"));
+
+        (exit, _, stderr) = await RunAsync("compact", "--data", $"s3://{bucket}/kmz", "--all", "--s3-force-path-style");
+        Assert.True(exit == 2, stderr);
+        Assert.Contains("no dataset there", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_query_of_an_s3_dataset_copies_the_days_asked_for_and_keeps_its_result_on_stdout()
     {
         await _source.WriteAsync(new TestEvent("a", TestBatch.Utc(2026, 1, 2, 12)), new TestEvent("b", TestBatch.Utc(2026, 1, 3, 12)));

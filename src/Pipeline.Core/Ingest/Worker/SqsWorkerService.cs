@@ -21,6 +21,9 @@ internal sealed class SqsWorkerService : BackgroundService
     /// <summary>How much longer than its long poll a receive may take before it counts as retried (see the idle stop).</summary>
     private static readonly TimeSpan SlowReceiveMargin = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a receive in flight at a stop request may still take before it is cancelled as an idle long poll.</summary>
+    private static readonly TimeSpan StopPollGrace = TimeSpan.FromSeconds(2);
+
     private readonly IAmazonSQS _sqs;
     private readonly WorkerOptions _options;
     private readonly S3ObjectIngestor _ingestor;
@@ -147,11 +150,14 @@ internal sealed class SqsWorkerService : BackgroundService
             var polled = _time.GetTimestamp();
             try
             {
-                // A stop request cancels the long poll: waiting it out (up to WaitTimeSeconds) before draining would
-                // take most of an orchestrator's stop timeout (Docker's 10 s, Kubernetes' 30 s) before the grace period
-                // even starts. A poll still waiting found the queue empty; a message handed out in the very response
-                // being aborted is the only loss, and it reappears after its visibility timeout. A response that did
-                // arrive after the stop request is released at once.
+                // A stop request ends a long poll that is still waiting after StopPollGrace: waiting it out (up to
+                // WaitTimeSeconds) before draining would take most of an orchestrator's stop timeout (Docker's 10 s,
+                // Kubernetes' 30 s) before the grace period even starts. Not at once: a receive that finds messages
+                // returns within a round trip, and aborting it could lose a response that SQS already handed out
+                // (those messages would stay invisible until their timeout); a poll still waiting after that grace found
+                // the queue empty. A response that arrives after the stop request is released at once.
+                using var pollCancel = new CancellationTokenSource();
+                using var onStop = stoppingToken.Register(static state => ((CancellationTokenSource)state!).CancelAfter(StopPollGrace), pollCancel);
                 response = await _sqs.ReceiveMessageAsync(
                     new ReceiveMessageRequest
                     {
@@ -161,7 +167,7 @@ internal sealed class SqsWorkerService : BackgroundService
                         VisibilityTimeout = (int)_options.VisibilityTimeout.TotalSeconds,
                         MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
                     },
-                    stoppingToken).ConfigureAwait(false);
+                    pollCancel.Token).ConfigureAwait(false);
                 failures = 0;
                 _health.ReceiveSucceeded(_time.GetUtcNow().UtcDateTime);
                 if (stoppingToken.IsCancellationRequested)
