@@ -37,11 +37,36 @@ internal static class WorkerStartupCheck
         SettingsBinder.Bind<ReaderOptions>(configuration, ReaderOptions.Section, problems);
 
         var endpoint = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
-        if (FallbackRegionFactory.GetRegionEndpoint() is null && string.IsNullOrEmpty(endpoint))
+        var region = FallbackRegionFactory.GetRegionEndpoint();
+        if (region is null && string.IsNullOrEmpty(endpoint))
         {
             problems.Add("AWS region is not set: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in the AWS profile).");
         }
+        else if (QueueRegionProblem(worker.QueueUrl, region?.SystemName, endpoint) is { } mismatch)
+        {
+            problems.Add(mismatch);
+        }
 
         return problems;
+    }
+
+    /// <summary>
+    /// SQS answers a queue only in its own region: a queue URL of AWS's form (<c>https://sqs.&lt;region&gt;.amazonaws.com/…</c>)
+    /// in another region than the SDK's fails every receive; said at start instead. Not checked against an endpoint
+    /// override (an emulator, a VPC endpoint), which has URLs of its own.
+    /// </summary>
+    internal static string? QueueRegionProblem(string? queueUrl, string? region, string? endpointOverride)
+    {
+        if (string.IsNullOrEmpty(queueUrl) || string.IsNullOrEmpty(region) || !string.IsNullOrEmpty(endpointOverride)
+            || !Uri.TryCreate(queueUrl, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        var host = uri.Host.Split('.');
+        var queueRegion = host.Length is 4 or 5 && host[0] == "sqs" && host[2] == "amazonaws" && host[3] == "com" && (host.Length == 4 || host[4] == "cn") ? host[1] : null;
+        return queueRegion is not null && !string.Equals(queueRegion, region, StringComparison.OrdinalIgnoreCase)
+            ? $"AWS region {region} is not the queue's region {queueRegion} ({WorkerOptions.Section}:QueueUrl {queueUrl}): SQS answers a queue only in its region; set AWS_REGION={queueRegion}, or give the queue of region {region}."
+            : null;
     }
 }

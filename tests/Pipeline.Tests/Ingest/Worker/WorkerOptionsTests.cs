@@ -119,6 +119,27 @@ public sealed class WorkerOptionsTests
         Assert.StartsWith("Sink:Compression is not a setting. The settings of Sink are ", problems[1], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://sqs.eu-west-1.amazonaws.com/111122223333/trail-events", "us-east-1", null, "eu-west-1")]
+    [InlineData("https://sqs.us-east-1.amazonaws.com/111122223333/trail-events", "us-east-1", null, null)]
+    [InlineData("https://sqs.eu-west-1.amazonaws.com/111122223333/trail-events", "us-east-1", "http://127.0.0.1:4566", null)]
+    [InlineData("https://vpce-0abc.sqs.eu-west-1.vpce.amazonaws.com/111122223333/trail-events", "us-east-1", null, null)]
+    [InlineData("http://127.0.0.1:4566/000000000000/trail-events", "us-east-1", null, null)]
+    public void A_queue_in_another_region_than_the_sdks_is_a_setting_problem(string queueUrl, string region, string? endpoint, string? queueRegion)
+    {
+        var problem = WorkerStartupCheck.QueueRegionProblem(queueUrl, region, endpoint);
+
+        if (queueRegion is null)
+        {
+            Assert.Null(problem);
+        }
+        else
+        {
+            Assert.StartsWith($"AWS region {region} is not the queue's region {queueRegion} (Worker:QueueUrl {queueUrl})", problem, StringComparison.Ordinal);
+            Assert.Contains($"set AWS_REGION={queueRegion}", problem, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void An_output_folder_that_cannot_be_created_is_a_setting_problem()
     {
@@ -132,7 +153,7 @@ public sealed class WorkerOptionsTests
                 ["Worker:Output"] = Path.Combine(file, "dataset"),
             }).Build();
 
-            var problem = Assert.Single(WorkerStartupCheck.Problems(configuration), p => p.Contains("Worker:", StringComparison.Ordinal));
+            var problem = Assert.Single(WorkerStartupCheck.Problems(configuration), p => p.Contains("Worker:", StringComparison.Ordinal) && !p.StartsWith("AWS region", StringComparison.Ordinal));
 
             Assert.StartsWith($"Worker:Output '{Path.Combine(file, "dataset")}': cannot create or open the dataset folder", problem, StringComparison.Ordinal);
         }
