@@ -56,9 +56,18 @@ public sealed class ParseAllocationTests
         var bytes = Encoding.UTF8.GetBytes(document);
         var handler = new CountingHandler();
         await Split(bytes, handler); // warm-up
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        await Split(bytes, handler);
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The least of three runs: something else of the runtime's on this thread (seen once in CI: 8,000 bytes in one
+        // run of 10,000 records) only ever adds, while an allocation per record would show in every run.
+        var least = long.MaxValue;
+        for (var run = 0; run < 3; run++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            await Split(bytes, handler);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        return least;
     }
 
     private static async Task Split(byte[] bytes, CountingHandler handler)
