@@ -58,12 +58,7 @@ internal static class WorkerCommand
             var problems = WorkerStartupCheck.Problems(builder.Configuration);
             if (problems.Count > 0)
             {
-                await error.WriteLineAsync("error: the worker configuration is invalid:").ConfigureAwait(false);
-                foreach (var problem in problems)
-                {
-                    await error.WriteLineAsync("  - " + problem).ConfigureAwait(false);
-                }
-
+                await error.WriteAsync(ConfigurationErrors(problems, JsonLogs(), DateTime.UtcNow)).ConfigureAwait(false);
                 return ExitCodes.UsageError;
             }
 
@@ -83,12 +78,7 @@ internal static class WorkerCommand
             }
             catch (OptionsValidationException e)
             {
-                await error.WriteLineAsync("error: the worker configuration is invalid:").ConfigureAwait(false);
-                foreach (var failure in e.Failures)
-                {
-                    await error.WriteLineAsync("  - " + failure).ConfigureAwait(false);
-                }
-
+                await error.WriteAsync(ConfigurationErrors(e.Failures.ToList(), JsonLogs(), DateTime.UtcNow)).ConfigureAwait(false);
                 return ExitCodes.UsageError;
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonClientException or IOException or UnauthorizedAccessException)
@@ -102,12 +92,49 @@ internal static class WorkerCommand
         return command;
     }
 
+    private static bool JsonLogs() => string.Equals(Environment.GetEnvironmentVariable("PIPELINE_LOG_FORMAT"), "json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Every configuration problem, for stderr: a list for a terminal, or with JSON logs (a container) one JSON line per
+    /// problem in the shape of the worker's own log lines, so that a log pipeline that parses them sees why the worker
+    /// would not start.
+    /// </summary>
+    internal static string ConfigurationErrors(IReadOnlyList<string> problems, bool json, DateTime utcNow)
+    {
+        var text = new System.Text.StringBuilder();
+        if (!json)
+        {
+            text.Append("error: the worker configuration is invalid:\n");
+            foreach (var problem in problems)
+            {
+                text.Append("  - ").Append(problem).Append('\n');
+            }
+
+            return text.ToString();
+        }
+
+        foreach (var problem in problems)
+        {
+            var line = new System.Text.Json.Nodes.JsonObject
+            {
+                ["Timestamp"] = utcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
+                ["EventId"] = 0,
+                ["LogLevel"] = "Critical",
+                ["Category"] = "Pipeline.Cli.Commands.WorkerCommand",
+                ["Message"] = "The worker configuration is invalid: " + problem,
+                ["State"] = new System.Text.Json.Nodes.JsonObject { ["Problem"] = problem, ["Problems"] = problems.Count },
+            };
+            text.Append(line.ToJsonString()).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
     private static void ConfigureLogging(HostApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        var json = string.Equals(Environment.GetEnvironmentVariable("PIPELINE_LOG_FORMAT"), "json", StringComparison.OrdinalIgnoreCase);
-        if (json)
+        if (JsonLogs())
         {
             builder.Logging.AddJsonConsole(o =>
             {

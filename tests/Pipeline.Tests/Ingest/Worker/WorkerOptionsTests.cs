@@ -119,6 +119,27 @@ public sealed class WorkerOptionsTests
         Assert.StartsWith("Sink:Compression is not a setting. The settings of Sink are ", problems[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Configuration_problems_are_json_lines_when_the_logs_are_json()
+    {
+        string[] problems = ["Worker:QueueUrl is required.", "Worker:Output is required."];
+        var at = new DateTime(2026, 1, 15, 10, 0, 0, DateTimeKind.Utc);
+
+        var lines = Pipeline.Cli.Commands.WorkerCommand.ConfigurationErrors(problems, json: true, at).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(2, lines.Length);
+        for (var i = 0; i < 2; i++)
+        {
+            using var line = System.Text.Json.JsonDocument.Parse(lines[i]);
+            Assert.Equal("Critical", line.RootElement.GetProperty("LogLevel").GetString());
+            Assert.Equal("2026-01-15T10:00:00.000Z", line.RootElement.GetProperty("Timestamp").GetString());
+            Assert.Equal(problems[i], line.RootElement.GetProperty("State").GetProperty("Problem").GetString());
+            Assert.Contains(problems[i], line.RootElement.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("error: the worker configuration is invalid:\n  - Worker:QueueUrl is required.\n  - Worker:Output is required.\n", Pipeline.Cli.Commands.WorkerCommand.ConfigurationErrors(problems, json: false, at));
+    }
+
     [Theory]
     [InlineData("https://sqs.eu-west-1.amazonaws.com/111122223333/trail-events", "us-east-1", null, "eu-west-1")]
     [InlineData("https://sqs.us-east-1.amazonaws.com/111122223333/trail-events", "us-east-1", null, null)]
