@@ -12,7 +12,7 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 2, Level = LogLevel.Warning, Message = "ReceiveMessage failed: {Error}; retrying in {DelayMs:F0} ms")]
     public static partial void ReceiveFailed(ILogger logger, string error, double delayMs);
 
-    [LoggerMessage(EventId = EventIds.Worker + 3, Level = LogLevel.Critical, Message = "Stopping: {Error}. Check Worker:QueueUrl, the region and the worker's IAM permissions (see README, IAM permissions)")]
+    [LoggerMessage(EventId = EventIds.Worker + 3, Level = LogLevel.Critical, Message = "Stopping: {Error}. Check the setting it names (Worker:QueueUrl, Worker:Output), the region and the worker's IAM permissions (see README, IAM permissions)")]
     public static partial void Fatal(ILogger logger, string error);
 
     [LoggerMessage(EventId = EventIds.Worker + 4, Level = LogLevel.Error, Message = "Message {MessageId} (receive {ReceiveCount}) is not a notification we understand: {Reason}. Left on the queue for its redrive policy; body starts: {BodyPrefix}")]
