@@ -47,12 +47,19 @@ public sealed class BadInputTests
         Assert.Contains("expected a JSON object", ex.Reason, StringComparison.Ordinal);
     }
 
+    /// <summary>A document whose second record, a KMS one, has <paramref name="find"/> replaced: the reader must fail there.</summary>
+    private static async Task<CloudTrailFormatException> FailsInSecondRecordAsync(string find, string replace)
+    {
+        var broken = AssumedRoleDecrypt().Replace(find, replace, StringComparison.Ordinal);
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(Ec2Record(), broken)));
+        Assert.Equal(1, ex.RecordIndex);
+        return ex;
+    }
+
     [Fact]
     public async Task Invalid_json_inside_a_kms_record_names_the_record()
     {
-        var broken = AssumedRoleDecrypt().Replace("\"readOnly\":true", "\"readOnly\":tru", StringComparison.Ordinal);
-        var ex = await ReaderHarness.FailsAsync(Gzip(Document(Ec2Record(), broken)));
-        Assert.Equal(1, ex.RecordIndex);
+        var ex = await FailsInSecondRecordAsync("\"readOnly\":true", "\"readOnly\":tru");
         Assert.Contains("invalid JSON", ex.Reason, StringComparison.Ordinal);
         Assert.True(ex.ByteOffset > 0);
     }
@@ -62,10 +69,8 @@ public sealed class BadInputTests
     [Fact]
     public async Task A_broken_literal_is_reported_without_the_records_text()
     {
-        var broken = AssumedRoleDecrypt().Replace("\"readOnly\":true,", "\"readOnly\":tru,", StringComparison.Ordinal);
-        var ex = await ReaderHarness.FailsAsync(Gzip(Document(Ec2Record(), broken)));
+        var ex = await FailsInSecondRecordAsync("\"readOnly\":true,", "\"readOnly\":tru,");
 
-        Assert.Equal(1, ex.RecordIndex);
         Assert.Contains("invalid JSON literal. Expected the literal 'true'", ex.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain("eventVersion", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("arn:aws", ex.Message, StringComparison.Ordinal);
