@@ -19,13 +19,20 @@ internal static class QueryCommand
             Description = "Set a DuckDB variable the SQL reads with getvariable(), as name=value (repeatable): a YYYY-MM-DD value is a DATE, an integer a number, anything else text; e.g. --set start_date=2026-01-01",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("query", "Run SQL against the dataset; views kms_events (one row per event), kms_actions (one row per action) and kms_events_all.") { sql, data, format, set, days, s3.Cache, s3.PathStyle };
+        var command = new Command("query", "Run SQL against the dataset; views kms_events (one row per event), kms_actions (one row per action) and kms_events_all.") { sql, data, format, set, days, s3.Cache, s3.PathStyle, s3.MemoryLimit };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var output = result.InvocationConfiguration.Output;
             var error = result.InvocationConfiguration.Error;
             var argument = result.GetValue(sql)!;
             string? file = File.Exists(argument) ? argument : null;
+            var (memoryLimit, memoryProblem) = s3.ReadMemoryLimit(result);
+            if (memoryProblem is not null)
+            {
+                await error.WriteLineAsync(memoryProblem).ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+
             try
             {
                 var text = file is null ? argument : await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
@@ -50,7 +57,7 @@ internal static class QueryCommand
                     return copyExit;
                 }
 
-                using var query = DatasetQuery.OpenWritten(dataset);
+                using var query = DatasetQuery.OpenWritten(dataset, memoryLimit);
                 await QueryRunner.RunScriptAsync(query, text, output, result.GetValue(format), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }

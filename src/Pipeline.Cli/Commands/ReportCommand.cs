@@ -30,7 +30,7 @@ internal static class ReportCommand
         var known = new Option<string[]>("--known-account") { Description = "Account id treated as ours (repeatable); the trails' accounts are always known", AllowMultipleArgumentsPerToken = true };
         var command = new Command("report", "Write the daily KMS anomaly report (JSON, Markdown, HTML with charts) for one day.")
         {
-            data, date, output, failOn, config, baseline, z, known, s3.Cache, s3.PathStyle,
+            data, date, output, failOn, config, baseline, z, known, s3.Cache, s3.PathStyle, s3.MemoryLimit,
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -40,6 +40,13 @@ internal static class ReportCommand
             if (r.GetValue(date) is { } text && !DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
             {
                 await e.WriteLineAsync($"error: --date must be YYYY-MM-DD, got '{text}'").ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+
+            var (memoryLimit, memoryProblem) = s3.ReadMemoryLimit(r);
+            if (memoryProblem is not null)
+            {
+                await e.WriteLineAsync(memoryProblem).ConfigureAwait(false);
                 return ExitCodes.UsageError;
             }
 
@@ -107,7 +114,7 @@ internal static class ReportCommand
 
             try
             {
-                using var query = DatasetQuery.OpenWritten(dataset);
+                using var query = DatasetQuery.OpenWritten(dataset, memoryLimit);
                 var model = await new DailyReportBuilder(options, TimeProvider.System).BuildAsync(query, day, ct).ConfigureAwait(false);
                 var files = await ReportWriter.WriteAsync(model, r.GetValue(output)!, ct).ConfigureAwait(false);
                 await o.WriteLineAsync(Summary(model, files)).ConfigureAwait(false);

@@ -16,6 +16,15 @@ internal sealed class S3DatasetOptions
 
     public Option<bool> PathStyle { get; } = new("--s3-force-path-style") { Description = "With an s3:// dataset: path-style S3 URLs (S3 emulators, some proxies)" };
 
+    /// <summary>DuckDB's memory limit for the command's queries; not about S3, but read by the same commands.</summary>
+    public Option<string?> MemoryLimit { get; } = new("--memory-limit") { Description = "Most memory DuckDB may use for its buffers, e.g. 2GB (default: DuckDB's, 80 % of the machine's memory; it spills to disk above it)" };
+
+    /// <summary>The <c>--memory-limit</c> value, or the usage error to print when it is not a size.</summary>
+    public (string? Limit, string? Problem) ReadMemoryLimit(ParseResult r) =>
+        r.GetValue(MemoryLimit) is not { } limit ? (null, null)
+        : Query.DatasetQuery.IsMemoryLimit(limit) ? (limit, null)
+        : (null, $"error: --memory-limit '{limit}' is not a size such as 512MB or 2GB");
+
     /// <summary>
     /// The local dataset folder to read: <paramref name="data"/> itself, or for an <c>s3://</c> location the cache after
     /// copying the days <paramref name="from"/>–<paramref name="to"/>. On failure the error is written and the local path is null.

@@ -30,7 +30,7 @@ internal sealed class DatasetQuery : IDisposable
     /// Opens a session for reading a dataset something has written: besides the folder, its table folder must exist, so
     /// a mistyped path reads as an error instead of an empty, quiet dataset.
     /// </summary>
-    public static DatasetQuery OpenWritten(string datasetRoot)
+    public static DatasetQuery OpenWritten(string datasetRoot, string? memoryLimit = null)
     {
         var root = Path.GetFullPath(datasetRoot);
         if (Directory.Exists(root) && !Directory.Exists(Path.Combine(root, DatasetLayout.TableDirectory)))
@@ -38,11 +38,12 @@ internal sealed class DatasetQuery : IDisposable
             throw new DatasetNotFoundException(root, $"'{root}' holds no dataset (no {DatasetLayout.TableDirectory}/ folder): give the folder that ingest --out or Worker:Output wrote.");
         }
 
-        return Open(root);
+        return Open(root, memoryLimit);
     }
 
     /// <summary>Opens a session over <paramref name="datasetRoot"/>; throws <see cref="DatasetNotFoundException"/> when it does not exist.</summary>
-    public static DatasetQuery Open(string datasetRoot)
+    /// <param name="memoryLimit">DuckDB's <c>memory_limit</c> (e.g. <c>2GB</c>, checked by <see cref="IsMemoryLimit"/>); null keeps DuckDB's default, 80 % of the machine's memory.</param>
+    public static DatasetQuery Open(string datasetRoot, string? memoryLimit = null)
     {
         var root = Path.GetFullPath(datasetRoot);
         if (!Directory.Exists(root))
@@ -55,6 +56,16 @@ internal sealed class DatasetQuery : IDisposable
         {
             connection.Open();
             var query = new DatasetQuery(root, connection);
+            if (memoryLimit is not null)
+            {
+                if (!IsMemoryLimit(memoryLimit))
+                {
+                    throw new ArgumentException($"'{memoryLimit}' is not a memory size such as 512MB or 2GB", nameof(memoryLimit));
+                }
+
+                query.Execute("SET memory_limit = " + Literal(memoryLimit.Trim()));
+            }
+
             query.Configure();
             return query;
         }
@@ -64,6 +75,10 @@ internal sealed class DatasetQuery : IDisposable
             throw;
         }
     }
+
+    /// <summary>A size DuckDB takes as <c>memory_limit</c>: a number and a unit (KB, MB, GB, TB, or KiB … TiB).</summary>
+    public static bool IsMemoryLimit(string value) =>
+        System.Text.RegularExpressions.Regex.IsMatch(value.Trim(), @"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     /// <summary>SQL literal of the Parquet glob of the dataset; exposed for EXPLAIN tests and documentation.</summary>
     public string ParquetGlob => Path.Combine(Root, DatasetLayout.TableDirectory, "*", "*" + DatasetLayout.ParquetSuffix);

@@ -29,6 +29,23 @@ public sealed class QueryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_memory_limit_bounds_duckdbs_buffers_and_one_that_is_not_a_size_is_a_usage_error()
+    {
+        // A report over months of a large organization lets DuckDB cache gigabytes by default (80 % of the machine).
+        var (exit, output, error) = await CliRunner.RunAsync("query", "SELECT current_setting('memory_limit') AS m", "--data", _dataset.Root, "--format", "csv", "--memory-limit", "256MB");
+        Assert.True(exit == 0, error);
+        Assert.Contains("244.1 MiB", output, StringComparison.Ordinal); // DuckDB shows 256 MB (10^6) in MiB
+
+        (exit, _, error) = await CliRunner.RunAsync("query", "SELECT 1", "--data", _dataset.Root, "--memory-limit", "lots");
+        Assert.Equal(2, exit);
+        Assert.Contains("--memory-limit 'lots' is not a size", error, StringComparison.Ordinal);
+
+        (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2024-05-02", "--out", Path.Combine(_dataset.Root, "..", Path.GetFileName(_dataset.Root) + "-report"), "--memory-limit", "1GB; DROP VIEW x");
+        Assert.Equal(2, exit);
+        Assert.Contains("is not a size", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Csv_format_quotes_fields_as_rfc_4180()
     {
         var (exit, output, _) = await CliRunner.RunAsync(
