@@ -109,7 +109,7 @@ internal static class CompactCommand
             var store = new S3DatasetStore(s3, location.Bucket!, location.Prefix, Path.Combine(work, "staging"));
             if ((await store.ListDirectoriesAsync(DatasetLayout.TableDirectory, cancellationToken).ConfigureAwait(false)).Count == 0)
             {
-                await error.WriteLineAsync($"error: --data {dataText}: no dataset there (nothing under {location.ToString().TrimEnd('/')}/{DatasetLayout.TableDirectory}/)").ConfigureAwait(false);
+                await error.WriteLineAsync(S3DatasetOptions.NoDataset(dataText, location)).ConfigureAwait(false);
                 return ExitCodes.UsageError;
             }
 

@@ -19,6 +19,10 @@ internal sealed class S3DatasetOptions
     /// <summary>DuckDB's memory limit for the command's queries; not about S3, but read by the same commands.</summary>
     public Option<string?> MemoryLimit { get; } = new("--memory-limit") { Description = "Most memory DuckDB may use for its buffers, e.g. 2GB (default: DuckDB's, 80 % of the machine's memory; it spills to disk above it)" };
 
+    /// <summary>The error for an <c>s3://</c> location with nothing under its <c>kms_events/</c> (a mistyped bucket or prefix).</summary>
+    public static string NoDataset(string data, OutputLocation location) =>
+        $"error: --data {data}: no dataset there (nothing under {location.ToString().TrimEnd('/')}/{DatasetLayout.TableDirectory}/); check the bucket and prefix: the worker writes the dataset under its Worker:Output";
+
     /// <summary>The <c>--memory-limit</c> value, or the usage error to print when it is not a size.</summary>
     public (string? Limit, string? Problem) ReadMemoryLimit(ParseResult r) =>
         r.GetValue(MemoryLimit) is not { } limit ? (null, null)
@@ -52,7 +56,7 @@ internal sealed class S3DatasetOptions
             if (copied.FirstDay is null)
             {
                 // A mistyped bucket or prefix reads as an empty dataset: a daily `report --fail-on high` would pass.
-                await error.WriteLineAsync($"error: --data {data}: no dataset there (nothing under {location.ToString().TrimEnd('/')}/{DatasetLayout.TableDirectory}/); check the bucket and prefix: the worker writes the dataset under its Worker:Output").ConfigureAwait(false);
+                await error.WriteLineAsync(NoDataset(data, location)).ConfigureAwait(false);
                 return (null, ExitCodes.UsageError);
             }
 

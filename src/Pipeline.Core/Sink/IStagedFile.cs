@@ -12,3 +12,18 @@ internal interface IStagedFile : IAsyncDisposable
     /// </summary>
     Task<string> PublishAsync(string fileName, CancellationToken cancellationToken);
 }
+
+/// <summary>Helpers over <see cref="IStagedFile"/>.</summary>
+internal static class StagedFiles
+{
+    /// <summary>Stages a few bytes in <paramref name="relativeDirectory"/> and discards them: throws what staging rows would throw now.</summary>
+    public static async Task ProbeAsync(IDatasetStore store, string relativeDirectory, CancellationToken cancellationToken)
+    {
+        var staged = await store.CreateStagedFileAsync(relativeDirectory, cancellationToken).ConfigureAwait(false);
+        await using (staged.ConfigureAwait(false))
+        {
+            await staged.Stream.WriteAsync("probe"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await staged.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -32,15 +32,8 @@ internal sealed class LocalDatasetStore : IDatasetStore
         return full;
     }
 
-    public async Task ProbeWritableAsync(string relativeDirectory, CancellationToken cancellationToken)
-    {
-        var staged = await CreateStagedFileAsync(relativeDirectory, cancellationToken).ConfigureAwait(false);
-        await using (staged.ConfigureAwait(false))
-        {
-            await staged.Stream.WriteAsync("probe"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-            await staged.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task ProbeWritableAsync(string relativeDirectory, CancellationToken cancellationToken) =>
+        StagedFiles.ProbeAsync(this, relativeDirectory, cancellationToken);
 
     public Task<IStagedFile> CreateStagedFileAsync(string relativeDirectory, CancellationToken cancellationToken)
     {

@@ -35,13 +35,7 @@ internal sealed class S3DatasetStore : IDatasetStore
     /// </summary>
     public async Task ProbeWritableAsync(string relativeDirectory, CancellationToken cancellationToken)
     {
-        var staged = await CreateStagedFileAsync(relativeDirectory, cancellationToken).ConfigureAwait(false);
-        await using (staged.ConfigureAwait(false))
-        {
-            await staged.Stream.WriteAsync("probe"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-            await staged.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await StagedFiles.ProbeAsync(this, relativeDirectory, cancellationToken).ConfigureAwait(false);
         await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = Key(ProbeName), ContentBody = "written by a pipeline worker to check that the dataset can be written\n", ContentType = "text/plain" }, cancellationToken).ConfigureAwait(false);
     }
 
