@@ -1,8 +1,8 @@
 -- daily_zscores.sql
--- Returns: for each principal, its count of one operation (Decrypt unless told otherwise) on the report day, the
---   mean and standard deviation of the previous baseline_days days on a zero-filled calendar (a day without calls
---   counts as 0), and the z-score with the standard deviation floored at max(1, sqrt(mean)), as the report computes it
---   (without its weekday matching).
+-- Returns: for each principal, its count of successful calls of one operation (Decrypt unless told otherwise) on
+--   the report day, the mean and standard deviation of the previous baseline_days days on a zero-filled calendar (a
+--   day without calls counts as 0), and the z-score with the standard deviation floored at max(1, sqrt(mean)), as
+--   the report computes it (without its weekday matching).
 --   Like the report, the baseline starts no earlier than the dataset's first day: days before the data are not days
 --   without calls.
 -- Parameters (optional, DuckDB variables): report_date (DATE; default: the last day in the dataset),

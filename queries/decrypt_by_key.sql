@@ -1,6 +1,7 @@
 -- decrypt_by_key.sql
 -- Returns: one row per KMS key (key_arn; calls whose key is only known by alias are grouped under key_ref) with
 --   its Decrypt calls, distinct principals and distinct caller accounts, over the chosen days.
+-- Only the 50 keys with the most Decrypt calls (the LIMIT at the end; remove it for every row).
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive). Default: the whole dataset.
 -- Counts actions, not delivered copies (kms_actions, dedupe_key).
 SELECT

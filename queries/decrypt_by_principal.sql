@@ -1,6 +1,7 @@
 -- decrypt_by_principal.sql
 -- Returns: one row per normalised principal (assumed-role sessions folded into their role, AWS services as
 --   service:<name>) with its Decrypt calls: total, failed, distinct keys, first and last call, over the chosen days.
+-- Only the 50 principals with the most Decrypt calls (the LIMIT at the end; remove it for every row).
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive). Default: the whole dataset.
 --   SET VARIABLE start_date = DATE '2026-01-01'; SET VARIABLE end_date = DATE '2026-01-31';
 -- Counts actions, not delivered copies (kms_actions): a cross-account call delivered to two accounts counts once, under

@@ -1,6 +1,7 @@
 -- decrypt_by_principal_key.sql
 -- Returns: Decrypt calls per (normalised principal, key) pair with failed calls and the first and last call: the
 --   finest grain of "who uses which key", the unit of the report's pair baselines.
+-- Only the 200 pairs with the most Decrypt calls (the LIMIT at the end; remove it for every row).
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive).
 SELECT
     principal_arn,

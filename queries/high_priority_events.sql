@@ -23,7 +23,8 @@ SELECT
 FROM kms_actions
 WHERE event_name IN (
         'ScheduleKeyDeletion', 'DeleteImportedKeyMaterial', 'DisableKey', 'PutKeyPolicy', 'CreateKey',
-        'CreateGrant', 'RetireGrant', 'RevokeGrant', 'DisableKeyRotation', 'ReplicateKey', 'UpdatePrimaryRegion',
+        'CreateGrant', 'RetireGrant', 'RevokeGrant', 'DisableKeyRotation', 'EnableKeyRotation', 'RotateKeyOnDemand',
+        'ReplicateKey', 'UpdatePrimaryRegion',
         'CancelKeyDeletion', 'EnableKey', 'UpdateAlias', 'DeleteAlias', 'CreateAlias', 'ImportKeyMaterial',
         'CreateCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore',
         'DeleteKey', 'DeleteExpiredKeyMaterial')

@@ -1,19 +1,40 @@
 -- new_principals_per_key.sql
--- Returns: (principal, key) pairs whose first call in the dataset is on or after the report day, i.e. principals
---   new to a key, with whether the principal itself is new: the "new principal" findings, as SQL.
--- Parameters (optional, DuckDB variables): report_date (DATE; default: the last day in the dataset).
-WITH day AS (
-    SELECT coalesce(getvariable('report_date'), (SELECT max(event_date) FROM kms_actions)) AS d),
-first_pair AS (
-    SELECT principal_arn, key_arn, min(event_date) AS first_day
-    FROM kms_actions WHERE principal_arn IS NOT NULL AND key_arn IS NOT NULL GROUP BY ALL),
-first_principal AS (
-    SELECT principal_arn, min(event_date) AS first_day FROM kms_actions WHERE principal_arn IS NOT NULL GROUP BY ALL)
+-- Returns: the (principal, key) pairs behind the report's new_principal and new_principal_for_key findings: on the
+--   report day, successful cryptographic calls (Decrypt, Encrypt, GenerateDataKey*, ReEncrypt*, Sign, Verify,
+--   GenerateMac, VerifyMac, DeriveSharedSecret) by a principal that made no KMS call with that key in the
+--   lookback_days before it, with whether the principal made no KMS call at all in that window (principal_is_new).
+--   As in the report, a call a service makes for a principal (invoked_by s3.amazonaws.com, ...) is the principal's,
+--   and AWS services' own work is left out (service identities; invoked_by AWS Internal, Amazon Internal,
+--   internal.amazonaws.com). The report then says more about two kinds of row: the root user's calls are its
+--   root_user_activity finding, and a first Encrypt/GenerateDataKey* with another account's key is
+--   encrypted_with_external_key when that account is outside the known accounts. Not applied here: the report's
+--   Report:AllowedPrincipals, its minimum history (MinBaselineDays), and its reading of the key owner's copies of
+--   cross-account calls as earlier calls.
+-- Parameters (optional, DuckDB variables): report_date (DATE; default: the last day in the dataset),
+--   lookback_days (INTEGER; default 90, Report:NewPrincipalLookbackDays).
+WITH params AS (
+    SELECT d, d - coalesce(getvariable('lookback_days'), 90) AS s
+    FROM (SELECT coalesce(getvariable('report_date'), (SELECT max(event_date) FROM kms_actions)) AS d)),
+today AS (
+    SELECT principal_arn, key_arn, count(*) AS calls, min(event_time) AS first_call,
+           string_agg(DISTINCT event_name, ',' ORDER BY event_name) AS operations
+    FROM kms_actions, params
+    WHERE event_date = d AND error_code IS NULL AND principal_arn IS NOT NULL
+      AND coalesce(principal_kind, '') <> 'service'
+      AND coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com')
+      AND (event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret')
+           OR event_name LIKE 'GenerateDataKey%' OR event_name LIKE 'ReEncrypt%')
+    GROUP BY ALL),
+before AS (
+    SELECT DISTINCT principal_arn, key_arn FROM kms_actions, params
+    WHERE event_date >= s AND event_date < d AND principal_arn IS NOT NULL)
 SELECT
-    p.principal_arn,
-    p.key_arn,
-    p.first_day,
-    f.first_day >= (SELECT d FROM day) AS principal_is_new
-FROM first_pair p JOIN first_principal f USING (principal_arn)
-WHERE p.first_day >= (SELECT d FROM day)
-ORDER BY p.first_day, p.principal_arn, p.key_arn;
+    t.principal_arn,
+    t.key_arn,
+    t.calls,
+    t.operations,
+    t.first_call,
+    t.principal_arn NOT IN (SELECT principal_arn FROM before) AS principal_is_new
+FROM today t
+WHERE NOT EXISTS (SELECT 1 FROM before b WHERE b.principal_arn = t.principal_arn AND b.key_arn IS NOT DISTINCT FROM t.key_arn)
+ORDER BY principal_is_new DESC, t.principal_arn, t.key_arn;

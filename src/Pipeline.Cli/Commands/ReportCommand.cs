@@ -3,6 +3,7 @@ using System.Globalization;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Configuration;
 using Pipeline.Analysis;
+using Pipeline.Ingest;
 using Pipeline.Query;
 using Pipeline.Reporting;
 
@@ -16,6 +17,9 @@ namespace Pipeline.Cli.Commands;
 internal static class ReportCommand
 {
     public const int FindingsExitCode = 4;
+
+    /// <summary>The section of a <c>--config</c> file that holds the report's thresholds.</summary>
+    private const string ReportSection = "Report";
 
     public static Command Create()
     {
@@ -78,7 +82,35 @@ internal static class ReportCommand
                     return ExitCodes.UsageError;
                 }
 
-                new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile)).Build().GetSection("Report").Bind(options);
+                IConfiguration settings;
+                try
+                {
+                    settings = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile)).Build();
+                }
+                catch (InvalidDataException ex)
+                {
+                    await e.WriteLineAsync($"error: cannot read --config file '{configFile}': {SettingsBinder.Describe(ex)}").ConfigureAwait(false);
+                    return ExitCodes.UsageError;
+                }
+
+                // Every value that does not convert, is out of range or is not a setting, all at once, as ingest and the
+                // worker report theirs: a misspelt threshold would otherwise leave its default in force without a word.
+                var configProblems = new List<string>();
+                if (!settings.GetSection(ReportSection).Exists())
+                {
+                    configProblems.Add($"the file has no \"{ReportSection}\" section: the report's thresholds go under it, e.g. {{\"{ReportSection}\": {{\"ZThreshold\": 5}}}}.");
+                }
+
+                options = SettingsBinder.Bind<AnalysisOptions>(settings, ReportSection, configProblems);
+                if (configProblems.Count > 0)
+                {
+                    foreach (var problem in configProblems)
+                    {
+                        await e.WriteLineAsync($"error: --config {configFile}: {problem}").ConfigureAwait(false);
+                    }
+
+                    return ExitCodes.UsageError;
+                }
             }
 
             if (r.GetValue(baseline) is { } days)

@@ -46,6 +46,48 @@ public sealed class QueryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_report_config_file_with_a_bad_value_a_misspelt_name_or_no_report_section_is_a_usage_error_naming_each_problem()
+    {
+        var dir = Path.Combine(_dataset.Root, "..", Path.GetFileName(_dataset.Root) + "-config");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var bad = Path.Combine(dir, "bad.json");
+            await File.WriteAllTextAsync(bad, """{"Report": {"ZThreshold": "abc", "ZThreshhold": 5, "BaselineDays": 3, "MinCount": 20}}""");
+            var (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2024-05-02", "--out", Path.Combine(dir, "out"), "--config", bad);
+            Assert.Equal(2, exit);
+            Assert.Contains("Report:ZThreshold", error, StringComparison.Ordinal); // "abc" does not convert
+            Assert.Contains("Report:ZThreshhold is not a setting. Did you mean Report:ZThreshold?", error, StringComparison.Ordinal);
+            Assert.Contains("Report:BaselineDays", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled", error, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+
+            var noSection = Path.Combine(dir, "no-section.json");
+            await File.WriteAllTextAsync(noSection, """{"ZThreshold": 5}""");
+            (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2024-05-02", "--out", Path.Combine(dir, "out"), "--config", noSection);
+            Assert.Equal(2, exit);
+            Assert.Contains("no \"Report\" section", error, StringComparison.Ordinal);
+
+            var broken = Path.Combine(dir, "broken.json");
+            await File.WriteAllTextAsync(broken, """{"Report": {"ZThreshold": 5""");
+            (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2024-05-02", "--out", Path.Combine(dir, "out"), "--config", broken);
+            Assert.Equal(2, exit);
+            Assert.Contains("cannot read --config file", error, StringComparison.Ordinal);
+
+            var good = Path.Combine(dir, "good.json");
+            await File.WriteAllTextAsync(good, """{"Report": {"ZThreshold": 5, "KnownAccounts": ["111122223333"], "SeverityOverrides": {"key_rotation_disabled": "low"}}}""");
+            (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2024-05-02", "--out", Path.Combine(dir, "out"), "--config", good);
+            Assert.True(exit == 0, error);
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "out", "report.json")));
+            Assert.Equal(5, json.RootElement.GetProperty("thresholds").GetProperty("z_threshold").GetDouble());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Csv_format_quotes_fields_as_rfc_4180()
     {
         var (exit, output, _) = await CliRunner.RunAsync(
