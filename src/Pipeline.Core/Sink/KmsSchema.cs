@@ -104,7 +104,7 @@ internal static class KmsSchema
         S("session_name", SessionName, true, "assumed-role session name"),
         S("session_issuer_arn", SessionIssuerArn, true, "userIdentity.sessionContext.sessionIssuer.arn"),
         S("key_arn", KeyArn, true, "KMS key ARN from resources[], else from the request/response when it is a key ARN; never made up from an alias"),
-        S("key_id", KeyId, true, "key id (UUID or mrk-...) from key_arn"),
+        S("key_id", KeyId, true, "key id (UUID or mrk-...): from key_arn, else the bare key id of the request or response (key_arn stays null)"),
         S("key_account_id", KeyAccountId, true, "account that owns the key (from key_arn)"),
         S("key_region", KeyRegion, true, "region of the key (from key_arn)"),
         S("key_ref", KeyRef, true, "requestParameters.keyId as requested: alias, id or ARN"),
