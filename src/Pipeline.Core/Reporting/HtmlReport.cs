@@ -106,7 +106,7 @@ internal static class HtmlReport
             return;
         }
 
-        html.Append("<table class=\"findings\">\n<thead><tr><th>#</th><th>Severity</th><th>Finding</th><th>Principal</th><th>Key</th>")
+        html.Append("<div class=\"table-wrap\"><table class=\"findings\">\n<thead><tr><th>#</th><th>Severity</th><th>Finding</th><th>Principal</th><th>Key</th>")
             .Append("<th class=\"num\">Count</th><th class=\"num\">Baseline mean ± sd</th><th class=\"num\">z</th><th class=\"num\">p</th><th>Details</th></tr></thead>\n<tbody>\n");
 
         // Most urgent first; numbered by position in the model so the numbers match report.md and report.json.
@@ -117,7 +117,7 @@ internal static class HtmlReport
             var sev = f.Severity.ToText();
             html.Append("<tr id=\"finding-").Append(index.ToString(CultureInfo.InvariantCulture)).Append("\"><td class=\"num\">")
                 .Append(ReportFormat.Count(index + 1)).Append("</td><td><span class=\"badge ").Append(sev).Append("\">").Append(sev).Append("</span></td>");
-            html.Append("<td><strong>").Append(HtmlText.OrDash(f.Title)).Append("</strong><br><span class=\"mono\">").Append(HtmlText.OrDash(f.Kind)).Append("</span>");
+            html.Append("<td class=\"finding\"><strong title=\"").Append(HtmlText.Encode(f.Title)).Append("\">").Append(HtmlText.OrDash(HtmlText.CompactArns(f.Title))).Append("</strong><br><span class=\"mono\">").Append(HtmlText.OrDash(f.Kind)).Append("</span>");
             if (f.EventName is not null)
             {
                 html.Append("<br>").Append(HtmlText.Encode(f.EventName));
@@ -144,7 +144,7 @@ internal static class HtmlReport
             html.Append("</td></tr>\n");
         }
 
-        html.Append("</tbody>\n</table>\n</section>\n");
+        html.Append("</tbody>\n</table></div>\n</section>\n");
     }
 
     /// <summary>Details and pivots fold away (native &lt;details&gt;, no script) so the table stays scannable.</summary>
@@ -194,7 +194,7 @@ internal static class HtmlReport
             if (chart.FindingIndex >= 0 && chart.FindingIndex < model.Findings.Count)
             {
                 html.Append("<figcaption>Behind finding <a href=\"#finding-").Append(chart.FindingIndex.ToString(CultureInfo.InvariantCulture)).Append("\">")
-                    .Append(ReportFormat.Count(chart.FindingIndex + 1)).Append(": ").Append(HtmlText.OrDash(model.Findings[chart.FindingIndex].Title)).Append("</a></figcaption>");
+                    .Append(ReportFormat.Count(chart.FindingIndex + 1)).Append(": ").Append(HtmlText.OrDash(HtmlText.CompactArns(model.Findings[chart.FindingIndex].Title))).Append("</a></figcaption>");
             }
 
             html.Append("</figure>\n");

@@ -28,6 +28,8 @@ internal static class HtmlReportStyles
         td.num, th.num { text-align: right; white-space: nowrap; }
         td.mono { min-width: 190px; }
         td.details { min-width: 130px; max-width: 560px; overflow-wrap: anywhere; }
+        td.finding { min-width: 200px; overflow-wrap: anywhere; }
+        .table-wrap { overflow-x: auto; }
         .nowrap { white-space: nowrap; word-break: normal; }
         .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 11px; font-weight: bold; text-transform: uppercase; background: var(--info); }
         .badge.critical { background: var(--critical); } .badge.high { background: var(--high); }

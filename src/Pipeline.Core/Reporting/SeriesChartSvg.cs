@@ -11,6 +11,11 @@ namespace Pipeline.Reporting;
 internal static class SeriesChartSvg
 {
     private const double Width = 760;
+
+    // What fits between the plot's left edge and the frame at the title's 14 px bold (the full title is the chart's
+    // accessible name and tooltip, and the finding it links to).
+    private const int MaxTitleChars = 78;
+
     private const double Height = 280;
     private const double Left = 60;
     private const double Right = 20;
@@ -53,7 +58,7 @@ internal static class SeriesChartSvg
         svg.Append("<title>").Append(HtmlText.Encode(aria.ToString())).Append("</title>");
         svg.Append("<rect class=\"frame\" x=\"0\" y=\"0\" width=\"").Append(N(Width)).Append("\" height=\"").Append(N(Height)).Append("\"/>");
         svg.Append("<text class=\"chart-title\" x=\"").Append(N(Left)).Append("\" y=\"20\">")
-            .Append(HtmlText.Encode(HtmlText.Shorten(chart.Title, 100))).Append("</text>");
+            .Append(HtmlText.Encode(DisplayTitle(chart.Title))).Append("</text>");
         Legend(svg, hasBand, bandZ);
 
         if (points.Count == 0)
@@ -187,4 +192,7 @@ internal static class SeriesChartSvg
     }
 
     private static string N(double value) => ReportFormat.Svg(value);
+
+    /// <summary>The title as drawn: its ARNs as their resources (<see cref="HtmlText.CompactArns"/>), cut to fit the frame.</summary>
+    internal static string DisplayTitle(string title) => HtmlText.Shorten(HtmlText.CompactArns(title), MaxTitleChars);
 }

@@ -40,6 +40,33 @@ public sealed class HtmlReportTests
     }
 
     [Fact]
+    public void Chart_and_finding_titles_name_the_role_and_key_by_their_resource_and_keep_the_full_arns_in_the_tooltip()
+    {
+        const string Title = "Decrypt by arn:aws:iam::111122223333:role/batch-etl on arn:aws:kms:us-east-1:222233334444:key/7d1f2a9c-4b3e-4c11-9a0e-5e6f7a8b9c0d";
+        var model = ReportModelSamples.Realistic();
+        var html = HtmlReport.Render(model with { Series = [model.Series[0] with { Title = Title }] });
+
+        var svg = Assert.Single(SeriesCharts(html));
+        Assert.Contains(">Decrypt by role/batch-etl on key/7d1f2a9c-4b3e-4c11-9a0e-5e6f7a8b9c0d</text>", svg, StringComparison.Ordinal);
+        Assert.Contains("aria-label=\"Daily calls: " + Title, svg, StringComparison.Ordinal);
+
+        // The findings table too: the principal and key have columns of their own; the whole title is the tooltip.
+        Assert.Contains(
+            "<strong title=\"Decrypt by arn:aws:iam::111122223333:role/batch-etl on arn:aws:kms:us-east-1:222233334444:key/7d1f2a9c-4b3e-4c11-9a0e-5e6f7a8b9c0d: 4,810 calls vs 1,180.5/day weekday baseline (z = 37.7)\">"
+            + "Decrypt by role/batch-etl on key/7d1f2a9c-4b3e-4c11-9a0e-5e6f7a8b9c0d: 4,810 calls vs 1,180.5/day weekday baseline (z = 37.7)</strong>",
+            html,
+            StringComparison.Ordinal);
+
+        // A service principal and a long SSO role: no ARN to shorten, or a resource cut in the middle to fit the frame.
+        Assert.Equal("Decrypt by service:s3.amazonaws.com", SeriesChartSvg.DisplayTitle("Decrypt by service:s3.amazonaws.com"));
+        var sso = SeriesChartSvg.DisplayTitle("GenerateDataKey by arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_bf711f2181f48e55 on arn:aws:kms:eu-west-1:111122223333:key/mrk-1f2e3d4c5b6a7980a1b2c3d4e5f60718");
+        Assert.True(sso.Length <= 78, sso);
+        Assert.StartsWith("GenerateDataKey by role/", sso, StringComparison.Ordinal);
+        Assert.EndsWith("key/mrk-1f2e3d4c5b6a7980a1b2c3d4e5f60718", sso, StringComparison.Ordinal);
+        Assert.DoesNotContain("arn:aws", sso, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Each_series_gets_one_chart_with_bars_a_trend_line_the_band_and_the_mean()
     {
         var model = ReportModelSamples.Realistic();

@@ -37,8 +37,8 @@ public sealed class MarkdownReportTests
         var md = MarkdownReport.Render(ReportModelSamples.Realistic());
 
         Assert.Contains("- **Count:** 4,810 vs baseline mean 1180.5, stddev 96.2, z 37.73, p 2.1E-12", md, StringComparison.Ordinal);
-        Assert.Contains("  - window.start: 2026-10-30", md, StringComparison.Ordinal);
-        Assert.Contains("  - peak\\_hour.calls: 1220", md, StringComparison.Ordinal);
+        Assert.Contains("  - baseline\\_start: 2026-10-30", md, StringComparison.Ordinal);
+        Assert.Contains("  - lint\\[0\\].rule: wildcard\\_principal\\_without\\_condition", md, StringComparison.Ordinal); // nested details, flattened
         Assert.Contains("- **Kind:** decrypt\\_volume\\_anomaly", md, StringComparison.Ordinal);
         Assert.Contains("- **Seen:** 2026-11-27 00:00:03 UTC to 2026-11-27 23:59:41 UTC", md, StringComparison.Ordinal);
     }
