@@ -50,7 +50,8 @@ internal static class IngestCommand
                 readerOptions.MaxDecompressedBytes = cap * 1024 * 1024;
             }
 
-            var walk = LocalArchiveWalker.Walk(paths, exclude: outDir);
+            using var loggers = CliLogging.Create(result.GetValue(verbose));
+            var walk = LocalArchiveWalker.Walk(paths, exclude: outDir, loggers.CreateLogger(typeof(LocalArchiveWalker).FullName!));
             errors.AddRange(walk.Missing.Select(m => $"input '{m}' does not exist"));
             if (errors.Count > 0)
             {
@@ -75,7 +76,6 @@ internal static class IngestCommand
                 return ExitCodes.UsageError;
             }
 
-            using var loggers = CliLogging.Create(result.GetValue(verbose));
             var runner = new LocalIngestRunner(
                 new IngestOptions { Parallelism = parallelism, Force = result.GetValue(force), WriterId = DatasetLayout.DefaultWriterId() },
                 readerOptions,
@@ -159,7 +159,7 @@ internal static class IngestCommand
         w.WriteLine(string.Create(c, $"  files          {Counted.Of(s.Files, "log file")} ({s.FilesSkippedAlreadyIngested:N0} already ingested, {s.Errors.Count:N0} failed); skipped {s.DigestFilesSkipped:N0} digest, {s.InsightFilesSkipped:N0} Insight, {s.OtherFilesSkipped:N0} other files"));
         if (s.Files == 0 && s.OtherFilesSkipped > 0)
         {
-            w.WriteLine("  note           none of them is a CloudTrail log file: ingest reads CloudTrail records (log documents {\"Records\":[...]}, aws cloudtrail lookup-events output, one record per line, a bare array of records, EventBridge events or CloudWatch Logs batches of records; gzip or plain) in files named *.json, *.jsonl, *.ndjson or *.gz, or any file named on the command line; --verbose says why each JSON file was passed over");
+            w.WriteLine("  note           none of them is a CloudTrail log file: ingest reads CloudTrail records (log documents {\"Records\":[...]}, aws cloudtrail lookup-events output, one record per line, a bare array of records, EventBridge events or CloudWatch Logs batches of records; gzip or plain) in files named *.json, *.jsonl, *.ndjson or *.gz, or any file named on the command line; --verbose names every file passed over and why");
         }
 
         w.WriteLine(string.Create(c, $"  records        {s.Records:N0} read, {s.KmsRows:N0} KMS"));

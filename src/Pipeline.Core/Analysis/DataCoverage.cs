@@ -17,6 +17,9 @@ internal sealed record DataCoverage
     /// <summary>The last day with a stored KMS event; null for an empty dataset.</summary>
     [JsonPropertyName("last_event_date")] public DateOnly? LastEventDate { get; init; }
 
+    /// <summary>The day with stored KMS events before <see cref="LastEventDate"/>; null when there is none. Not in report.json.</summary>
+    [JsonIgnore] public DateOnly? PreviousEventDate { get; init; }
+
     /// <summary>The time of the latest stored KMS event; null for an empty dataset.</summary>
     [JsonPropertyName("last_event_time")] public DateTime? LastEventTime { get; init; }
 
@@ -83,10 +86,12 @@ internal sealed record DataCoverage
     {
         var r = (await q.QueryRowsAsync(
             """
+            WITH last AS (SELECT max(event_date) AS d FROM kms_events_all)
             SELECT min(event_date), max(event_date),
                    count(DISTINCT event_date) FILTER (WHERE event_date >= $1 AND event_date < $2),
                    count(*) FILTER (WHERE event_date = $2),
-                   max(event_time)
+                   max(event_time),
+                   max(event_date) FILTER (WHERE event_date < (SELECT d FROM last))
             FROM kms_events_all
             """,
             ct,
@@ -97,6 +102,7 @@ internal sealed record DataCoverage
         {
             FirstEventDate = r[0] is null ? null : Values.Date(r[0]),
             LastEventDate = r[1] is null ? null : Values.Date(r[1]),
+            PreviousEventDate = r[5] is null ? null : Values.Date(r[5]),
             LastEventTime = lastEvent,
             LastDeliveryTime = lastDelivery,
             ReportDayComplete = Covers(day, Latest(lastEvent, lastDelivery)),
@@ -116,7 +122,9 @@ internal sealed record DataCoverage
         var notes = new List<string>();
         var span = $"the dataset's KMS events run from {Text(first)} to {Text(last)}";
         var dataEnd = Latest(LastEventTime, LastDeliveryTime);
-        var latestComplete = dataEnd is null || Covers(last, dataEnd) || last == first ? last : last.AddDays(-1);
+        // When the last day is partial, the latest complete day worth a report is the one before it that has events (a
+        // sparse dataset may have none the day before).
+        var latestComplete = dataEnd is null || Covers(last, dataEnd) || PreviousEventDate is not { } previous ? last : previous;
         if (ReportDayRows == 0)
         {
             notes.Add(day > last

@@ -1,4 +1,6 @@
 using System.IO.Enumeration;
+using Microsoft.Extensions.Logging;
+using Pipeline.Diagnostics;
 
 namespace Pipeline.Ingest;
 
@@ -33,12 +35,15 @@ internal sealed record WalkResult(IEnumerable<LocalSource> Files, int FileCount,
 /// <c>/</c>, which gives the same order as sorting every full path). An input inside another input is walked once, and
 /// the dataset folder being written (<c>exclude</c>) is not walked when it lies inside an input.
 /// </summary>
-internal static class LocalArchiveWalker
+internal static partial class LocalArchiveWalker
 {
     /// <summary>Deeper than any archive layout; a guard against directory links that lead back into the walk.</summary>
     private const int MaxDepth = 64;
 
-    public static WalkResult Walk(IEnumerable<string> inputs, string? exclude = null)
+    /// <param name="inputs">Files and folders, as given on the command line.</param>
+    /// <param name="exclude">The dataset folder being written, when it lies inside an input.</param>
+    /// <param name="logger">Told (at debug level: <c>ingest --verbose</c>) of each file of a folder passed over by its name.</param>
+    public static WalkResult Walk(IEnumerable<string> inputs, string? exclude = null, ILogger? logger = null)
     {
         var missing = new List<string>();
         var roots = new List<(string Path, bool IsDirectory)>();
@@ -83,6 +88,11 @@ internal static class LocalArchiveWalker
                     break;
                 case EntryKind.Other:
                     others++;
+                    if (logger is not null)
+                    {
+                        LogOtherFile(logger, entry.Path);
+                    }
+
                     break;
                 default:
                     files++;
@@ -206,4 +216,7 @@ internal static class LocalArchiveWalker
         Insight,
         Other,
     }
+
+    [LoggerMessage(EventId = EventIds.Ingest + 6, Level = LogLevel.Debug, Message = "Skipped {Path}: neither named as a CloudTrail log file nor a .json, .jsonl, .ndjson or .gz file (name it on the command line to read it anyway)")]
+    private static partial void LogOtherFile(ILogger logger, string path);
 }

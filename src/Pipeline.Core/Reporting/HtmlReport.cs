@@ -205,9 +205,9 @@ internal static class HtmlReport
 
     private static void TopLists(StringBuilder html, ReportModel model)
     {
-        html.Append("<section id=\"top\">\n<h2>Top principals and keys</h2>\n<div class=\"charts\">\n");
-        TopChart(html, "Top principals by calls", model.TopPrincipals);
-        TopChart(html, "Top keys by calls", model.TopKeys);
+        html.Append("<section id=\"top\">\n<h2>Top principals and keys by Decrypt calls</h2>\n<div class=\"charts\">\n");
+        TopChart(html, "Top principals by Decrypt calls", model.TopPrincipals);
+        TopChart(html, "Top keys by Decrypt calls", model.TopKeys);
         html.Append("</div>\n</section>\n");
     }
 

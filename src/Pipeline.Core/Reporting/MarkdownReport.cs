@@ -38,8 +38,8 @@ internal static class MarkdownReport
 
         Summary(md, model);
         Findings(md, model);
-        TopTable(md, "Top principals", "Principal", model.TopPrincipals);
-        TopTable(md, "Top keys", "Key", model.TopKeys);
+        TopTable(md, "Top principals by Decrypt calls", "Principal", model.TopPrincipals);
+        TopTable(md, "Top keys by Decrypt calls", "Key", model.TopKeys);
         Flows(md, model.CrossAccountFlows);
         return md.ToString();
     }
@@ -156,7 +156,7 @@ internal static class MarkdownReport
             return;
         }
 
-        md.Append("| # | ").Append(column).Append(" | Calls | Baseline mean, all days |\n| ---: | --- | ---: | ---: |\n");
+        md.Append("| # | ").Append(column).Append(" | Decrypt calls | Baseline mean, all days |\n| ---: | --- | ---: | ---: |\n");
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];

@@ -40,6 +40,24 @@ public sealed class DataCoverageNoteTests
     }
 
     [Fact]
+    public void A_partial_last_day_of_a_sparse_dataset_names_the_latest_earlier_day_that_has_events()
+    {
+        // Events on the 5th and on the morning of the 15th only: the 14th is complete but empty, no day to report on.
+        var coverage = Coverage("2026-01-05", "2026-01-15", 1, 13) with
+        {
+            PreviousEventDate = new DateOnly(2026, 1, 5),
+            LastEventTime = new DateTime(2026, 1, 15, 10, 1, 0, DateTimeKind.Utc),
+        };
+
+        var note = Assert.Single(coverage.Notes(Day, new AnalysisOptions()), n => n.StartsWith("The data ends at", StringComparison.Ordinal));
+        Assert.EndsWith("The latest complete day is 2026-01-05.", note, StringComparison.Ordinal);
+
+        // A dataset of that one partial day has no complete day to offer.
+        var alone = Coverage("2026-01-15", "2026-01-15", 0, 13) with { LastEventTime = new DateTime(2026, 1, 15, 10, 1, 0, DateTimeKind.Utc) };
+        Assert.DoesNotContain(alone.Notes(Day, new AnalysisOptions()), n => n.Contains("latest complete day", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_report_day_before_the_data_says_the_data_comes_after_it()
     {
         var note = Assert.Single(Coverage("2026-02-01", "2026-02-20", 0, 0).Notes(Day, new AnalysisOptions()));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Pipeline.Ingest;
 using Pipeline.Tests.Support;
 
@@ -35,6 +36,27 @@ public sealed class LocalArchiveWalkerTests : IDisposable
         Assert.Equal(expected, paths);
         Assert.Equal(names.Length, walk.FileCount);
         Assert.Equal(4, walk.Files.Count(f => f.NamedAsLog));
+    }
+
+    [Fact]
+    public void Each_file_passed_over_by_its_name_is_named_in_the_verbose_log()
+    {
+        // A published folder holds notes, YAML fixtures and scripts next to its logs: ingest counts them as "other
+        // files", and --verbose names each one, so a log saved under an unexpected name is not skipped unseen.
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
+        _trail.AddFile("fixtures/kms_decrypt.yml", "records: []"u8.ToArray());
+        _trail.AddFile("notes/readme.md", "hello"u8.ToArray());
+        _trail.AddFile("exports/maybe.json", "{}"u8.ToArray()); // read in case it is a log: not passed over by its name
+        using var logs = new CapturingLoggerProvider();
+
+        var walk = LocalArchiveWalker.Walk([_trail.Root], logger: logs.CreateLogger("walk"));
+
+        Assert.Equal(2, walk.Others);
+        var skipped = logs.Entries.Where(e => e.Level == LogLevel.Debug).Select(e => e.Message).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, skipped.Count);
+        Assert.StartsWith("Skipped " + Path.Combine(_trail.Root, "fixtures", "kms_decrypt.yml") + ": neither named as a CloudTrail log file", skipped[0], StringComparison.Ordinal);
+        Assert.Contains("name it on the command line to read it anyway", skipped[0], StringComparison.Ordinal);
+        Assert.StartsWith("Skipped " + Path.Combine(_trail.Root, "notes", "readme.md"), skipped[1], StringComparison.Ordinal);
     }
 
     [Fact]

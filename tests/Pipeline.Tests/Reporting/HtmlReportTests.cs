@@ -117,7 +117,7 @@ public sealed class HtmlReportTests
 
         Assert.Contains("No findings for this day.", html, StringComparison.Ordinal);
         Assert.Contains("No cross-account calls on this day.", html, StringComparison.Ordinal);
-        Assert.Contains("Top principals by calls: none.", html, StringComparison.Ordinal);
+        Assert.Contains("Top principals by Decrypt calls: none.", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<svg", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<table class=\"findings\">", html, StringComparison.Ordinal);
     }

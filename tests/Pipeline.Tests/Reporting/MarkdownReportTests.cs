@@ -13,7 +13,7 @@ public sealed class MarkdownReportTests
         Assert.StartsWith("# KMS activity report — 2026-11-27\n", md, StringComparison.Ordinal);
         Assert.Contains("| KMS actions | 182,431 |", md, StringComparison.Ordinal);
         Assert.Contains("| Findings: critical | 1 |", md, StringComparison.Ordinal);
-        foreach (var heading in new[] { "## Summary", "## Findings", "## Top principals", "## Top keys", "## Cross-account flows" })
+        foreach (var heading in new[] { "## Summary", "## Findings", "## Top principals by Decrypt calls", "## Top keys by Decrypt calls", "## Cross-account flows" })
         {
             Assert.Contains("\n" + heading + "\n", md, StringComparison.Ordinal);
         }
@@ -132,7 +132,7 @@ public sealed class MarkdownReportTests
         var md = MarkdownReport.Render(ReportModelSamples.Empty());
 
         Assert.Contains("No findings for this day.", md, StringComparison.Ordinal);
-        Assert.Contains("## Top principals\n\nNone.", md, StringComparison.Ordinal);
+        Assert.Contains("## Top principals by Decrypt calls\n\nNone.", md, StringComparison.Ordinal);
         Assert.Contains("## Cross-account flows\n\nNone.", md, StringComparison.Ordinal);
     }
 }
