@@ -94,7 +94,8 @@ internal static class IngestCommand
             await stdout.WriteAsync(Format(summary, outDir)).ConfigureAwait(false);
             foreach (var e in summary.Errors)
             {
-                await stderr.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+                // A file name may hold a newline or terminal escapes: one error is one line, shown as text.
+                await stderr.WriteLineAsync("error: " + Pipeline.Query.TerminalText.Escape(e.Message)).ConfigureAwait(false);
             }
 
             return summary.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;

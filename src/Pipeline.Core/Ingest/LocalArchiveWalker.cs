@@ -20,6 +20,9 @@ internal sealed record LocalSource(string Path, long Length, DateTime LastWriteU
 /// <param name="FileCount">How many files <paramref name="Files"/> held when the inputs were walked (the folders may change while a run reads them).</param>
 internal sealed record WalkResult(IEnumerable<LocalSource> Files, int FileCount, int Digests, int Insights, int Others, IReadOnlyList<string> Missing)
 {
+    /// <summary>Folders that could not be listed (permissions), each with the reason: their files are not read, and the run says so.</summary>
+    public IReadOnlyList<(string Path, string Reason)> Unreadable { get; init; } = [];
+
     /// <summary>The files named as log files (or on the command line), without the other JSON files read in case they are logs.</summary>
     public IReadOnlyList<LocalSource> NamedLogFiles => Files.Where(f => f.NamedAsLog).ToList();
 }
@@ -76,10 +79,14 @@ internal static partial class LocalArchiveWalker
 
         var excluded = exclude is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(exclude));
         int files = 0, digests = 0, insights = 0, others = 0;
+        var unreadable = new List<(string Path, string Reason)>();
         foreach (var entry in Entries(distinct, excluded))
         {
             switch (entry.Kind)
             {
+                case EntryKind.Unreadable:
+                    unreadable.Add((entry.Path, entry.Problem ?? "it cannot be listed"));
+                    break;
                 case EntryKind.Digest:
                     digests++;
                     break;
@@ -100,7 +107,7 @@ internal static partial class LocalArchiveWalker
             }
         }
 
-        return new WalkResult(Sources(distinct, excluded), files, digests, insights, others, missing);
+        return new WalkResult(Sources(distinct, excluded), files, digests, insights, others, missing) { Unreadable = unreadable };
     }
 
     private static IEnumerable<LocalSource> Sources(List<(string Path, bool IsDirectory)> roots, string? excluded)
@@ -109,22 +116,24 @@ internal static partial class LocalArchiveWalker
         {
             if (entry.Kind is EntryKind.Log or EntryKind.MaybeLog)
             {
+                // A file listed but not found by its name (a folder that can be listed but not entered, a name that is not
+                // valid UTF-8, a file deleted since) is still handed over: opening it fails, and the run names it as an
+                // error instead of passing over it in silence.
                 var info = new FileInfo(entry.Path);
-                if (info.Exists)
-                {
-                    yield return new LocalSource(info.FullName, info.Length, info.LastWriteTimeUtc, entry.Kind == EntryKind.Log);
-                }
+                yield return info.Exists
+                    ? new LocalSource(info.FullName, info.Length, info.LastWriteTimeUtc, entry.Kind == EntryKind.Log)
+                    : new LocalSource(entry.Path, 0, DateTime.MinValue, entry.Kind == EntryKind.Log);
             }
         }
     }
 
-    private static IEnumerable<(string Path, EntryKind Kind)> Entries(List<(string Path, bool IsDirectory)> roots, string? excluded)
+    private static IEnumerable<(string Path, EntryKind Kind, string? Problem)> Entries(List<(string Path, bool IsDirectory)> roots, string? excluded)
     {
         foreach (var (path, isDirectory) in roots)
         {
             if (!isDirectory)
             {
-                yield return (path, EntryKind.Log); // named on the command line: read whatever its name
+                yield return (path, EntryKind.Log, null); // named on the command line: read whatever its name
                 continue;
             }
 
@@ -135,19 +144,21 @@ internal static partial class LocalArchiveWalker
         }
     }
 
-    private static IEnumerable<(string Path, EntryKind Kind)> DirectoryEntries(string directory, string? excluded, List<string> ancestors, int depth)
+    private static IEnumerable<(string Path, EntryKind Kind, string? Problem)> DirectoryEntries(string directory, string? excluded, List<string> ancestors, int depth)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.System };
-        var entries = new FileSystemEnumerable<(string Path, bool IsDirectory)>(
-            directory,
-            static (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory),
-            options).ToList();
+        var entries = List(directory, out var problem);
+        if (entries is null)
+        {
+            yield return (directory, EntryKind.Unreadable, problem);
+            yield break;
+        }
+
         entries.Sort((a, b) => string.CompareOrdinal(SortName(a.Path, a.IsDirectory), SortName(b.Path, b.IsDirectory)));
         foreach (var (path, isDirectory) in entries)
         {
             if (!isDirectory)
             {
-                yield return (path, Classify(path));
+                yield return (path, Classify(path), null);
                 continue;
             }
 
@@ -169,6 +180,30 @@ internal static partial class LocalArchiveWalker
             }
 
             ancestors.RemoveAt(ancestors.Count - 1);
+        }
+    }
+
+    /// <summary>The entries of one folder; null, with the reason, when it cannot be listed.</summary>
+    private static List<(string Path, bool IsDirectory)>? List(string directory, out string? problem)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.System };
+        try
+        {
+            problem = null;
+            return new FileSystemEnumerable<(string Path, bool IsDirectory)>(
+                directory,
+                static (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory),
+                options).ToList();
+        }
+        catch (UnauthorizedAccessException)
+        {
+            problem = "permission denied";
+            return null;
+        }
+        catch (IOException e)
+        {
+            problem = e.Message;
+            return null;
         }
     }
 
@@ -215,6 +250,7 @@ internal static partial class LocalArchiveWalker
         Digest,
         Insight,
         Other,
+        Unreadable,
     }
 
     [LoggerMessage(EventId = EventIds.Ingest + 6, Level = LogLevel.Debug, Message = "Skipped {Path}: neither named as a CloudTrail log file nor a .json, .jsonl, .ndjson or .gz file (name it on the command line to read it anyway)")]

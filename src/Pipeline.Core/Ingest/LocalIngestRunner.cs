@@ -43,6 +43,11 @@ internal sealed partial class LocalIngestRunner
         var progress = new IngestProgress(walk.FileCount);
         Progress = progress;
         var errors = new ConcurrentBag<IngestError>();
+        foreach (var (folder, reason) in walk.Unreadable)
+        {
+            errors.Add(new IngestError(folder, $"{folder}: the folder cannot be listed ({reason}), so none of its files were read: fix its permissions and run again, or leave it out", null, null));
+        }
+
         var ledger = new ProcessedObjectLedger(_store, _time, _loggers.CreateLogger<ProcessedObjectLedger>());
         var writer = new ParquetPartitionWriter(_store, new ParquetPartitionWriterOptions { WriterId = _options.WriterId, RowGroupSize = _sinkOptions.RowGroupRows }, _time, _loggers.CreateLogger<ParquetPartitionWriter>());
         var skipped = 0;

@@ -108,6 +108,14 @@ internal sealed class CloudTrailRecordReader
                 }
             }
         }
+        catch (InvalidDataException ex) when (IsTruncation(ex))
+        {
+            // The compressed data ended before its last gzip member did (StrictGzip): the file is cut short.
+            throw Error(
+                total,
+                "the gzip stream is cut short (its last block or its CRC-32 and length trailer is missing): the file is incomplete, e.g. an interrupted copy, download or upload; fetch it again",
+                ex);
+        }
         catch (InvalidDataException ex)
         {
             // zlib reports a damaged block and a trailer whose CRC-32 or length does not match the content alike, and .NET
@@ -124,6 +132,17 @@ internal sealed class CloudTrailRecordReader
         }
     }
 
+    private CloudTrailFormatException TooLarge(long start, bool inRecord) =>
+        Error(
+            start,
+            inRecord
+                ? $"{RecordName} starts here and is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine"
+                : $"a single value is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine",
+            record: inRecord ? _recordIndex : null);
+
+    /// <summary>.NET's "Found truncated data while decoding" (its only words for a stream that ends too early).</summary>
+    private static bool IsTruncation(InvalidDataException ex) => ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
+
     private byte[] MakeRoom(byte[] buffer, ref int end)
     {
         var keep = _inValue ? _valueStart : _pos;
@@ -136,24 +155,21 @@ internal sealed class CloudTrailRecordReader
             _bufferBase += keep;
         }
 
-        if (buffer.Length - end >= buffer.Length / 4)
+        // After the move everything held is the record (or value) being read: the limit is on that, not on the buffer,
+        // which keeps a quarter free for the next read and so may grow to a third more than the limit.
+        var cap = (int)Math.Min(Array.MaxLength, ((long)_options.MaxRecordBytes * 4 / 3) + 1);
+        if (end <= _options.MaxRecordBytes && buffer.Length - end >= buffer.Length / 4)
         {
             return buffer;
         }
 
-        if (buffer.Length >= _options.MaxRecordBytes)
+        if (end > _options.MaxRecordBytes || buffer.Length >= cap)
         {
             // The buffer starts where the value being read starts (MakeRoom keeps from there).
-            var inRecord = _phase == Phase.InRecord;
-            throw Error(
-                _bufferBase,
-                inRecord
-                    ? $"{RecordName} starts here and is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine"
-                    : $"a single value is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine",
-                record: inRecord ? _recordIndex : null);
+            throw TooLarge(_bufferBase, _phase == Phase.InRecord);
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Math.Max(_options.MaxRecordBytes, buffer.Length)));
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Math.Max(cap, buffer.Length)));
         Buffer.BlockCopy(buffer, 0, bigger, 0, end);
         ArrayPool<byte>.Shared.Return(buffer);
         return bigger;
@@ -313,6 +329,12 @@ internal sealed class CloudTrailRecordReader
                     if (!JsonStructure.TryFindContainerEnd(data, ref _pos, ref _scan))
                     {
                         return;
+                    }
+
+                    if (_pos - _valueStart > _options.MaxRecordBytes)
+                    {
+                        // A record that fits in the buffer's spare room is measured here; a longer one fails in MakeRoom.
+                        throw TooLarge(_bufferBase + _valueStart, inRecord: true);
                     }
 
                     if (_bareArray && _recordIndex == 0)

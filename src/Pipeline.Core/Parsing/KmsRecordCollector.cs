@@ -71,7 +71,9 @@ internal sealed class KmsRecordCollector : IRecordHandler
     /// <summary>The reader's message without its position (the exception gives the byte offset) or its advice about reader options.</summary>
     public void OnRecord(ReadOnlySpan<byte> record, long recordIndex, long byteOffset, bool hasBackslash)
     {
-        if (!hasBackslash && record.IndexOf("kms.amazonaws.com"u8) < 0)
+        // A record is parsed when it names KMS in plain text, or could in escapes: the only JSON escape that can spell a
+        // letter or a dot of kms.amazonaws.com is \uXXXX (\" and \\ in a value, common in request parameters, cannot).
+        if (record.IndexOf("kms.amazonaws.com"u8) < 0 && !(hasBackslash && record.IndexOf("\\u"u8) >= 0))
         {
             return;
         }
@@ -81,6 +83,10 @@ internal sealed class KmsRecordCollector : IRecordHandler
         try
         {
             parser.Parse(record, ref _fields, _options.MaxDepth);
+        }
+        catch (JsonException ex) when (ex.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            throw new CloudTrailFormatException(_source.Display, byteOffset + OffsetInRecord(record, ex), recordIndex, $"the record is nested deeper than Reader:MaxDepth ({_options.MaxDepth}); raise it if the file is genuine", ex);
         }
         catch (JsonException ex)
         {

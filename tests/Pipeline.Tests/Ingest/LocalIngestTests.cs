@@ -61,6 +61,85 @@ public sealed class LocalIngestTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // the project's platform: the tests and the container run on Linux
+    public async Task A_folder_that_cannot_be_listed_is_an_error_and_the_other_files_are_still_ingested()
+    {
+        // It stopped the whole run with an unhandled UnauthorizedAccessException. Permissions do not bind root, so as
+        // root the command runs as the unprivileged user 65534 (setpriv, util-linux) in a child process.
+        _trail.AddLogFile(Decrypts("readable", 3));
+        var locked = Path.GetDirectoryName(_trail.AddFile("locked/111122223333_CloudTrail_us-east-1_20260115T1100Z_lockedfile.json.gz", Gzip(Decrypts("locked", 2))))!;
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+        File.SetUnixFileMode(_data.Root, (UnixFileMode)0b111_111_111);
+        try
+        {
+            var (exit, output, error) = Environment.UserName == "root"
+                ? await RunAsUnprivilegedAsync("ingest", _trail.Root, "--out", _data.Root)
+                : await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+            Assert.True(exit == 1, output + error);
+            Assert.Contains(locked + ": the folder cannot be listed (permission denied), so none of its files were read", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled", error, StringComparison.Ordinal);
+            Assert.Contains("3 KMS", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        Assert.Equal(3, await CountAsync());
+    }
+
+    [Fact]
+    public async Task A_file_listed_but_not_found_by_its_name_is_an_error_not_passed_over_in_silence()
+    {
+        // A name that is not valid UTF-8 cannot be spelled in a .NET string: the walk lists it, but no path reaches it.
+        _trail.AddLogFile(Decrypts("good", 2));
+        var day = Path.GetDirectoryName(_trail.AddLogFile(Decrypts("other", 1), region: "eu-west-1"))!;
+        var bash = System.Diagnostics.Process.Start("bash", ["-c", "touch \"$1\"/$'\\xff'.json.gz", "touch", day])!;
+        await bash.WaitForExitAsync();
+        Assert.Equal(0, bash.ExitCode);
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.True(exit == 1, output + error);
+        Assert.Contains(day + "/\uFFFD.json.gz: cannot be read", error, StringComparison.Ordinal);
+        Assert.Equal(3, await CountAsync());
+    }
+
+    [Fact]
+    public async Task A_file_name_with_a_newline_or_terminal_escapes_cannot_forge_error_lines()
+    {
+        _trail.AddLogFile(Decrypts("good", 2));
+        using var other = new TrailFolder();
+        var forged = other.AddFile("x\nerror: all files ingested\u001b[2J.json", "not json"u8.ToArray());
+
+        // Named on the command line, so it must be a log: its failure is an error line that names it.
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, forged, "--out", _data.Root);
+
+        Assert.True(exit == 1, output + error);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', error);
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsUnprivilegedAsync(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", "exec", Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), .. args])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        psi.Environment["HOME"] = Path.GetTempPath();
+        psi.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+
+    [Fact]
     public async Task Digest_insight_and_unrelated_files_are_skipped_without_reading_them()
     {
         _trail.AddLogFile(Decrypts("a", 3));

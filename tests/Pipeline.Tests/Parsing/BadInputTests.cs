@@ -17,6 +17,45 @@ public sealed class BadInputTests
         Assert.True(ex.Reason.Contains("truncated", StringComparison.Ordinal) || ex.Reason.Contains("gzip", StringComparison.Ordinal), ex.Reason);
     }
 
+    // GZipStream by default takes the end of its input for the end of the data: a file cut after its JSON document, or
+    // a JSON-lines file cut at a flushed line, read as complete and shorter, its CRC-32 never checked (StrictGzip).
+    [Theory]
+    [InlineData(1)] // the last byte of the trailer (its length field)
+    [InlineData(8)] // the whole CRC-32 and length trailer
+    [InlineData(9)] // the trailer and the last byte of the final block
+    public async Task A_gzip_file_cut_short_after_a_complete_document_is_an_incomplete_file_not_a_shorter_one(int cut)
+    {
+        var gz = Gzip(Document(AssumedRoleDecrypt(), AssumedRoleDecrypt("e2")));
+
+        var ex = await ReaderHarness.FailsAsync(gz[..^cut]);
+
+        Assert.Contains("test.json.gz", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the file is incomplete", ex.Reason, StringComparison.Ordinal);
+        Assert.Contains("fetch it again", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_lines_cut_at_a_flushed_line_are_an_incomplete_file()
+    {
+        // A writer that flushes after each line (a log shipper) leaves a byte-aligned block boundary there: cut at one,
+        // the decoder has produced every line so far and nothing looks broken but the missing end.
+        using var ms = new MemoryStream();
+        long cutAt;
+        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gz.Write(Encoding.UTF8.GetBytes(AssumedRoleDecrypt("line-1") + "\n"));
+            gz.Flush();
+            gz.Write(Encoding.UTF8.GetBytes(AssumedRoleDecrypt("line-2") + "\n"));
+            gz.Flush();
+            cutAt = ms.Length;
+            gz.Write(Encoding.UTF8.GetBytes(AssumedRoleDecrypt("line-3") + "\n"));
+        }
+
+        var ex = await ReaderHarness.FailsAsync(ms.ToArray()[..(int)cutAt]);
+
+        Assert.Contains("the file is incomplete", ex.Reason, StringComparison.Ordinal);
+    }
+
     // A body whose bytes changed in transit or at rest must fail the object (the gzip trailer's CRC-32), not yield rows.
     [Fact]
     public async Task A_gzip_object_whose_checksum_does_not_match_its_content_is_refused()
@@ -256,13 +295,50 @@ public sealed class BadInputTests
         Assert.StartsWith("Records[1] starts here", ex.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(100)] // well under the limit: it used to be refused from ~78 % of it (the buffer's free quarter counted)
+    [InlineData(2_000)]
+    public async Task A_record_just_under_the_record_cap_is_read_and_one_just_over_it_is_refused(int margin)
+    {
+        const int Cap = 64 * 1024;
+        var shell = AssumedRoleDecrypt();
+        var filler = Cap - margin - Encoding.UTF8.GetByteCount(shell) + "aws-sdk-go/1.44".Length;
+        var under = shell.Replace("aws-sdk-go/1.44", new string('x', filler), StringComparison.Ordinal);
+        var over = shell.Replace("aws-sdk-go/1.44", new string('x', filler + margin + 1), StringComparison.Ordinal);
+        var options = new ReaderOptions { MaxRecordBytes = Cap, BufferBytes = 4 * 1024 };
+        Assert.Equal(Cap - margin, Encoding.UTF8.GetByteCount(under));
+
+        var (result, rows) = await ReaderHarness.ReadAsync(Gzip(Document(Ec2Record(), under, Ec2Record("after"))), options);
+        Assert.Equal(3, result.Records);
+        Assert.Single(rows);
+
+        var ex = await ReaderHarness.FailsAsync(Gzip(Document(Ec2Record(), over)), options);
+        Assert.StartsWith("Records[1] starts here and is larger than MaxRecordBytes (65536 bytes)", ex.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Deeply_nested_json_in_a_kms_record_is_refused_not_crashing()
     {
         var nested = new string('[', 5000) + new string(']', 5000);
         var record = AssumedRoleDecrypt().Replace("\"responseElements\":null", "\"responseElements\":" + nested, StringComparison.Ordinal);
         var ex = await ReaderHarness.FailsAsync(Gzip(Document(record)));
-        Assert.Contains("invalid JSON", ex.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("the record is nested deeper than Reader:MaxDepth (64); raise it if the file is genuine", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_deeply_nested_record_of_another_service_does_not_fail_the_file()
+    {
+        // Only KMS records are parsed (README: MaxDepth applies inside a KMS record). An S3 record whose parameters hold
+        // escaped quotes was parsed as a candidate all the same (an escape might have spelled kms.amazonaws.com) and its
+        // depth failed the file; only \u escapes can spell it.
+        var nested = new string('[', 70) + new string(']', 70);
+        var s3 = Ec2Record("deep").Replace("\"responseElements\":null", "\"responseElements\":{\"note\":\"a \\\"quoted\\\" key\",\"deep\":" + nested + "}", StringComparison.Ordinal);
+        Assert.Contains("\\\"quoted", s3, StringComparison.Ordinal);
+
+        var (result, rows) = await ReaderHarness.ReadAsync(Gzip(Document(s3, AssumedRoleDecrypt("kms"))));
+
+        Assert.Equal(2, result.Records);
+        Assert.Single(rows);
     }
 
     [Fact]
