@@ -444,6 +444,14 @@ internal sealed class CloudTrailRecordReader
             if (FindMember(ref reader, "CloudTrailEvent"u8, JsonTokenType.String))
             {
                 var record = Unescape(ref reader);
+                var first = JsonStructure.SkipWhitespace(record, 0);
+                if (first >= record.Length || record[first] != (byte)'{' || !IsOneObject(record, first))
+                {
+                    // Passed to the filter, text that is not a record would simply not be KMS, and a damaged event of any
+                    // service would vanish without a word.
+                    throw Error(offset, $"Events[{_recordIndex}] has a 'CloudTrailEvent' that is not one JSON object: the output was damaged or edited; export the events again", record: _recordIndex);
+                }
+
                 _handler.OnRecord(record, _recordIndex, offset, record.IndexOf((byte)'\\') >= 0);
                 return;
             }
@@ -454,6 +462,14 @@ internal sealed class CloudTrailRecordReader
         }
 
         throw Error(offset, $"Events[{_recordIndex}] has no 'CloudTrailEvent' string (expected LookupEvents output: each event's record as a JSON string)", record: _recordIndex);
+    }
+
+    /// <summary>Whether the text from <paramref name="start"/> (a '{') is one complete object with only whitespace after it.</summary>
+    private static bool IsOneObject(ReadOnlySpan<byte> text, int start)
+    {
+        var pos = start + 1;
+        var state = new StructureScanState { Depth = 1 };
+        return JsonStructure.TryFindContainerEnd(text, ref pos, ref state) && JsonStructure.SkipWhitespace(text, pos) == text.Length;
     }
 
     // The first key of a LookupEvents event as the CLI writes it.

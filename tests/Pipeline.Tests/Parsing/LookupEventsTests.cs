@@ -113,6 +113,25 @@ public sealed class LookupEventsTests
         Assert.False(ex.NotALogDocument);
     }
 
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("[[[[[[[[")] // unclosed brackets
+    [InlineData("{\"eventSource\":\"kms.amazonaws.com\"")] // an object cut short
+    [InlineData("{} {}")] // two objects
+    public async Task An_event_whose_record_string_is_not_one_json_object_is_refused_not_passed_over(string damaged)
+    {
+        // The filter looks for KMS in the record's text; text that is not a record would simply not be KMS, and a damaged
+        // event would vanish without a word.
+        var events = EventsOf(Records[..2]);
+        events[1]!["CloudTrailEvent"] = damaged;
+        var json = new JsonObject { ["Events"] = events }.ToJsonString();
+
+        var ex = await ReaderHarness.FailsAsync(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(1, ex.RecordIndex);
+        Assert.Contains("Events[1] has a 'CloudTrailEvent' that is not one JSON object", ex.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_document_with_both_records_and_events_is_refused()
     {
