@@ -36,7 +36,7 @@ internal static class QueryCommand
             try
             {
                 var text = file is null ? argument : await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
-                var variables = new System.Text.StringBuilder();
+                var variables = new List<string>();
                 foreach (var assignment in result.GetValue(set) ?? [])
                 {
                     if (!QueryVariables.TryFormat(assignment, out var statement, out var problem))
@@ -45,10 +45,9 @@ internal static class QueryCommand
                         return ExitCodes.UsageError;
                     }
 
-                    variables.Append(statement).Append(";\n");
+                    variables.Add(statement);
                 }
 
-                text = variables.ToString() + text;
                 var today = DateOnly.FromDateTime(DateTime.UtcNow);
                 // Progress goes to stderr: stdout is the result (CSV or JSON for a pipe).
                 var (dataset, copyExit) = await s3.ResolveAsync(result, result.GetValue(data)!, today.AddDays(-Math.Max(0, result.GetValue(days))), today, error, error, cancellationToken).ConfigureAwait(false);
@@ -58,7 +57,7 @@ internal static class QueryCommand
                 }
 
                 using var query = DatasetQuery.OpenWritten(dataset, memoryLimit);
-                await QueryRunner.RunScriptAsync(query, text, output, result.GetValue(format), cancellationToken).ConfigureAwait(false);
+                await QueryRunner.RunScriptAsync(query, text, output, result.GetValue(format), cancellationToken, variables).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
             catch (DatasetNotFoundException e)
@@ -66,9 +65,12 @@ internal static class QueryCommand
                 await error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
                 return ExitCodes.UsageError;
             }
-            catch (Exception e) when (e is DuckDBException or ArgumentException or IOException)
+            catch (Exception e) when (e is DuckDBException or ArgumentException or IOException or InvalidDataException)
             {
-                await error.WriteLineAsync("error: " + (file is null ? string.Empty : file + ": ") + e.Message).ConfigureAwait(false);
+                // DuckDB's messages may quote the data (a value that does not convert): control characters are shown as
+                // text, and only its own line breaks (the caret under the failing SQL) are kept.
+                var message = string.Join('\n', e.Message.Split('\n').Select(line => Pipeline.Query.TerminalText.Escape(line.TrimEnd('\r'))));
+                await error.WriteLineAsync("error: " + (file is null ? string.Empty : file + ": ") + message).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
         });

@@ -20,7 +20,7 @@ internal static class CsvResultWriter
         {
             for (var i = 0; i < columns; i++)
             {
-                fields[i] = reader.IsDBNull(i) ? string.Empty : Quote(ResultValueText.Format(reader.GetValue(i)));
+                fields[i] = ResultValueText.Read(reader, i) is { } value ? Quote(ResultValueText.Format(value)) : string.Empty;
             }
 
             await output.WriteAsync(string.Join(',', fields) + "\r\n").ConfigureAwait(false);

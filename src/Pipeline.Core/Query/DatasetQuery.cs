@@ -14,6 +14,7 @@ namespace Pipeline.Query;
 internal sealed class DatasetQuery : IDisposable
 {
     private readonly DuckDBConnection _connection;
+    private string? _tempDirectory;
 
     private DatasetQuery(string root, DuckDBConnection connection)
     {
@@ -129,6 +130,19 @@ internal sealed class DatasetQuery : IDisposable
             WHERE action_rn = 1
             """);
 
+        // DuckDB may also read and write its temp_directory, by default .tmp/ under the working folder (whatever is
+        // there, or wherever a link of that name points): spills go to a private folder of this session instead.
+        _tempDirectory = Path.Combine(Path.GetTempPath(), "pipeline-duckdb-" + Guid.NewGuid().ToString("N"));
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(_tempDirectory);
+        }
+        else
+        {
+            Directory.CreateDirectory(_tempDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        Execute("SET temp_directory = " + Literal(_tempDirectory));
+
         // Reads stay possible inside the dataset only; lock_configuration stops SQL text from undoing this.
         Execute("SET allowed_directories = [" + Literal(Root + Path.DirectorySeparatorChar) + "]");
         Execute("SET enable_external_access = false");
@@ -229,7 +243,21 @@ internal sealed class DatasetQuery : IDisposable
         };
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _connection.Dispose();
+        if (_tempDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_tempDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a folder left in the temp area holds nothing but this session's spills.
+            }
+        }
+    }
 
     private void Execute(string sql)
     {

@@ -32,7 +32,7 @@ internal static class JsonResultWriter
             for (var i = 0; i < names.Length; i++)
             {
                 json.WritePropertyName(names[i]);
-                WriteValue(json, reader.IsDBNull(i) ? null : reader.GetValue(i));
+                WriteValue(json, ResultValueText.Read(reader, i));
             }
 
             json.WriteEndObject();

@@ -11,6 +11,30 @@ internal static class ResultValueText
     /// <summary>ISO-8601 with microseconds; TIMESTAMPTZ values arrive as UTC <see cref="DateTime"/>s.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
+    /// <summary>
+    /// The value of a result cell; a value .NET cannot hold (an infinite DATE or TIMESTAMP, a DECIMAL(38) past
+    /// decimal's range, an INTERVAL with months as a TimeSpan) is an error that names the column and says what to do,
+    /// not a crash.
+    /// </summary>
+    public static object? Read(System.Data.Common.DbDataReader reader, int ordinal)
+    {
+        if (reader.IsDBNull(ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            return reader.GetValue(ordinal);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OverflowException or ArgumentException or InvalidCastException)
+        {
+            throw new InvalidDataException(
+                $"column '{reader.GetName(ordinal)}' ({reader.GetDataTypeName(ordinal)}) holds a value this tool cannot show as that type ({e.Message.Split(". ")[0].TrimEnd('.')}); cast it to VARCHAR in the query, e.g. {reader.GetName(ordinal)}::VARCHAR",
+                e);
+        }
+    }
+
     public static string Format(object value) => value switch
     {
         string s => s,

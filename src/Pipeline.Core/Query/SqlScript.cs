@@ -49,63 +49,6 @@ internal static class SqlScript
         return keywords.Any(k => text.StartsWith(k, StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>
-    /// The statement's kind when it can write files or change the engine: <c>COPY</c> (a COPY ... TO writes where it
-    /// is told), <c>EXPORT</c>, <c>ATTACH</c> (creates a database file), <c>INSTALL</c>/<c>LOAD</c> (extensions),
-    /// <c>IMPORT</c>, or a persistent <c>SECRET</c>; also behind <c>EXPLAIN ANALYZE</c>, which runs its statement.
-    /// Null for everything else. DuckDB's allowed_directories already confines file access to the dataset folder;
-    /// this keeps <c>pipeline query</c> from writing inside it.
-    /// </summary>
-    public static string? FileWritingKind(string statement)
-    {
-        var text = StripLeadingComments(statement).TrimStart('(', ' ', '\t', '\r', '\n');
-        var word = LeadingWord(text, out var rest);
-        if (word.Equals("EXPLAIN", StringComparison.OrdinalIgnoreCase))
-        {
-            rest = StripLeadingComments(rest);
-            var next = LeadingWord(rest, out var afterNext);
-            if (next.Equals("ANALYZE", StringComparison.OrdinalIgnoreCase) || next.Equals("ANALYSE", StringComparison.OrdinalIgnoreCase))
-            {
-                rest = afterNext;
-            }
-            else if (rest.StartsWith('('))
-            {
-                var close = rest.IndexOf(')', StringComparison.Ordinal);
-                rest = close < 0 ? string.Empty : rest[(close + 1)..];
-            }
-
-            return FileWritingKind(rest);
-        }
-
-        string[] writers = ["COPY", "EXPORT", "ATTACH", "INSTALL", "LOAD", "IMPORT", "FORCE"];
-        var kind = writers.FirstOrDefault(k => word.Equals(k, StringComparison.OrdinalIgnoreCase));
-        if (kind is not null)
-        {
-            return kind;
-        }
-
-        if (word.Equals("CREATE", StringComparison.OrdinalIgnoreCase)
-            && System.Text.RegularExpressions.Regex.IsMatch(rest, @"^\s*(OR\s+REPLACE\s+)?(PERSISTENT\s+)?SECRET\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
-        {
-            return "CREATE SECRET";
-        }
-
-        return null;
-    }
-
-    private static string LeadingWord(string text, out string rest)
-    {
-        text = text.TrimStart();
-        var end = 0;
-        while (end < text.Length && (char.IsAsciiLetter(text[end]) || text[end] == '_'))
-        {
-            end++;
-        }
-
-        rest = text[end..];
-        return text[..end];
-    }
-
     private static string StripLeadingComments(string statement)
     {
         var text = statement.TrimStart();

@@ -30,7 +30,7 @@ internal static class TableResultWriter
             var row = new string[columns];
             for (var i = 0; i < columns; i++)
             {
-                row[i] = reader.IsDBNull(i) ? "NULL" : Cell(ResultValueText.Format(reader.GetValue(i)));
+                row[i] = ResultValueText.Read(reader, i) is { } value ? Cell(ResultValueText.Format(value)) : "NULL";
                 widths[i] = Math.Max(widths[i], row[i].Length);
             }
 
