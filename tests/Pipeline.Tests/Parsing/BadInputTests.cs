@@ -34,6 +34,19 @@ public sealed class BadInputTests
         Assert.Contains("fetch it again", ex.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(2)] // the magic bytes only
+    [InlineData(5)] // inside the header
+    public async Task A_gzip_file_cut_inside_its_header_is_incomplete_not_empty(int keep)
+    {
+        var gz = Gzip(Document(AssumedRoleDecrypt()));
+
+        var ex = await ReaderHarness.FailsAsync(gz[..keep]);
+
+        Assert.Contains("the file is incomplete", ex.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("empty", ex.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Json_lines_cut_at_a_flushed_line_are_an_incomplete_file()
     {
