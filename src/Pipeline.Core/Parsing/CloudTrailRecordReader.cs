@@ -444,8 +444,7 @@ internal sealed class CloudTrailRecordReader
             if (FindMember(ref reader, "CloudTrailEvent"u8, JsonTokenType.String))
             {
                 var record = Unescape(ref reader);
-                var first = JsonStructure.SkipWhitespace(record, 0);
-                if (first >= record.Length || record[first] != (byte)'{' || !IsOneObject(record, first))
+                if (!IsOneObject(record))
                 {
                     // Passed to the filter, text that is not a record would simply not be KMS, and a damaged event of any
                     // service would vanish without a word.
@@ -464,10 +463,16 @@ internal sealed class CloudTrailRecordReader
         throw Error(offset, $"Events[{_recordIndex}] has no 'CloudTrailEvent' string (expected LookupEvents output: each event's record as a JSON string)", record: _recordIndex);
     }
 
-    /// <summary>Whether the text from <paramref name="start"/> (a '{') is one complete object with only whitespace after it.</summary>
-    private static bool IsOneObject(ReadOnlySpan<byte> text, int start)
+    /// <summary>Whether <paramref name="text"/> is one complete object, with nothing but whitespace around it.</summary>
+    private static bool IsOneObject(ReadOnlySpan<byte> text)
     {
-        var pos = start + 1;
+        var pos = JsonStructure.SkipWhitespace(text, 0);
+        if (pos >= text.Length || text[pos] != (byte)'{')
+        {
+            return false;
+        }
+
+        pos++;
         var state = new StructureScanState { Depth = 1 };
         return JsonStructure.TryFindContainerEnd(text, ref pos, ref state) && JsonStructure.SkipWhitespace(text, pos) == text.Length;
     }

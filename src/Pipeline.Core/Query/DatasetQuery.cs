@@ -53,10 +53,11 @@ internal sealed class DatasetQuery : IDisposable
         }
 
         var connection = new DuckDBConnection("DataSource=:memory:");
+        DatasetQuery? query = null;
         try
         {
             connection.Open();
-            var query = new DatasetQuery(root, connection);
+            query = new DatasetQuery(root, connection);
             if (memoryLimit is not null)
             {
                 if (!IsMemoryLimit(memoryLimit))
@@ -72,7 +73,16 @@ internal sealed class DatasetQuery : IDisposable
         }
         catch
         {
-            connection.Dispose();
+            // The session's own Dispose also removes the spill folder Configure may have made.
+            if (query is null)
+            {
+                connection.Dispose();
+            }
+            else
+            {
+                query.Dispose();
+            }
+
             throw;
         }
     }
@@ -141,6 +151,7 @@ internal sealed class DatasetQuery : IDisposable
         {
             Directory.CreateDirectory(_tempDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
+
         Execute("SET temp_directory = " + Literal(_tempDirectory));
 
         // Reads stay possible inside the dataset only; lock_configuration stops SQL text from undoing this.
