@@ -80,7 +80,7 @@ internal static partial class LocalArchiveWalker
         var excluded = exclude is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(exclude));
         int files = 0, digests = 0, insights = 0, others = 0;
         var unreadable = new List<(string Path, string Reason)>();
-        foreach (var entry in Entries(distinct, excluded))
+        foreach (var entry in Entries(distinct, excluded, stat: false))
         {
             switch (entry.Kind)
             {
@@ -112,53 +112,54 @@ internal static partial class LocalArchiveWalker
 
     private static IEnumerable<LocalSource> Sources(List<(string Path, bool IsDirectory)> roots, string? excluded)
     {
-        foreach (var entry in Entries(roots, excluded))
+        foreach (var entry in Entries(roots, excluded, stat: true))
         {
             if (entry.Kind is EntryKind.Log or EntryKind.MaybeLog)
             {
                 // A file listed but not found by its name (a folder that can be listed but not entered, a name that is not
                 // valid UTF-8, a file deleted since) is still handed over: opening it fails, and the run names it as an
                 // error instead of passing over it in silence.
-                var info = new FileInfo(entry.Path);
-                yield return info.Exists
-                    ? new LocalSource(info.FullName, info.Length, info.LastWriteTimeUtc, entry.Kind == EntryKind.Log)
-                    : new LocalSource(entry.Path, 0, DateTime.MinValue, entry.Kind == EntryKind.Log);
+                yield return new LocalSource(entry.Path, entry.Length, entry.LastWriteUtc, entry.Kind == EntryKind.Log);
             }
         }
     }
 
-    private static IEnumerable<(string Path, EntryKind Kind, string? Problem)> Entries(List<(string Path, bool IsDirectory)> roots, string? excluded)
+    private static IEnumerable<Entry> Entries(List<(string Path, bool IsDirectory)> roots, string? excluded, bool stat)
     {
         foreach (var (path, isDirectory) in roots)
         {
             if (!isDirectory)
             {
-                yield return (path, EntryKind.Log, null); // named on the command line: read whatever its name
+                // Named on the command line: read whatever its name.
+                var info = stat ? new FileInfo(path) : null;
+                yield return info is { Exists: true }
+                    ? new Entry(path, EntryKind.Log, null, info.Length, info.LastWriteTimeUtc)
+                    : new Entry(path, EntryKind.Log, null, 0, DateTime.MinValue);
                 continue;
             }
 
-            foreach (var entry in DirectoryEntries(path, excluded, [RealPath(path)], 0))
+            foreach (var entry in DirectoryEntries(path, excluded, [RealPath(path)], 0, stat))
             {
                 yield return entry;
             }
         }
     }
 
-    private static IEnumerable<(string Path, EntryKind Kind, string? Problem)> DirectoryEntries(string directory, string? excluded, List<string> ancestors, int depth)
+    private static IEnumerable<Entry> DirectoryEntries(string directory, string? excluded, List<string> ancestors, int depth, bool stat)
     {
-        var entries = List(directory, out var problem);
+        var entries = List(directory, stat, out var problem);
         if (entries is null)
         {
-            yield return (directory, EntryKind.Unreadable, problem);
+            yield return new Entry(directory, EntryKind.Unreadable, problem, 0, DateTime.MinValue);
             yield break;
         }
 
         entries.Sort((a, b) => string.CompareOrdinal(SortName(a.Path, a.IsDirectory), SortName(b.Path, b.IsDirectory)));
-        foreach (var (path, isDirectory) in entries)
+        foreach (var (path, isDirectory, length, lastWriteUtc) in entries)
         {
             if (!isDirectory)
             {
-                yield return (path, Classify(path), null);
+                yield return new Entry(path, Classify(path), null, length, lastWriteUtc);
                 continue;
             }
 
@@ -174,7 +175,7 @@ internal static partial class LocalArchiveWalker
             }
 
             ancestors.Add(real);
-            foreach (var entry in DirectoryEntries(path, excluded, ancestors, depth + 1))
+            foreach (var entry in DirectoryEntries(path, excluded, ancestors, depth + 1, stat))
             {
                 yield return entry;
             }
@@ -184,15 +185,23 @@ internal static partial class LocalArchiveWalker
     }
 
     /// <summary>The entries of one folder; null, with the reason, when it cannot be listed.</summary>
-    private static List<(string Path, bool IsDirectory)>? List(string directory, out string? problem)
+    private static List<(string Path, bool IsDirectory, long Length, DateTime LastWriteUtc)>? List(string directory, bool stat, out string? problem)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.System };
         try
         {
             problem = null;
-            return new FileSystemEnumerable<(string Path, bool IsDirectory)>(
+
+            // With stat, a file's size and time come from its entry (one status call, no FileInfo), the same values FileInfo
+            // gives (a link's own), so ledger identities do not change; a file whose status cannot be read gets no time
+            // and fails when opened.
+            return new FileSystemEnumerable<(string, bool, long, DateTime)>(
                 directory,
-                static (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory),
+                stat
+                    ? static (ref FileSystemEntry e) => e.IsDirectory
+                        ? (e.ToFullPath(), true, 0, DateTime.MinValue)
+                        : (e.ToFullPath(), false, e.Length, StatTime(e.LastWriteTimeUtc))
+                    : static (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory, 0, DateTime.MinValue),
                 options).ToList();
         }
         catch (UnauthorizedAccessException)
@@ -206,6 +215,11 @@ internal static partial class LocalArchiveWalker
             return null;
         }
     }
+
+    // The entry reports a status it could not read as the start of file time (1601).
+    private static DateTime StatTime(DateTimeOffset time) => time == DateTimeOffset.FromFileTime(0) ? DateTime.MinValue : time.UtcDateTime;
+
+    private readonly record struct Entry(string Path, EntryKind Kind, string? Problem, long Length, DateTime LastWriteUtc);
 
     private static EntryKind Classify(string path)
     {

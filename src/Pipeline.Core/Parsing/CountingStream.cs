@@ -11,6 +11,10 @@ namespace Pipeline.Parsing;
 internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int readAheadBytes = 0) : Stream
 {
     private byte[]? _buffer = readAheadBytes > 0 ? ArrayPool<byte>.Shared.Rent(readAheadBytes) : null;
+
+    // A file opened for synchronous I/O queues each ReadAsync to the thread pool (a hop per read, and a local log file of
+    // a few KB takes two reads); its reads, mostly from the page cache, are made on the calling thread instead.
+    private readonly bool _readInline = inner is FileStream { IsAsync: false };
     private int _start;
     private int _end;
 
@@ -62,13 +66,13 @@ internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int r
 
         if (_start == _end && (_buffer is null || buffer.Length >= _buffer.Length))
         {
-            return Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+            return Counted(_readInline ? inner.Read(buffer.Span) : await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
         }
 
         if (_start == _end)
         {
             _start = 0;
-            _end = await inner.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            _end = _readInline ? inner.Read(_buffer) : await inner.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
         }
 
         return Counted(TakeBuffered(buffer.Length, buffer.Span));

@@ -116,6 +116,67 @@ internal sealed class KmsEventBatch
         _interner?.Reset();
     }
 
+    /// <summary>
+    /// Appends every row of <paramref name="source"/>, its text copied into this batch's storage (values up to
+    /// <see cref="Utf8Interner.MaxKeyBytes"/> through the interner, so names, regions and ARNs repeated across the
+    /// sources gathered here are stored once); <paramref name="source"/> is left as it was. Returns the first new row.
+    /// </summary>
+    public int AppendRowsOf(KmsEventBatch source)
+    {
+        var first = Count;
+        for (var row = 0; row < source.Count; row++)
+        {
+            var to = AddRow();
+            var from = source.Block(row);
+            var into = Block(to);
+            var fr = row & RowBlock.Mask;
+            var tr = to & RowBlock.Mask;
+            for (var slot = 0; slot < KmsSchema.StringCount; slot++)
+            {
+                var value = from.Strings[(slot << RowBlock.Shift) | fr];
+                into.Strings[(slot << RowBlock.Shift) | tr] = value.Length <= 0 ? value : CopyValidUtf8(source._arena.GetSpan(value));
+            }
+
+            for (var slot = 0; slot < KmsSchema.TimestampCount; slot++)
+            {
+                into.Timestamps[(slot << RowBlock.Shift) | tr] = from.Timestamps[(slot << RowBlock.Shift) | fr];
+            }
+
+            for (var slot = 0; slot < KmsSchema.BooleanCount; slot++)
+            {
+                into.Booleans[(slot << RowBlock.Shift) | tr] = from.Booleans[(slot << RowBlock.Shift) | fr];
+            }
+
+            for (var slot = 0; slot < KmsSchema.Int32Count; slot++)
+            {
+                into.Int32s[(slot << RowBlock.Shift) | tr] = from.Int32s[(slot << RowBlock.Shift) | fr];
+            }
+
+            into.EventDay[tr] = from.EventDay[fr];
+        }
+
+        return first;
+    }
+
+    // Text taken from another batch, which stores only valid UTF-8.
+    private StringRef CopyValidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > Utf8Interner.MaxKeyBytes)
+        {
+            return _arena.Add(utf8);
+        }
+
+        _interner ??= new Utf8Interner();
+        if (_interner.TryGet(utf8, _arena, out var value, out var entry))
+        {
+            return value;
+        }
+
+        value = _arena.Add(utf8);
+        _interner.Set(entry, value);
+        return value;
+    }
+
     /// <summary>Stores UTF-8 text as is; bytes that are not valid UTF-8 become U+FFFD, as a Parquet STRING must be valid.</summary>
     public void SetUtf8(int slot, int row, ReadOnlySpan<byte> utf8)
     {

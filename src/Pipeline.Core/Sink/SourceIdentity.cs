@@ -31,8 +31,19 @@ internal sealed record SourceIdentity(string Kind, string Location, string Versi
     /// <summary>Unambiguous text of the identity (fields separated by a character that none of them can contain).</summary>
     public string Canonical => Kind + "\n" + Location + "\n" + Version;
 
-    /// <summary>Lower-case hex SHA-256 of <see cref="Canonical"/>: the marker's file name.</summary>
-    public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical)));
+    /// <summary>
+    /// Lower-case hex SHA-256 of <see cref="Canonical"/>: the marker's file name. Computed once (the lookup and the
+    /// marker of one object both need it); it follows from the other three, so equality is unchanged.
+    /// </summary>
+    public string Hash { get; } = ComputeHash(Kind, Location, Version);
+
+    private static string ComputeHash(string kind, string location, string version)
+    {
+        var canonical = kind + "\n" + location + "\n" + version;
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(canonical), digest);
+        return Convert.ToHexStringLower(digest);
+    }
 
     public override string ToString() => Kind + " " + Location + " @" + Version;
 }

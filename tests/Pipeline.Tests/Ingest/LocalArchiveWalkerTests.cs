@@ -134,6 +134,39 @@ public sealed class LocalArchiveWalkerTests : IDisposable
         }
     }
 
+    // The size and time make a file's ledger identity: taken from the directory entry, they must be what FileInfo gave
+    // (for a link, the link's own), or files ingested by an earlier version would all be read again.
+    [Fact]
+    public void A_file_and_a_linked_file_carry_the_size_and_time_that_file_info_gives()
+    {
+        var plain = _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), new byte[1234]);
+        File.SetLastWriteTimeUtc(plain, new DateTime(2026, 1, 15, 11, 2, 3, 456, DateTimeKind.Utc).AddTicks(7));
+        var target = Path.Combine(Path.GetTempPath(), "walker-target-" + Guid.NewGuid().ToString("N") + ".json.gz");
+        File.WriteAllBytes(target, new byte[4321]);
+        try
+        {
+            var link = Path.Combine(Path.GetDirectoryName(plain)!, Path.GetFileName(plain).Replace("aaaa", "bbbb", StringComparison.Ordinal));
+            File.CreateSymbolicLink(link, target);
+
+            var files = LocalArchiveWalker.Walk([_trail.Root]).Files.ToList();
+
+            Assert.Equal(2, files.Count);
+            foreach (var file in files)
+            {
+                var info = new FileInfo(file.Path);
+                Assert.Equal(info.Length, file.Length);
+                Assert.Equal(info.LastWriteTimeUtc.Ticks, file.LastWriteUtc.Ticks);
+                Assert.Equal(DateTimeKind.Utc, file.LastWriteUtc.Kind);
+            }
+
+            Assert.Equal(1234L, files[0].Length);
+        }
+        finally
+        {
+            File.Delete(target);
+        }
+    }
+
     [Fact]
     public void Missing_inputs_are_listed_and_a_named_file_is_read_whatever_its_name()
     {

@@ -62,9 +62,10 @@ public sealed class DatasetSinkTests : IDisposable
     }
 
     // Found by the load test: the byte threshold counted only the rows' text and cells, so thousands of small CloudTrail
-    // files (a few dozen rows each) buffered several times FlushBytes of column arrays, text chunks and interners.
+    // files (a few dozen rows each) buffered several times FlushBytes of column arrays, text chunks and interners. Since
+    // then such sources are gathered: their rows are copied into one shared batch and their own batches go back at once.
     [Fact]
-    public async Task Many_small_sources_are_published_once_the_memory_they_hold_reaches_the_byte_threshold()
+    public async Task Small_sources_are_gathered_so_the_sink_holds_about_what_their_rows_need()
     {
         var options = new SinkOptions { FlushBytes = 1024 * 1024, FlushAge = TimeSpan.FromMinutes(5) };
         await using var sink = new DatasetSink(options, _data.Writer(), null, TimeProvider.System, NullLogger.Instance);
@@ -72,17 +73,73 @@ public sealed class DatasetSinkTests : IDisposable
         long text = 0, held = 0;
         for (var i = 0; i < 100; i++)
         {
-            var rows = Rows(1, $"small{i:D3}");
+            var rows = Rows(1 + (i % 3), $"small{i:D3}");
             text += rows.EstimatedBytes;
             held += rows.RetainedBytes;
             completions.Add(await sink.AddAsync($"s{i}", rows, [], CancellationToken.None));
         }
 
-        // The rows' own size is far below the threshold; what they hold is above it, so a flush by size has happened.
-        Assert.True(text < options.FlushBytes / 4, $"{text} bytes of rows");
-        Assert.True(held > options.FlushBytes, $"{held} bytes held");
-        await completions[0].WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.NotEmpty(_data.ParquetFiles());
+        // What their batches held is far above the threshold; gathered, the rows are far below it: nothing is flushed yet.
+        Assert.True(held > 4 * options.FlushBytes, $"{held} bytes held");
+        await Task.Delay(200);
+        Assert.DoesNotContain(completions, c => c.IsCompleted);
+        Assert.Empty(_data.ParquetFiles());
+        Assert.InRange(sink.BufferedBytes, text / 2, options.FlushBytes / 2);
+
+        await sink.FlushAsync(CancellationToken.None);
+        var published = await Task.WhenAll(completions).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => 1L + (i % 3)), published.Select(p => p.Rows));
+        Assert.Equal(199, sink.RowsPublished);
+        Assert.Single(_data.ParquetFiles());
+    }
+
+    // Gathered sources share a batch, so which files hold a source's rows follows its own rows' days, not the batch's.
+    [Fact]
+    public async Task A_gathered_source_lists_only_the_files_of_its_own_rows_days()
+    {
+        await using var sink = new DatasetSink(new SinkOptions { FlushAge = TimeSpan.FromMinutes(5) }, _data.Writer(), null, TimeProvider.System, NullLogger.Instance);
+        var day1 = new DateTime(2026, 1, 15, 10, 0, 0, DateTimeKind.Utc);
+        var day2 = day1.AddDays(1);
+        var onlyDay1 = await sink.AddAsync("one", TestBatch.Of(new TestEvent("a1", day1), new TestEvent("a2", day1.AddMinutes(1))), [], CancellationToken.None);
+        var onlyDay2 = await sink.AddAsync("two", TestBatch.Of(new TestEvent("b1", day2)), [], CancellationToken.None);
+        var both = await sink.AddAsync("three", TestBatch.Of(new TestEvent("c1", day2.AddMinutes(5)), new TestEvent("c2", day1.AddMinutes(5))), [], CancellationToken.None);
+        var none = await sink.AddAsync("four", TestBatch.Of(), [], CancellationToken.None);
+
+        await sink.FlushAsync(CancellationToken.None);
+
+        var files = _data.ParquetFiles();
+        Assert.Equal(2, files.Length);
+        var file1 = Assert.Single(files, f => f.Contains("event_date=2026-01-15", StringComparison.Ordinal));
+        var file2 = Assert.Single(files, f => f.Contains("event_date=2026-01-16", StringComparison.Ordinal));
+        Assert.Equal([file1], (await onlyDay1).Files);
+        Assert.Equal([file2], (await onlyDay2).Files);
+        Assert.Equal([file1, file2], (await both).Files);
+        Assert.Empty((await none).Files);
+        Assert.Equal([2L, 1L, 2L, 0L], new[] { await onlyDay1, await onlyDay2, await both, await none }.Select(p => p.Rows));
+
+        using var query = Pipeline.Query.DatasetQuery.Open(_data.Root);
+        var ids = await query.QueryRowsAsync("SELECT event_id, CAST(event_date AS VARCHAR) FROM kms_events ORDER BY 1", CancellationToken.None);
+        Assert.Equal(
+            ["a1 2026-01-15", "a2 2026-01-15", "b1 2026-01-16", "c1 2026-01-16", "c2 2026-01-15"],
+            ids.Select(r => $"{r[0]} {r[1]}"));
+    }
+
+    // A source with many rows keeps its own batch (copying would cost without saving memory).
+    [Fact]
+    public async Task A_large_source_keeps_its_own_batch_and_is_published_with_the_gathered_ones()
+    {
+        await using var sink = new DatasetSink(new SinkOptions { FlushAge = TimeSpan.FromMinutes(5) }, _data.Writer(), null, TimeProvider.System, NullLogger.Instance);
+        var large = Rows(5000, "large");
+        Assert.True(large.RetainedBytes <= 2 * large.EstimatedBytes, "a full batch holds little slack");
+        var small = await sink.AddAsync("small", Rows(2, "small"), [], CancellationToken.None);
+        var big = await sink.AddAsync("large", large, [], CancellationToken.None);
+        await Task.Delay(100);
+        Assert.True(sink.BufferedBytes >= large.RetainedBytes, $"{sink.BufferedBytes} buffered");
+
+        await sink.FlushAsync(CancellationToken.None);
+        Assert.Equal(2, (await small).Rows);
+        Assert.Equal(5000, (await big).Rows);
+        Assert.Equal(5002, sink.RowsPublished);
     }
 
     [Fact]

@@ -155,4 +155,76 @@ public sealed class KmsEventBatchTests
         Assert.Equal("x\ufffdy", batch.GetString(KmsSchema.SessionName, row));
         Assert.True(System.Text.Unicode.Utf8.IsValid(batch.GetUtf8(KmsSchema.UserAgent, row)));
     }
+
+    [Fact]
+    public void Appended_rows_read_back_cell_for_cell_after_their_source_is_released()
+    {
+        var source = new KmsEventBatch();
+        var longJson = "{\"k\":\"" + new string('v', 600) + "\"}";
+        for (var i = 0; i < 70; i++)
+        {
+            var row = source.AddRow();
+            source.SetUtf8(KmsSchema.EventId, row, Encoding.UTF8.GetBytes("event-" + i));
+            source.SetUtf8Interned(KmsSchema.EventName, row, "Decrypt"u8);
+            source.SetUtf8Interned(KmsSchema.KeyArn, row, Encoding.UTF8.GetBytes("arn:aws:kms:us-east-1:111122223333:key/" + (i % 3)));
+            source.SetUtf8(KmsSchema.ErrorCode, row, i % 4 == 0 ? [] : "AccessDenied"u8);
+            source.SetUtf8(KmsSchema.UserAgent, row, [0x61, 0xff, 0x62]); // invalid UTF-8, stored as a replacement
+            if (i % 5 == 0)
+            {
+                source.SetUtf8(KmsSchema.RequestParametersJson, row, Encoding.UTF8.GetBytes(longJson));
+            }
+
+            source.SetTimestamp(KmsSchema.EventTime, row, new DateTime(2026, 1, 15, 10, 0, 0, DateTimeKind.Utc).AddSeconds(i));
+            source.SetEventDay(row, 739_000 + (i % 2));
+            source.SetBoolean(KmsSchema.ReadOnly, row, i % 3 == 0 ? null : i % 2 == 0);
+            source.SetInt32(KmsSchema.PendingWindowDays, row, i % 7 == 0 ? 7 + i : null);
+        }
+
+        var expected = Snapshot(source);
+        var into = new KmsEventBatch();
+        var earlier = into.AddRow();
+        into.SetUtf8(KmsSchema.EventId, earlier, "already-here"u8);
+
+        Assert.Equal(1, into.AppendRowsOf(source));
+        source.Release();
+
+        Assert.Equal(71, into.Count);
+        Assert.Equal("already-here", into.GetString(KmsSchema.EventId, earlier));
+        Assert.Equal(expected, Snapshot(into).Skip(1));
+        Assert.True(into.IsNull(KmsSchema.RequestParametersJson, 2));
+        Assert.Equal(string.Empty, into.GetString(KmsSchema.ErrorCode, 1));
+    }
+
+    private static List<string> Snapshot(KmsEventBatch batch)
+    {
+        var rows = new List<string>();
+        for (var row = 0; row < batch.Count; row++)
+        {
+            var cells = new List<string>();
+            for (var slot = 0; slot < KmsSchema.StringCount; slot++)
+            {
+                cells.Add(batch.IsNull(slot, row) ? "<null>" : "'" + batch.GetString(slot, row) + "'");
+            }
+
+            for (var slot = 0; slot < KmsSchema.TimestampCount; slot++)
+            {
+                cells.Add(batch.GetTimestamp(slot, row).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            for (var slot = 0; slot < KmsSchema.BooleanCount; slot++)
+            {
+                cells.Add(batch.GetBoolean(slot, row)?.ToString() ?? "<null>");
+            }
+
+            for (var slot = 0; slot < KmsSchema.Int32Count; slot++)
+            {
+                cells.Add(batch.GetInt32(slot, row)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "<null>");
+            }
+
+            cells.Add(batch.GetEventDay(row).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            rows.Add(string.Join("|", cells));
+        }
+
+        return rows;
+    }
 }

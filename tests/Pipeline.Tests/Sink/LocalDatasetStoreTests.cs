@@ -74,4 +74,45 @@ public sealed class LocalDatasetStoreTests : IDisposable
     [Fact]
     public void Paths_outside_the_root_are_refused() =>
         Assert.Throws<ArgumentException>(() => _dataset.Store.GetFullPath("../escape"));
+
+    [Theory]
+    [InlineData("_ledger/ab/abcdef.json", true)]
+    [InlineData("kms_events/event_date=2026-01-15/part.parquet", true)]
+    [InlineData("a", true)]
+    [InlineData("...", true)]
+    [InlineData("", false)]
+    [InlineData("/etc/passwd", false)]
+    [InlineData("../escape", false)]
+    [InlineData("a/../../escape", false)]
+    [InlineData("a/./b", false)]
+    [InlineData("a//b", false)]
+    [InlineData("a/", false)]
+    [InlineData("a\\..\\b", false)]
+    [InlineData("c:x", false)]
+    public void Only_plain_relative_paths_take_the_join_without_normalising(string path, bool plain) =>
+        Assert.Equal(plain, LocalDatasetStore.IsPlainRelative(path));
+
+    [Theory]
+    [InlineData("_ledger/ab/abcdef.json")]
+    [InlineData("a/./b")]
+    [InlineData("a//b/c")]
+    [InlineData("x/../y")]
+    public void Joined_and_normalised_paths_name_the_same_file(string relative) =>
+        Assert.Equal(
+            Path.GetFullPath(Path.Combine(_dataset.Root, relative)),
+            _dataset.Store.GetFullPath(relative));
+
+    [Fact]
+    public async Task Markers_are_linked_again_after_their_folder_was_removed_during_the_run()
+    {
+        await _dataset.Store.WriteLinesAsync([("_ledger/ab/one.json", "1"), ("_ledger/cd/two.json", "2")], CancellationToken.None);
+        System.IO.Directory.Delete(Path.Combine(_dataset.Root, "_ledger", "cd"), recursive: true);
+
+        await _dataset.Store.WriteLinesAsync([("_ledger/ab/three.json", "3"), ("_ledger/cd/four.json", "4")], CancellationToken.None);
+
+        // Its folder gone, the link fails and the marker is written on its own (its line only), making the folder again.
+        Assert.Equal("4\n", await _dataset.Store.ReadTextAsync("_ledger/cd/four.json", CancellationToken.None));
+        Assert.Equal("3\n4\n", await _dataset.Store.ReadTextAsync("_ledger/ab/three.json", CancellationToken.None));
+        Assert.Equal("1\n2\n", await _dataset.Store.ReadTextAsync("_ledger/ab/one.json", CancellationToken.None));
+    }
 }
