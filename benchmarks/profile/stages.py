@@ -11,7 +11,7 @@ precompiler left out, e.g. those using AVX-512) is named by the runtime's perf m
   perf script -i perf.data -F comm,pid,ip,sym,dso > perf.txt
   python3 benchmarks/profile/stages.py perf.txt /tmp/pipeline-sym/pipeline.r2r.ni.r2rmap [pid] [--top N]
 
-Each sample goes to the first stage (in the order below) whose method appears anywhere on its stack, so a stage
+Each sample goes to the stage of the innermost method on its stack that belongs to one (see classify), so a stage
 includes what it calls (Utf8JsonReader under the KMS parse, memcpy under the page writer). Prints seconds at the
 sampling frequency given with --freq (default 999).
 """
@@ -27,6 +27,11 @@ STAGES = [
     ("Parquet: zstd", None, ("ZstdSharp.",)),
     ("Parquet: dictionaries", None, ("KmsParquetFileWriter::TryBuildDictionary", "StringDictionary::")),
     ("Parquet: sort and group rows", None, ("RowRefComparer::", "ArraySortHelper", "RowRef::ByDay")),
+    ("ledger: lookups and markers", None, ("ProcessedObjectLedger", "HardLink::", "LocalDatasetStore::WriteLinesAsync",
+                                           "LocalDatasetStore::ReadTextAsync", "SourceIdentity::")),
+    ("walk: listing, file sizes and times", None, ("LocalArchiveWalker",)),
+    ("opening and closing files", None, ("FileStream::.ctor", "FileStream::DisposeAsync", "SafeFileHandle::Open")),
+    ("gathering small sources' rows", None, ("DatasetSink::Gather", "KmsEventBatch::AppendRowsOf")),
     ("Parquet: pages, statistics, file", None, ("KmsParquetFileWriter", "ParquetPartitionWriter", "StagedFile", "DatasetSink")),
     ("projection into the batch", None, ("KmsRowProjector::", "KmsEventBatch::")),
     ("KMS record parse", None, ("KmsRecordParser::", "KmsRecordScanner")),
@@ -36,6 +41,29 @@ STAGES = [
     ("runtime (GC, stubs)", "libcoreclr", ()),
     ("kernel", "kallsyms", ()),
 ]
+
+def classify(frames):
+    """The stage of one sample (frames leaf first): the inflate and JIT leaves first; then the innermost frame whose
+    method belongs to a stage, so that a read continued inside another stage's async frame (a file read after
+    DatasetSink.AddAsync resumed) is still a read; then the runtime and kernel leaves. Names are matched without their
+    parameter lists, so a parameter's type (ReadFileAsync(..., DatasetSink, ...)) does not place a frame."""
+    leaf_dso = frames[0][0]
+    fragment_stages = [(stage, fragments) for stage, _, fragments in STAGES if fragments]
+    leading = [(stage, dso) for stage, dso, _ in STAGES[:2]]
+    trailing = [(stage, dso) for stage, dso, fragments in STAGES[2:] if dso]
+    for stage, dso in leading:
+        if dso in leaf_dso:
+            return stage
+    for _, name in frames:
+        method_name = name.split("(", 1)[0]
+        for stage, fragments in fragment_stages:
+            if any(fr in method_name for fr in fragments):
+                return stage
+    for stage, dso in trailing:
+        if dso in leaf_dso:
+            return stage
+    return "other"
+
 
 FRAME = re.compile(r"^\s*([0-9a-f]+) (.*) \((.*)\)$")
 
@@ -99,15 +127,8 @@ def main():
     leaves = collections.Counter()
     stage_leaves = collections.defaultdict(collections.Counter)
     for frames in parsed[pid]:
-        stack = " | ".join(name for _, name in frames)
-        leaf_dso = frames[0][0]
-        for stage, dso_test, fragments in STAGES:
-            if (dso_test and dso_test in leaf_dso) or any(fr in stack for fr in fragments):
-                stages[stage] += 1
-                break
-        else:
-            stage = "other"
-            stages[stage] += 1
+        stage = classify(frames)
+        stages[stage] += 1
         stage_leaves[stage][frames[0][1][:140]] += 1
         leaves[frames[0][1][:140]] += 1
 
