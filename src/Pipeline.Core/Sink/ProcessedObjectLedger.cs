@@ -22,11 +22,16 @@ internal sealed class ProcessedObjectLedger
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ProcessedObjectLedger(IDatasetStore store, TimeProvider? time = null, ILogger<ProcessedObjectLedger>? logger = null)
+    private readonly bool _stored;
+
+    /// <param name="stored">False: nothing is read from or written to the store; the ledger answers from what this
+    /// process marked (the worker's <c>Worker:Ledger=false</c>).</param>
+    public ProcessedObjectLedger(IDatasetStore store, TimeProvider? time = null, ILogger<ProcessedObjectLedger>? logger = null, bool stored = true)
     {
         _store = store;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger<ProcessedObjectLedger>.Instance;
+        _stored = stored;
     }
 
     public static string MarkerPath(SourceIdentity identity)
@@ -61,7 +66,7 @@ internal sealed class ProcessedObjectLedger
             return true;
         }
 
-        var marker = await ReadMarkerAsync(identity, cancellationToken).ConfigureAwait(false);
+        var marker = _stored ? await ReadMarkerAsync(identity, cancellationToken).ConfigureAwait(false) : null;
         if (marker is null)
         {
             return false;
@@ -122,8 +127,13 @@ internal sealed class ProcessedObjectLedger
     public Task MarkProcessedAsync(IReadOnlyList<PublishedSource> sources, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var entries = new List<(string, string)>(sources.Count);
         Remember(sources.Select(source => ((SourceIdentity)source.Identity, source.Rows)));
+        if (!_stored)
+        {
+            return Task.CompletedTask;
+        }
+
+        var entries = new List<(string, string)>(sources.Count);
         foreach (var source in sources)
         {
             var identity = (SourceIdentity)source.Identity;

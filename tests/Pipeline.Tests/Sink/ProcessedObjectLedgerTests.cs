@@ -27,6 +27,25 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
         Assert.Equal(["kms_events/event_date=2024-05-01/part-x.parquet"], marker.Files);
     }
 
+    [Fact]
+    public async Task A_ledger_kept_in_memory_writes_and_reads_no_marker_and_remembers_what_it_marked()
+    {
+        var stored = new ProcessedObjectLedger(_dataset.Store);
+        var before = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/before.json.gz", "e1");
+        await stored.MarkProcessedAsync([new PublishedSource(before, 1, ["part-a.parquet"])], CancellationToken.None);
+        var markersBefore = Directory.GetFiles(_dataset.Root, "*", SearchOption.AllDirectories).Length;
+
+        var memory = new ProcessedObjectLedger(_dataset.Store, stored: false);
+        var mine = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/mine.json.gz", "e2");
+        Assert.False(await memory.IsProcessedAsync(before, CancellationToken.None)); // the stored marker is not read
+        Assert.False(await memory.IsProcessedAsync(mine, CancellationToken.None));
+        await memory.MarkProcessedAsync([new PublishedSource(mine, 2, ["part-b.parquet"])], CancellationToken.None);
+
+        Assert.True(await memory.IsProcessedAsync(mine, CancellationToken.None));
+        Assert.Equal(markersBefore, Directory.GetFiles(_dataset.Root, "*", SearchOption.AllDirectories).Length);
+        Assert.False(await new ProcessedObjectLedger(_dataset.Store).IsProcessedAsync(mine, CancellationToken.None));
+    }
+
     // In the worker, a redelivered notification (its visibility ran out during a slow flush) came back to the same
     // process after the flush had published its rows but failed to write their marker: without a memory of what it
     // published, the process read the object again and published its rows twice.

@@ -69,6 +69,16 @@ internal sealed class WorkerOptions
     /// <summary>File the worker rewrites with its health; <c>pipeline health</c> reads it (default in the temp folder).</summary>
     public string HealthFile { get; set; } = Path.Combine(Path.GetTempPath(), "pipeline-worker.health.json");
 
+    /// <summary>
+    /// Keep the ledger in the dataset (default true): a marker per ingested object under <c>_ledger/</c>, looked up
+    /// before an object is read, so a redelivered notification or an overlapping backfill is skipped by every worker,
+    /// also after a restart. That is a lookup and a small write per log file: with an <c>s3://</c> dataset one GET and one
+    /// PUT request each. False: each worker remembers only what it ingested itself (duplicates that reach another worker
+    /// or come after a restart are stored again; <c>kms_events</c> hides them and <c>compact</c> removes them), and the
+    /// report's per-account delivery check has no markers to read.
+    /// </summary>
+    public bool Ledger { get; set; } = true;
+
     /// <summary>Use path-style S3 URLs (needed by most S3 emulators and some proxies; default false).</summary>
     public bool S3ForcePathStyle { get; set; }
 

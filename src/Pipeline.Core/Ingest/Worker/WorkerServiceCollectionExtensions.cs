@@ -37,7 +37,11 @@ internal static class WorkerServiceCollectionExtensions
             store.CleanupStaleTempFiles(TimeSpan.FromHours(1));
             return store;
         });
-        services.TryAddSingleton(sp => new ProcessedObjectLedger(sp.GetRequiredService<IDatasetStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProcessedObjectLedger>>()));
+        services.TryAddSingleton(sp => new ProcessedObjectLedger(
+            sp.GetRequiredService<IDatasetStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ProcessedObjectLedger>>(),
+            stored: sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Ledger));
         services.TryAddSingleton<IPartitionFileWriter>(sp => new ParquetPartitionWriter(
             sp.GetRequiredService<IDatasetStore>(),
             new ParquetPartitionWriterOptions { WriterId = sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WriterId, RowGroupSize = sp.GetRequiredService<IOptions<SinkOptions>>().Value.RowGroupRows },

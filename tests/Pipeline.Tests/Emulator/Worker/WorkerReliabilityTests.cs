@@ -35,6 +35,31 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
         Assert.Equal(0, await bed.MessagesLeftAsync());
     }
 
+    // Worker:Ledger=false saves a GET and a PUT per log file on an s3:// dataset: a worker still skips duplicates of what
+    // it ingested itself, and after a restart it stores a redelivered object's rows again, which kms_events hides.
+    [Fact]
+    public async Task Without_the_stored_ledger_a_worker_skips_only_what_it_ingested_itself_and_writes_no_marker()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        var key = await bed.PutLogAsync(Decrypts("noledger", 5));
+        var settings = bed.Settings(("Worker:Ledger", "false"));
+        for (var i = 0; i < 3; i++)
+        {
+            await bed.SendAsync(bed.S3Event(key));
+        }
+
+        Assert.Equal(0, await bed.RunWorkerAsync(settings));
+        Assert.True(await bed.CountAsync("select count(*) from kms_events_all") == 5, bed.LogText);
+
+        // A restarted worker remembers nothing: the object notified again is stored again.
+        await bed.SendAsync(bed.S3Event(key));
+        Assert.Equal(0, await bed.RunWorkerAsync(settings));
+        Assert.Equal(10, await bed.CountAsync("select count(*) from kms_events_all"));
+        Assert.Equal(5, await bed.CountAsync());
+        Assert.False(Directory.Exists(Path.Combine(bed.Output, "_ledger")), bed.LogText);
+        Assert.Equal(0, await bed.MessagesLeftAsync());
+    }
+
     [Fact]
     public async Task Poison_messages_and_corrupt_objects_go_to_the_dead_letter_queue_while_good_rows_land()
     {
