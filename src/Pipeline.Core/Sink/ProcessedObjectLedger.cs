@@ -46,9 +46,10 @@ internal sealed class ProcessedObjectLedger
     // time. Read: the markers of one flush share one file (hard links, one name per object, up to thousands of lines
     // for a flush of small files), so reading it once answers the lookups of all its objects; reading and parsing it
     // again for each of them made a re-run over an ingested folder ~100x slower than the first run.
+    // Kept by digest (32 bytes each, ~1.5 MB when full) rather than by identity (its path and hash strings: ~20 MB).
     private const int KnownCapacity = 32_768;
-    private readonly Dictionary<SourceIdentity, long> _known = [];
-    private readonly Queue<SourceIdentity> _knownOrder = new();
+    private readonly Dictionary<IdentityDigest, long> _known = [];
+    private readonly Queue<IdentityDigest> _knownOrder = new();
     private readonly Lock _knownLock = new();
 
     public async Task<bool> IsProcessedAsync(SourceIdentity identity, CancellationToken cancellationToken)
@@ -57,7 +58,7 @@ internal sealed class ProcessedObjectLedger
         bool known;
         lock (_knownLock)
         {
-            known = _known.TryGetValue(identity, out knownRows);
+            known = _known.TryGetValue(identity.Digest, out knownRows);
         }
 
         if (known)
@@ -151,9 +152,9 @@ internal sealed class ProcessedObjectLedger
         {
             foreach (var (identity, rows) in sources)
             {
-                if (_known.TryAdd(identity, rows))
+                if (_known.TryAdd(identity.Digest, rows))
                 {
-                    _knownOrder.Enqueue(identity);
+                    _knownOrder.Enqueue(identity.Digest);
                 }
 
                 while (_knownOrder.Count > KnownCapacity)

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -31,19 +33,46 @@ internal sealed record SourceIdentity(string Kind, string Location, string Versi
     /// <summary>Unambiguous text of the identity (fields separated by a character that none of them can contain).</summary>
     public string Canonical => Kind + "\n" + Location + "\n" + Version;
 
-    /// <summary>
-    /// Lower-case hex SHA-256 of <see cref="Canonical"/>: the marker's file name. Computed once (the lookup and the
-    /// marker of one object both need it); it follows from the other three, so equality is unchanged.
-    /// </summary>
-    public string Hash { get; } = ComputeHash(Kind, Location, Version);
+    // SHA-256 of Canonical, computed once (the lookup and the marker of one object both need it); it follows from the
+    // other three properties, so equality is unchanged.
+    private readonly (IdentityDigest Digest, string Hex) _sha256 = Sha256(Kind, Location, Version);
 
-    private static string ComputeHash(string kind, string location, string version)
+    /// <summary>Lower-case hex SHA-256 of <see cref="Canonical"/>: the marker's file name.</summary>
+    public string Hash => _sha256.Hex;
+
+    /// <summary>The SHA-256 of <see cref="Canonical"/> as a value: what the ledger remembers in memory (32 bytes, not the strings).</summary>
+    public IdentityDigest Digest => _sha256.Digest;
+
+    private static (IdentityDigest, string) Sha256(string kind, string location, string version)
     {
-        var canonical = kind + "\n" + location + "\n" + version;
+        // The canonical text encoded straight into one buffer (no concatenated string, no second array).
+        var length = Encoding.UTF8.GetByteCount(kind) + Encoding.UTF8.GetByteCount(location) + Encoding.UTF8.GetByteCount(version) + 2;
+        var rented = length <= 1024 ? null : ArrayPool<byte>.Shared.Rent(length);
+        var buffer = rented ?? stackalloc byte[1024];
+        var n = Encoding.UTF8.GetBytes(kind, buffer);
+        buffer[n++] = (byte)'\n';
+        n += Encoding.UTF8.GetBytes(location, buffer[n..]);
+        buffer[n++] = (byte)'\n';
+        n += Encoding.UTF8.GetBytes(version, buffer[n..]);
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(canonical), digest);
-        return Convert.ToHexStringLower(digest);
+        SHA256.HashData(buffer[..n], digest);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return (IdentityDigest.From(digest), Convert.ToHexStringLower(digest));
     }
 
     public override string ToString() => Kind + " " + Location + " @" + Version;
+}
+
+/// <summary>A SHA-256 digest as four 64-bit words: a cheap dictionary key.</summary>
+internal readonly record struct IdentityDigest(ulong A, ulong B, ulong C, ulong D)
+{
+    public static IdentityDigest From(ReadOnlySpan<byte> sha256) => new(
+        BinaryPrimitives.ReadUInt64LittleEndian(sha256),
+        BinaryPrimitives.ReadUInt64LittleEndian(sha256[8..]),
+        BinaryPrimitives.ReadUInt64LittleEndian(sha256[16..]),
+        BinaryPrimitives.ReadUInt64LittleEndian(sha256[24..]));
 }

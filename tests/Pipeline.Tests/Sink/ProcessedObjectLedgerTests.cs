@@ -46,6 +46,22 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
         Assert.False(await new ProcessedObjectLedger(_dataset.Store).IsProcessedAsync(mine, CancellationToken.None));
     }
 
+    // Marker names are the ledger's format: a dataset ingested by an earlier version must be found by this one. The
+    // expected values are sha256("file\n<path>\n<size>:<ticks>") computed outside .NET (Python's hashlib).
+    [Theory]
+    [InlineData("/data/AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/a.json.gz", "4a102ecbbe4a5e07d30c740e55409e65c6738a8db2de9ed80e30c36f43464ecc")]
+    [InlineData(null, "166c763e0f4706598c4bae1c55eecde6d9d24549b40266fcd51d80529cb36dfc")]
+    public void A_marker_is_named_by_the_sha256_of_the_identity_text(string? location, string expected)
+    {
+        location ??= "/data/ünï/" + new string('x', 1500) + ".json.gz"; // past the stack buffer, non-ASCII
+        var identity = new SourceIdentity(SourceIdentity.FileKind, location, "1234:638712345678901234");
+
+        Assert.Equal(expected, identity.Hash);
+        Assert.Equal($"_ledger/{expected[..2]}/{expected}.json", ProcessedObjectLedger.MarkerPath(identity));
+        Assert.Equal(identity.Digest, new SourceIdentity(SourceIdentity.FileKind, location, "1234:638712345678901234").Digest);
+        Assert.NotEqual(identity.Digest, new SourceIdentity(SourceIdentity.FileKind, location, "1234:638712345678901235").Digest);
+    }
+
     // In the worker, a redelivered notification (its visibility ran out during a slow flush) came back to the same
     // process after the flush had published its rows but failed to write their marker: without a memory of what it
     // published, the process read the object again and published its rows twice.
