@@ -66,13 +66,13 @@ internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int r
 
         if (_start == _end && (_buffer is null || buffer.Length >= _buffer.Length))
         {
-            return Counted(_readInline ? inner.Read(buffer.Span) : await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+            return Counted(_readInline ? ReadInline(buffer.Span, cancellationToken) : await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
         }
 
         if (_start == _end)
         {
             _start = 0;
-            _end = _readInline ? inner.Read(_buffer) : await inner.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            _end = _readInline ? ReadInline(_buffer, cancellationToken) : await inner.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
         }
 
         return Counted(TakeBuffered(buffer.Length, buffer.Span));
@@ -114,6 +114,13 @@ internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int r
         }
 
         await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // A read on the calling thread still honours cancellation before it starts, as the file's ReadAsync did.
+    private int ReadInline(Span<byte> destination, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return inner.Read(destination);
     }
 
     private int TakeBuffered(int wanted, Span<byte> destination)

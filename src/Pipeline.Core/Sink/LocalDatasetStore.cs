@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Pipeline.Sink;
 
@@ -258,10 +259,7 @@ internal sealed class LocalDatasetStore : IDatasetStore
         var segment = Path.Combine(Path.GetDirectoryName(first)!, DatasetLayout.NewTempName());
         try
         {
-            using (var handle = File.OpenHandle(segment, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                RandomAccess.Write(handle, content.AsSpan(0, written), 0);
-            }
+            WriteSegment(segment, content.AsSpan(0, written));
 
             foreach (var (relativePath, line) in entries)
             {
@@ -293,6 +291,28 @@ internal sealed class LocalDatasetStore : IDatasetStore
         }
 
         return Task.CompletedTask;
+    }
+
+    // The shared text's folder is the first marker's; if it was removed since this store made it, it is made again.
+    private void WriteSegment(string path, ReadOnlySpan<byte> content)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            var directory = Path.GetDirectoryName(path)!;
+            _knownDirectories.TryRemove(directory, out _);
+            EnsureDirectory(directory);
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+
+        using (handle)
+        {
+            RandomAccess.Write(handle, content, 0);
+        }
     }
 
     private static void TryDelete(string path)

@@ -8,10 +8,28 @@ namespace Pipeline.Sink;
 
 /// <summary>
 /// Identity of one version of a source object: S3 (bucket, key, ETag) or a local file (full path, size, last
-/// write ticks). A changed object gets a new identity and is ingested again.
+/// write ticks). A changed object gets a new identity and is ingested again. Immutable, equal by its three fields
+/// (a class, not a record: a <c>with</c> copy would keep the hash of the original).
 /// </summary>
-internal sealed record SourceIdentity(string Kind, string Location, string Version)
+internal sealed class SourceIdentity : IEquatable<SourceIdentity>
 {
+    /// <param name="kind">s3 or file.</param>
+    /// <param name="location">s3://bucket/key or the full path.</param>
+    /// <param name="version">ETag, or size:ticks. A null field (a marker line missing it) counts as empty text.</param>
+    public SourceIdentity(string kind, string location, string version)
+    {
+        Kind = kind ?? string.Empty;
+        Location = location ?? string.Empty;
+        Version = version ?? string.Empty;
+        _sha256 = Sha256(Kind, Location, Version);
+    }
+
+    public string Kind { get; }
+
+    public string Location { get; }
+
+    public string Version { get; }
+
     public const string S3Kind = "s3";
     public const string FileKind = "file";
 
@@ -33,9 +51,8 @@ internal sealed record SourceIdentity(string Kind, string Location, string Versi
     /// <summary>Unambiguous text of the identity (fields separated by a character that none of them can contain).</summary>
     public string Canonical => Kind + "\n" + Location + "\n" + Version;
 
-    // SHA-256 of Canonical, computed once (the lookup and the marker of one object both need it); it follows from the
-    // other three properties, so equality is unchanged.
-    private readonly (IdentityDigest Digest, string Hex) _sha256 = Sha256(Kind, Location, Version);
+    // SHA-256 of Canonical, computed once: the lookup and the marker of one object both need it.
+    private readonly (IdentityDigest Digest, string Hex) _sha256;
 
     /// <summary>Lower-case hex SHA-256 of <see cref="Canonical"/>: the marker's file name.</summary>
     public string Hash => _sha256.Hex;
@@ -63,6 +80,13 @@ internal sealed record SourceIdentity(string Kind, string Location, string Versi
 
         return (IdentityDigest.From(digest), Convert.ToHexStringLower(digest));
     }
+
+    public bool Equals(SourceIdentity? other) =>
+        other is not null && _sha256.Digest == other._sha256.Digest && Kind == other.Kind && Location == other.Location && Version == other.Version;
+
+    public override bool Equals(object? obj) => Equals(obj as SourceIdentity);
+
+    public override int GetHashCode() => _sha256.Digest.GetHashCode();
 
     public override string ToString() => Kind + " " + Location + " @" + Version;
 }

@@ -67,6 +67,38 @@ public sealed class CountingStreamTests
         Assert.Equal(data, output.ToArray());
     }
 
+    // A local file opened for synchronous reads is read on the calling thread; cancellation must still stop the read
+    // (found in review: an uncompressed .json log was read to its end after Ctrl+C).
+    [Theory]
+    [InlineData(16)]
+    [InlineData(Block)]
+    public async Task A_local_file_read_on_the_calling_thread_still_honours_cancellation(int readSize)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "counting-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllBytesAsync(path, RandomBytes(3 * Block, seed: 5));
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            await using var counting = new CountingStream(file, leaveOpen: true, Block);
+            var buffer = new byte[readSize];
+            Assert.Equal(readSize, await counting.ReadAsync(buffer));
+
+            using var cts = new CancellationTokenSource();
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                while (await counting.ReadAsync(buffer, cts.Token) > 0)
+                {
+                }
+            });
+            Assert.True(counting.BytesRead < 3 * Block, $"{counting.BytesRead} bytes read after the cancellation");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task A_failing_inner_stream_fails_the_read_after_the_bytes_it_delivered()
     {

@@ -115,4 +115,18 @@ public sealed class LocalDatasetStoreTests : IDisposable
         Assert.Equal("3\n4\n", await _dataset.Store.ReadTextAsync("_ledger/ab/three.json", CancellationToken.None));
         Assert.Equal("1\n2\n", await _dataset.Store.ReadTextAsync("_ledger/ab/one.json", CancellationToken.None));
     }
+
+    // Found in review: the shared text is created in the first marker's folder, which the store remembers as made; with
+    // that folder removed during the run (an operator clearing _ledger/), the whole flush's markers were lost.
+    [Fact]
+    public async Task Markers_are_written_after_the_whole_ledger_folder_was_removed_during_the_run()
+    {
+        await _dataset.Store.WriteLinesAsync([("_ledger/ab/one.json", "1"), ("_ledger/cd/two.json", "2")], CancellationToken.None);
+        System.IO.Directory.Delete(Path.Combine(_dataset.Root, "_ledger"), recursive: true);
+
+        await _dataset.Store.WriteLinesAsync([("_ledger/ab/three.json", "3"), ("_ledger/cd/four.json", "4")], CancellationToken.None);
+
+        Assert.Equal("3\n4\n", await _dataset.Store.ReadTextAsync("_ledger/ab/three.json", CancellationToken.None));
+        Assert.Equal("4\n", await _dataset.Store.ReadTextAsync("_ledger/cd/four.json", CancellationToken.None));
+    }
 }

@@ -62,6 +62,34 @@ public sealed class ProcessedObjectLedgerTests : IDisposable
         Assert.NotEqual(identity.Digest, new SourceIdentity(SourceIdentity.FileKind, location, "1234:638712345678901235").Digest);
     }
 
+    // Found in review: a shared marker file with one line missing a field (hand-edited, or from another tool) made the
+    // lookup throw, which stopped ingest; such a line is ignored as before, and the good lines still answer.
+    [Fact]
+    public async Task A_marker_line_missing_a_field_is_ignored_and_the_other_lines_still_answer()
+    {
+        var ledger = new ProcessedObjectLedger(_dataset.Store);
+        var identity = SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/a.json.gz", "abc");
+        const string Good = "{\"kind\":\"s3\",\"location\":\"s3://trail-bucket/AWSLogs/1/CloudTrail/a.json.gz\",\"version\":\"abc\",\"rows\":1,\"files\":[],\"processed_at\":\"2026-01-01T00:00:00+00:00\"}";
+        await _dataset.Store.WriteTextAsync(ProcessedObjectLedger.MarkerPath(identity), Good + "\n{\"rows\":2}\n", CancellationToken.None);
+
+        Assert.True(await ledger.IsProcessedAsync(identity, CancellationToken.None));
+        Assert.False(await new ProcessedObjectLedger(_dataset.Store).IsProcessedAsync(SourceIdentity.ForS3("trail-bucket", "AWSLogs/1/CloudTrail/b.json.gz", "abc"), CancellationToken.None));
+    }
+
+    [Fact]
+    public void Identities_are_equal_by_their_three_fields()
+    {
+        var a = SourceIdentity.ForS3("bucket", "key", "\"etag\"");
+        var b = new SourceIdentity(SourceIdentity.S3Kind, "s3://bucket/key", "etag");
+        var other = SourceIdentity.ForS3("bucket", "key", "etag2");
+
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, other);
+        Assert.NotEqual(a.Hash, other.Hash);
+        Assert.Equal(string.Empty, new SourceIdentity(null!, null!, null!).Location);
+    }
+
     // In the worker, a redelivered notification (its visibility ran out during a slow flush) came back to the same
     // process after the flush had published its rows but failed to write their marker: without a memory of what it
     // published, the process read the object again and published its rows twice.
