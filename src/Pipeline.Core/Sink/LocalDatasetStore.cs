@@ -49,12 +49,14 @@ internal sealed class LocalDatasetStore : IDatasetStore
     }
 
     /// <summary>
-    /// True for a relative path of plain names separated by single slashes: no empty, "." or ".." segment, no
-    /// backslash, colon or NUL, not rooted; such a path joined to the root stays inside it as it is.
+    /// True (on Linux and macOS) for a relative path of plain names separated by single slashes: no empty, "." or ".."
+    /// segment, no backslash, colon or NUL, not rooted; such a path joined to the root stays inside it as it is.
     /// </summary>
     internal static bool IsPlainRelative(string path)
     {
-        if (path.Length == 0 || path[0] == '/' || path[^1] == '/' || path.AsSpan().IndexOfAny('\\', ':', '\0') >= 0)
+        // Windows rewrites some plain-looking names (trailing dots and spaces, device names such as CON): there every path
+        // is normalised.
+        if (OperatingSystem.IsWindows() || path.Length == 0 || path[0] == '/' || path[^1] == '/' || path.AsSpan().IndexOfAny('\\', ':', '\0') >= 0)
         {
             return false;
         }
