@@ -46,18 +46,14 @@ internal sealed class SourceIdentity : IEquatable<SourceIdentity>
     public static SourceIdentity ForLocalFile(string fullPath, long size, long lastWriteUtcTicks) =>
         new(FileKind, Path.GetFullPath(fullPath), size.ToString(CultureInfo.InvariantCulture) + ":" + lastWriteUtcTicks.ToString(CultureInfo.InvariantCulture));
 
-    public static SourceIdentity ForLocalFile(FileInfo file) => ForLocalFile(file.FullName, file.Length, file.LastWriteTimeUtc.Ticks);
-
-    /// <summary>Unambiguous text of the identity (fields separated by a character that none of them can contain).</summary>
-    public string Canonical => Kind + "\n" + Location + "\n" + Version;
-
-    // SHA-256 of Canonical, computed once: the lookup and the marker of one object both need it.
+    // SHA-256 of the identity's text, kind, location and version joined by '\n' (which none of them can contain), computed
+    // once: the lookup and the marker of one object both need it.
     private readonly (IdentityDigest Digest, string Hex) _sha256;
 
-    /// <summary>Lower-case hex SHA-256 of <see cref="Canonical"/>: the marker's file name.</summary>
+    /// <summary>Lower-case hex SHA-256 of the identity's text: the marker's file name.</summary>
     public string Hash => _sha256.Hex;
 
-    /// <summary>The SHA-256 of <see cref="Canonical"/> as a value: what the ledger remembers in memory (32 bytes, not the strings).</summary>
+    /// <summary>The same SHA-256 as a value: what the ledger remembers in memory (32 bytes, not the strings).</summary>
     public IdentityDigest Digest => _sha256.Digest;
 
     private static (IdentityDigest, string) Sha256(string kind, string location, string version)
