@@ -8,7 +8,8 @@ namespace Pipeline.Benchmarks.Throughput;
 
 /// <summary>
 /// End-to-end throughput over one archive, every measurement in its own fresh process (CPU time and peak RSS are
-/// per measurement): the gzip floor, the plain tokenizer, ingest's read stage without its output, the real
+/// per measurement): the gzip floor (through GZipStream and through ingest's own decoder), the plain tokenizer, ingest's read
+/// stage without its output, the real
 /// <c>pipeline ingest</c>, and optionally DuckDB's
 /// <c>read_json</c>, and optionally <c>pipeline worker</c> draining the same files through the fauxqs S3 + SQS emulator.
 /// Usage: <c>throughput --input DIR [--duckdb] [--emulator [--workers N] [--worker-setting Key=Value]... [--keys-per-message N] [--timeline]] [--out WORKDIR] [--pipeline path/to/pipeline.dll]</c>.
@@ -83,6 +84,7 @@ internal static class ThroughputCommand
         var rows = new List<Measurement>
         {
             Measure("gzip floor", self.Exe, [.. self.Prefix, MeasureChild.Name, "gzip", input, work]),
+            Measure("gzip floor, ingest's decoder", self.Exe, [.. self.Prefix, MeasureChild.Name, "gzip-decoder", input, work]),
             Measure("plain tokenizer", self.Exe, [.. self.Prefix, MeasureChild.Name, "tokenizer", input, work]),
             Measure("ingest read stage (no Parquet)", self.Exe, [.. self.Prefix, MeasureChild.Name, "read", input, work]),
         };

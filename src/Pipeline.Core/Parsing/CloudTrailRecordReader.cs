@@ -108,7 +108,7 @@ internal sealed class CloudTrailRecordReader
                 }
             }
         }
-        catch (InvalidDataException ex) when (IsTruncation(ex))
+        catch (InvalidDataException ex) when (GzipDecoder.IsTruncation(ex))
         {
             // The compressed data ended before its last gzip member did (StrictGzip): the file is cut short.
             throw Error(
@@ -140,8 +140,6 @@ internal sealed class CloudTrailRecordReader
                 : $"a single value is larger than MaxRecordBytes ({_options.MaxRecordBytes} bytes); raise the limit if the file is genuine",
             record: inRecord ? _recordIndex : null);
 
-    /// <summary>.NET's "Found truncated data while decoding" (its only words for a stream that ends too early).</summary>
-    private static bool IsTruncation(InvalidDataException ex) => ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
 
     private byte[] MakeRoom(byte[] buffer, ref int end)
     {

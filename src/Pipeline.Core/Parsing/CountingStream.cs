@@ -8,7 +8,7 @@ namespace Pipeline.Parsing;
 /// size into a pooled buffer: the gzip decoder above asks for 8 KB at a time, and each of those reads costs a system
 /// call and often a thread-pool hop on a socket or an unbuffered file, where one block serves sixteen of them.
 /// </summary>
-internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int readAheadBytes = 0) : Stream
+internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int readAheadBytes = 0) : ReadOnlyStream
 {
     private byte[]? _buffer = readAheadBytes > 0 ? ArrayPool<byte>.Shared.Rent(readAheadBytes) : null;
 
@@ -20,21 +20,11 @@ internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int r
 
     public long BytesRead { get; private set; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position
     {
         get => BytesRead;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -77,19 +67,6 @@ internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int r
 
         return Counted(TakeBuffered(buffer.Length, buffer.Span));
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 
 namespace Pipeline.Parsing;
@@ -30,7 +29,7 @@ internal static class PayloadDecoder
         var replay = new PrefixedStream(head, got, body);
         if (got == 2 && head[0] == 0x1f && head[1] == 0x8b)
         {
-            return new GZipStream(replay, CompressionMode.Decompress, leaveOpen: false);
+            return GzipDecoder.Open(replay);
         }
 
         if (got == 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
