@@ -7,9 +7,9 @@ internal readonly record struct ObjectReadResult(long Records, long KmsRecords, 
 internal static class CloudTrailObjectReader
 {
     /// <summary>
-    /// The body is read in blocks of this size (a pooled buffer) whatever the decoder asks for. Through the emulator this
-    /// measured 3.59-3.61 -> 3.46-3.47 worker CPU s on the 1 GB archive (three alternating runs each) against the gzip
-    /// decoder's own 8 KB reads straight from the socket.
+    /// The body is read in blocks of this size (a pooled buffer) whatever the decoder asks for; <see cref="GzipDecoder"/>
+    /// asks for this much at a time. Through the emulator this measured 3.59-3.61 -> 3.46-3.47 worker CPU s on the 1 GB
+    /// archive (three alternating runs each) against <c>GZipStream</c>'s own 8 KB reads straight from the socket.
     /// </summary>
     public const int ReadAheadBytes = 128 * 1024;
 

@@ -5,8 +5,10 @@ namespace Pipeline.Parsing;
 /// <summary>
 /// Read-only pass-through stream that counts the bytes its reader consumed from the inner stream (compressed bytes
 /// in, and the offset that errors name). With <c>readAheadBytes</c> it also reads the inner stream in blocks of that
-/// size into a pooled buffer: the gzip decoder above asks for 8 KB at a time, and each of those reads costs a system
-/// call and often a thread-pool hop on a socket or an unbuffered file, where one block serves sixteen of them.
+/// size into a pooled buffer, so that small reads (the format sniffing's first two bytes, plain JSON's transcoding,
+/// <c>GZipStream</c>'s 8 KB where <see cref="GzipDecoder"/> falls back to it) do not each cost a system call and often a
+/// thread-pool hop on a socket or an unbuffered file. A read of a whole block or more (<see cref="GzipDecoder"/>'s)
+/// goes straight to the inner stream.
 /// </summary>
 internal sealed class CountingStream(Stream inner, bool leaveOpen = false, int readAheadBytes = 0) : ReadOnlyStream
 {

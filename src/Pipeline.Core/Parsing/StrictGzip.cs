@@ -12,6 +12,8 @@ namespace Pipeline.Parsing;
 /// while decoding", which the reader reports as an incomplete file. The switch is read once, when the runtime's
 /// deflate stream type is first used, so it is set both here, before any code of this assembly runs, and in the
 /// runtime configuration of every executable (<c>RuntimeHostConfigurationOption</c>), before any code at all.
+/// Log files are read by <see cref="GzipDecoder"/>, which applies the same rule itself; this switch covers
+/// <c>GZipStream</c> where the decoder falls back to it.
 /// </summary>
 internal static class StrictGzip
 {
