@@ -116,6 +116,13 @@ internal sealed class CloudTrailRecordReader
                 "the gzip stream is cut short (its last block or its CRC-32 and length trailer is missing): the file is incomplete, e.g. an interrupted copy, download or upload; fetch it again",
                 ex);
         }
+        catch (InvalidDataException ex) when (GzipDecoder.IsTrailingData(ex))
+        {
+            throw Error(
+                total,
+                "the gzip data continues after its last member with bytes that are neither another gzip member nor zero padding: a member whose header is damaged (its records would be lost) or other data appended to the file (gzip -d calls it trailing garbage); fetch the object again",
+                ex);
+        }
         catch (InvalidDataException ex)
         {
             // zlib reports a damaged block and a trailer whose CRC-32 or length does not match the content alike, and .NET

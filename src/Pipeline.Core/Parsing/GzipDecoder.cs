@@ -10,9 +10,9 @@ namespace Pipeline.Parsing;
 /// makes it faster than <c>GZipStream</c> (see <see cref="ZlibInflater"/>).
 /// </summary>
 /// <remarks>
-/// As with <c>GZipStream</c> under <see cref="StrictGzip"/>: input that ends inside a member fails
-/// (<see cref="IsTruncation"/>), and bytes after a member that do not start another one (<c>1f 8b</c>) are
-/// ignored.
+/// As with <c>GZipStream</c> under <see cref="StrictGzip"/>, input that ends inside a member fails
+/// (<see cref="IsTruncation"/>). Unlike it, bytes after the last member that are neither another member (<c>1f 8b</c>)
+/// nor zeros fail too (<see cref="IsTrailingData"/>): a member with a damaged header reads like that.
 /// </remarks>
 internal sealed class GzipDecoder : ReadOnlyStream
 {
@@ -40,6 +40,7 @@ internal sealed class GzipDecoder : ReadOnlyStream
     {
         InMember,
         AfterMember,
+        Padding,
         Finished,
     }
 
@@ -107,6 +108,17 @@ internal sealed class GzipDecoder : ReadOnlyStream
 
     private const string TruncatedKey = "Pipeline.GzipTruncated";
 
+    private const string TrailingDataKey = "Pipeline.GzipTrailingData";
+
+    /// <summary>Whether <paramref name="ex"/> is this decoder's refusal of data after the last member (<see cref="State.Padding"/>).</summary>
+    public static bool IsTrailingData(InvalidDataException ex) => ex.Data.Contains(TrailingDataKey);
+
+    private static InvalidDataException TrailingData() =>
+        new("the gzip data continues after its last member with bytes that are neither another member nor zero padding")
+        {
+            Data = { [TrailingDataKey] = true },
+        };
+
     /// <summary>Whether <paramref name="ex"/> says the compressed data ended inside a gzip member (this decoder's or <c>GZipStream</c>'s words).</summary>
     public static bool IsTruncation(InvalidDataException ex) =>
         ex.Data.Contains(TruncatedKey) || ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
@@ -148,8 +160,8 @@ internal sealed class GzipDecoder : ReadOnlyStream
 
                     if (_input![_start] != 0x1f || (available > 1 && _input[_start + 1] != 0x8b))
                     {
-                        _state = State.Finished; // not gzip: ignored, as gzip -d and GZipStream do
-                        return 0;
+                        _state = State.Padding; // not another member
+                        continue;
                     }
 
                     // The next member (or a lone 0x1f at the very end, which then reads as a member cut short).
@@ -157,6 +169,25 @@ internal sealed class GzipDecoder : ReadOnlyStream
                     _inflater = ZlibInflater.CreateForGzip();
                     _state = State.InMember;
                     continue;
+
+                case State.Padding:
+                    // Zeros after the last member (block-device or tape padding) are ignored, as gzip -d ignores them.
+                    // Anything else is refused: gzip -d warns of "trailing garbage" and exits 2, and GZipStream drops
+                    // it silently, but a member whose header was damaged reads exactly like that, and its records
+                    // would be lost without a word.
+                    if (_input.AsSpan(_start, available).ContainsAnyExcept((byte)0))
+                    {
+                        throw TrailingData();
+                    }
+
+                    _start = _end;
+                    if (_sourceEnded)
+                    {
+                        _state = State.Finished;
+                        return 0;
+                    }
+
+                    return NeedInput;
 
                 default:
                     if (available == 0)

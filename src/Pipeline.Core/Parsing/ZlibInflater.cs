@@ -29,6 +29,15 @@ internal sealed unsafe class ZlibInflater : SafeHandle
     private const int MemoryError = -4;
     private const int BufferError = -5;
 
+    // "kms.amazonaws.com" as Python's gzip module writes it (one fixed-Huffman block): the load-time self-test's input.
+    private static ReadOnlySpan<byte> SelfTestGzip =>
+    [
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcb, 0xce, 0x2d, 0xd6, 0x4b, 0xcc, 0x4d, 0xac, 0xca,
+        0xcf, 0x4b, 0x2c, 0x2f, 0xd6, 0x4b, 0xce, 0xcf, 0x05, 0x00, 0x5c, 0x09, 0xc9, 0x23, 0x11, 0x00, 0x00, 0x00,
+    ];
+
+    private static ReadOnlySpan<byte> SelfTestText => "kms.amazonaws.com"u8;
+
     private static readonly Exports? Native = Exports.Load();
 
     private ZlibInflater()
@@ -50,6 +59,11 @@ internal sealed unsafe class ZlibInflater : SafeHandle
         var rc = native.InflateInit2(stream, GzipWindowBits);
         if (rc != Ok)
         {
+            if (stream->InternalState != IntPtr.Zero)
+            {
+                native.InflateEnd(stream); // the runtime allocates its z_stream before zlib's init can fail
+            }
+
             NativeMemory.Free(stream);
             throw rc == MemoryError ? new OutOfMemoryException("zlib could not allocate its inflate state") : new InvalidOperationException($"zlib's inflateInit2 failed with code {rc}");
         }
@@ -67,20 +81,34 @@ internal sealed unsafe class ZlibInflater : SafeHandle
     public bool Inflate(ReadOnlySpan<byte> input, Span<byte> output, out int consumed, out int produced)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        var stream = (ZStream*)handle;
+        var referenced = false;
         int rc;
-        fixed (byte* inPtr = input)
-        fixed (byte* outPtr = output)
+        ZStream* stream;
+        try
         {
-            stream->NextIn = inPtr;
-            stream->AvailIn = (uint)input.Length;
-            stream->NextOut = outPtr;
-            stream->AvailOut = (uint)output.Length;
-            rc = Native!.Inflate(stream, NoFlush);
-            consumed = input.Length - (int)stream->AvailIn;
-            produced = output.Length - (int)stream->AvailOut;
-            stream->NextIn = null;
-            stream->NextOut = null;
+            // Held for the call: a Dispose on another thread then frees the state only after zlib is done with it.
+            DangerousAddRef(ref referenced);
+            stream = (ZStream*)handle;
+            fixed (byte* inPtr = input)
+            fixed (byte* outPtr = output)
+            {
+                stream->NextIn = inPtr;
+                stream->AvailIn = (uint)input.Length;
+                stream->NextOut = outPtr;
+                stream->AvailOut = (uint)output.Length;
+                rc = Native!.Inflate(stream, NoFlush);
+                consumed = input.Length - (int)stream->AvailIn;
+                produced = output.Length - (int)stream->AvailOut;
+                stream->NextIn = null;
+                stream->NextOut = null;
+            }
+        }
+        finally
+        {
+            if (referenced)
+            {
+                DangerousRelease();
+            }
         }
 
         switch (rc)
@@ -149,10 +177,51 @@ internal sealed unsafe class ZlibInflater : SafeHandle
                 return null;
             }
 
-            return new Exports(
+            var exports = new Exports(
                 (delegate* unmanaged<ZStream*, int, int>)init,
                 (delegate* unmanaged<ZStream*, int, int>)inflate,
                 (delegate* unmanaged<ZStream*, int>)end);
+            return exports.Decodes(SelfTestGzip, SelfTestText) ? exports : null;
+        }
+
+        /// <summary>
+        /// Whether these functions inflate a known member to its known text: the exports are not a public API, and a
+        /// runtime whose structure or behaviour differs from what this class assumes must not be trusted with real data.
+        /// </summary>
+        private bool Decodes(ReadOnlySpan<byte> gzip, ReadOnlySpan<byte> text)
+        {
+            var stream = (ZStream*)NativeMemory.AllocZeroed((nuint)sizeof(ZStream));
+            try
+            {
+                if (InflateInit2(stream, GzipWindowBits) != Ok)
+                {
+                    return false;
+                }
+
+                Span<byte> output = stackalloc byte[64];
+                fixed (byte* inPtr = gzip)
+                fixed (byte* outPtr = output)
+                {
+                    stream->NextIn = inPtr;
+                    stream->AvailIn = (uint)gzip.Length;
+                    stream->NextOut = outPtr;
+                    stream->AvailOut = (uint)output.Length;
+                    var rc = Inflate(stream, NoFlush);
+                    var produced = output.Length - (int)stream->AvailOut;
+                    stream->NextIn = null;
+                    stream->NextOut = null;
+                    return rc == StreamEnd && stream->AvailIn == 0 && output[..produced].SequenceEqual(text);
+                }
+            }
+            finally
+            {
+                if (stream->InternalState != IntPtr.Zero)
+                {
+                    InflateEnd(stream);
+                }
+
+                NativeMemory.Free(stream);
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Text;
 using Pipeline.Parsing;
 using Pipeline.Tests.Support;
 
@@ -66,17 +68,83 @@ public sealed class GzipDecoderTests
     }
 
     [Theory]
-    [InlineData(new byte[] { 0 })]
-    [InlineData(new byte[] { (byte)'x', 0x1f, 0x8b })]
-    [InlineData(new byte[] { 0x1f, 0x00, 0x00 })]
-    public async Task Bytes_after_the_last_member_that_do_not_start_another_are_ignored(byte[] trailer)
+    [InlineData(1)]
+    [InlineData(1000)]
+    public async Task Zero_padding_after_the_last_member_is_ignored(int zeros)
     {
         var data = Text(5000, 5);
-        var gz = Gzip(data).Concat(trailer).ToArray();
+        var gz = Gzip(data).Concat(new byte[zeros]).ToArray();
 
         Assert.Equal(data, await DecodeAsync(gz, int.MaxValue, 4096));
         Assert.Equal(data, await DecodeAsync(gz, 1, 4096));
-        Assert.Equal(data, await ReferenceAsync(gz));
+    }
+
+    // GZipStream drops these silently (or, split across reads, sometimes calls them truncation); a member whose header
+    // was damaged looks exactly like this, and its records would be lost.
+    [Theory]
+    [InlineData(new byte[] { (byte)'x', 0x1f, 0x8b })]
+    [InlineData(new byte[] { 0x1f, 0x00, 0x00 })]
+    [InlineData(new byte[] { 0x1f, 0x00 })]
+    [InlineData(new byte[] { 0x00, 0x1f })]
+    [InlineData(new byte[] { 0x00, 0x00, (byte)'x' })]
+    public async Task Other_bytes_after_the_last_member_are_refused_as_trailing_data(byte[] trailer)
+    {
+        var gz = Gzip(Text(5000, 5)).Concat(trailer).ToArray();
+
+        foreach (var chunk in new[] { 1, 2, int.MaxValue })
+        {
+            var ex = await Assert.ThrowsAsync<InvalidDataException>(() => DecodeAsync(gz, chunk, 4096));
+            Assert.True(GzipDecoder.IsTrailingData(ex), $"chunks of {chunk}: {ex.Message}");
+            Assert.False(GzipDecoder.IsTruncation(ex));
+        }
+    }
+
+    [Fact]
+    public async Task A_member_with_a_damaged_header_after_the_first_is_reported_not_dropped()
+    {
+        var doc = Encoding.UTF8.GetBytes(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt("a"), CloudTrailRecords.AssumedRoleDecrypt("b")));
+        var second = Gzip(doc[(doc.Length / 2)..]);
+        second[1] = 0x00; // the magic's second byte
+        var body = Gzip(doc[..(doc.Length / 2)]).Concat(second).ToArray();
+
+        var ex = await ReaderHarness.FailsAsync(body);
+
+        Assert.Contains("neither another gzip member nor zero padding", ex.Reason, StringComparison.Ordinal);
+        Assert.Contains("fetch the object again", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Optional_header_fields_are_skipped_and_a_header_checksum_is_checked()
+    {
+        var data = Text(20_000, 8);
+        var member = MemberWithEveryHeaderField(data, damageHeaderCrc: false);
+
+        Assert.Equal(data, await DecodeAsync(member, 1, 4096));
+        Assert.Equal(data, await DecodeAsync(member, int.MaxValue, 4096));
+        Assert.Equal(data, await ReferenceAsync(member));
+
+        var damaged = MemberWithEveryHeaderField(data, damageHeaderCrc: true);
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => DecodeAsync(damaged, int.MaxValue, 4096));
+        Assert.False(GzipDecoder.IsTruncation(ex));
+        await Assert.ThrowsAsync<InvalidDataException>(() => ReferenceAsync(damaged));
+    }
+
+    [Fact]
+    public async Task Members_split_across_small_reads_reach_the_reader_whole_through_the_object_path()
+    {
+        var records = Enumerable.Range(0, 90).Select(i => i % 3 == 0 ? CloudTrailRecords.AssumedRoleDecrypt($"id-{i}") : CloudTrailRecords.Ec2Record($"x-{i}")).ToArray();
+        var doc = Encoding.UTF8.GetBytes(CloudTrailRecords.Document(records));
+        var body = Gzip(doc[..1000]).Concat(Gzip(doc[1000..5000])).Concat(Gzip(doc[5000..])).ToArray();
+        var source = SourceContext.ForFile("members.json.gz", ReaderHarness.IngestTime);
+        var collector = new KmsRecordCollector(source);
+        await using var trickle = new TrickleStream(body, 3);
+
+        var result = await CloudTrailObjectReader.ReadAsync(trickle, collector, source, null, CancellationToken.None);
+
+        Assert.Equal(90, result.Records);
+        Assert.Equal(30, result.KmsRecords);
+        Assert.Equal(body.Length, result.CompressedBytes);
+        Assert.Equal(doc.Length, result.DecompressedBytes);
     }
 
     [Fact]
@@ -173,6 +241,33 @@ public sealed class GzipDecoderTests
         }
 
         return ms.ToArray();
+    }
+
+    // A member with FTEXT, FHCRC, FEXTRA, FNAME and FCOMMENT set, which .NET never writes (RFC 1952, section 2.3).
+    private static byte[] MemberWithEveryHeaderField(byte[] data, bool damageHeaderCrc)
+    {
+        var header = new List<byte> { 0x1f, 0x8b, 8, 0x1f, 0, 0, 0, 0, 0, 3 };
+        header.AddRange([6, 0, (byte)'A', (byte)'B', 2, 0, 1, 2]); // XLEN 6: one subfield "AB" of 2 bytes
+        header.AddRange(Encoding.Latin1.GetBytes("cloudtrail.json\0"));
+        header.AddRange(Encoding.Latin1.GetBytes("a comment\0"));
+        var headerCrc = (ushort)System.IO.Hashing.Crc32.HashToUInt32(header.ToArray());
+        if (damageHeaderCrc)
+        {
+            headerCrc ^= 1;
+        }
+
+        header.Add((byte)headerCrc);
+        header.Add((byte)(headerCrc >> 8));
+        using var body = new MemoryStream();
+        using (var deflate = new DeflateStream(body, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            deflate.Write(data);
+        }
+
+        var trailer = new byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, System.IO.Hashing.Crc32.HashToUInt32(data));
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(4), (uint)data.Length);
+        return [.. header, .. body.ToArray(), .. trailer];
     }
 
     // JSON-like text that compresses about as well as CloudTrail does (repeated names, varying values).

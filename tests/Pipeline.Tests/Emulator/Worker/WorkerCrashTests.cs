@@ -81,15 +81,21 @@ public sealed class WorkerCrashTests(EmulatorFixture emulator, ITestOutputHelper
                 ("Worker:MaxConcurrentMessages", "3"));
             // Each kill lands at a random point after the worker started reading objects (its start-up, the first SDK
             // calls included, takes about a second): during reads, Parquet writes, renames, ledger markers or deletes.
-            // Within 400 ms of the first read: a worker reads ~1.6 objects per ms at full speed, and a longer window let
-            // one round drain most of the archive, leaving later rounds nothing to interrupt.
+            // The point is a number of objects read (1-160), not a delay: a worker reads ~1.6 objects per ms at full
+            // speed, and a kill delayed by a busy machine once let a round drain most of the archive (1,357 objects),
+            // leaving the later rounds nothing to interrupt.
             var random = new Random(1128);
             var killedWithWorkInHand = 0;
             for (var round = 0; round < 20; round++)
             {
                 using var child = WorkerProcess.Start(emulator, childSettings);
                 var reading = await child.WaitForOutputAsync(": read s3://", TimeSpan.FromSeconds(20));
-                await Task.Delay(random.Next(0, 400));
+                var killAfter = random.Next(1, 161);
+                if (reading)
+                {
+                    await child.WaitForOutputCountAsync(": read s3://", killAfter, TimeSpan.FromSeconds(2));
+                }
+
                 child.KillHard();
                 var reads = child.Output.Count(line => line.Contains(": read s3://", StringComparison.Ordinal));
                 var left = await bed.MessagesLeftAsync();

@@ -58,6 +58,25 @@ internal sealed partial class WorkerProcess : IDisposable
         return worker;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="count"/> lines containing <paramref name="text"/> have appeared (or the process ends,
+    /// or the time is up), watching every few milliseconds; returns how many there are.
+    /// </summary>
+    public async Task<int> WaitForOutputCountAsync(string text, int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var seen = Output.Count(l => l.Contains(text, StringComparison.Ordinal));
+            if (seen >= count || _process.HasExited || DateTime.UtcNow >= deadline)
+            {
+                return seen;
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
     /// <summary>Waits until a line containing <paramref name="text"/> appears (or the process ends).</summary>
     public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
     {
