@@ -89,19 +89,7 @@ internal sealed unsafe class ZlibInflater : SafeHandle
             // Held for the call: a Dispose on another thread then frees the state only after zlib is done with it.
             DangerousAddRef(ref referenced);
             stream = (ZStream*)handle;
-            fixed (byte* inPtr = input)
-            fixed (byte* outPtr = output)
-            {
-                stream->NextIn = inPtr;
-                stream->AvailIn = (uint)input.Length;
-                stream->NextOut = outPtr;
-                stream->AvailOut = (uint)output.Length;
-                rc = Native!.Inflate(stream, NoFlush);
-                consumed = input.Length - (int)stream->AvailIn;
-                produced = output.Length - (int)stream->AvailOut;
-                stream->NextIn = null;
-                stream->NextOut = null;
-            }
+            rc = Native!.Run(stream, input, output, out consumed, out produced);
         }
         finally
         {
@@ -184,6 +172,27 @@ internal sealed unsafe class ZlibInflater : SafeHandle
             return exports.Decodes(SelfTestGzip, SelfTestText) ? exports : null;
         }
 
+        /// <summary>One call of inflate from <paramref name="input"/> into <paramref name="output"/>; zlib's return code.</summary>
+        public int Run(ZStream* stream, ReadOnlySpan<byte> input, Span<byte> output, out int consumed, out int produced)
+        {
+            int rc;
+            fixed (byte* inPtr = input)
+            fixed (byte* outPtr = output)
+            {
+                stream->NextIn = inPtr;
+                stream->AvailIn = (uint)input.Length;
+                stream->NextOut = outPtr;
+                stream->AvailOut = (uint)output.Length;
+                rc = Inflate(stream, NoFlush);
+                consumed = input.Length - (int)stream->AvailIn;
+                produced = output.Length - (int)stream->AvailOut;
+                stream->NextIn = null; // nothing may point into the caller's buffers once they are unpinned
+                stream->NextOut = null;
+            }
+
+            return rc;
+        }
+
         /// <summary>
         /// Whether these functions inflate a known member to its known text: the exports are not a public API, and a
         /// runtime whose structure or behaviour differs from what this class assumes must not be trusted with real data.
@@ -199,19 +208,8 @@ internal sealed unsafe class ZlibInflater : SafeHandle
                 }
 
                 Span<byte> output = stackalloc byte[64];
-                fixed (byte* inPtr = gzip)
-                fixed (byte* outPtr = output)
-                {
-                    stream->NextIn = inPtr;
-                    stream->AvailIn = (uint)gzip.Length;
-                    stream->NextOut = outPtr;
-                    stream->AvailOut = (uint)output.Length;
-                    var rc = Inflate(stream, NoFlush);
-                    var produced = output.Length - (int)stream->AvailOut;
-                    stream->NextIn = null;
-                    stream->NextOut = null;
-                    return rc == StreamEnd && stream->AvailIn == 0 && output[..produced].SequenceEqual(text);
-                }
+                var rc = Run(stream, gzip, output, out var consumed, out var produced);
+                return rc == StreamEnd && consumed == gzip.Length && output[..produced].SequenceEqual(text);
             }
             finally
             {
