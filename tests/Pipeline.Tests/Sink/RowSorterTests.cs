@@ -17,11 +17,16 @@ public sealed class RowSorterTests
         "arn:aws:kms:us-east-1:111122223333:key/é",
     ];
 
+    // Rows of one day take the packed path (rank and time in one number), with runs of equal key and time of a few rows
+    // (insertion sort) or, all at one instant and key, of every row; rows years apart take the general path.
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void Sorts_rows_of_several_batches_exactly_as_the_file_order_comparer(int seed)
+    [InlineData(1, Spread.OneDay)]
+    [InlineData(2, Spread.OneDay)]
+    [InlineData(3, Spread.OneDay)]
+    [InlineData(4, Spread.YearsApart)]
+    [InlineData(5, Spread.YearsApart)]
+    [InlineData(6, Spread.OneInstantAndKey)]
+    public void Sorts_rows_of_several_batches_exactly_as_the_file_order_comparer(int seed, Spread spread)
     {
         var random = new Random(seed);
         var sorter = new RowSorter();
@@ -29,7 +34,7 @@ public sealed class RowSorterTests
         // The same sorter twice: what it learnt about the first rows' keys must not leak into the second sort.
         for (var round = 0; round < 2; round++)
         {
-            var rows = RandomRows(random, batches: 5, rowsPerBatch: 300);
+            var rows = RandomRows(random, batches: 5, rowsPerBatch: 300, spread);
             var expected = rows.ToArray();
             Array.Sort(expected, RowRefComparer.Instance);
 
@@ -51,7 +56,14 @@ public sealed class RowSorterTests
         Assert.Equal("only", one[0].Batch.GetString(KmsSchema.EventId, one[0].Row));
     }
 
-    private static RowRef[] RandomRows(Random random, int batches, int rowsPerBatch)
+    public enum Spread
+    {
+        OneDay,
+        YearsApart,
+        OneInstantAndKey,
+    }
+
+    private static RowRef[] RandomRows(Random random, int batches, int rowsPerBatch, Spread spread)
     {
         var rows = new List<RowRef>();
         for (var b = 0; b < batches; b++)
@@ -61,9 +73,14 @@ public sealed class RowSorterTests
             for (var i = 0; i < rowsPerBatch; i++)
             {
                 // Few distinct times and ids drawn from a small set, so that equal keys, equal times and equal ids occur.
-                var e = new TestEvent(RandomId(random), TestBatch.Utc(2024, 5, 1, 10, random.Next(3), random.Next(3)));
+                var e = new TestEvent(RandomId(random), spread switch
+                {
+                    Spread.YearsApart => TestBatch.Utc(2020 + random.Next(3), 5, 1, 10, random.Next(3), random.Next(3)),
+                    Spread.OneInstantAndKey => TestBatch.Utc(2024, 5, 1, 10, 0, 0),
+                    _ => TestBatch.Utc(2024, 5, 1, 10, random.Next(3), random.Next(3)),
+                });
                 var row = TestBatch.Add(batch, e);
-                var arn = KeyArns[random.Next(KeyArns.Length)];
+                var arn = spread == Spread.OneInstantAndKey ? KeyArns[1] : KeyArns[random.Next(KeyArns.Length)];
                 if (arn is not null && interned)
                 {
                     batch.SetUtf8Interned(KmsSchema.KeyArn, row, Encoding.UTF8.GetBytes(arn));
