@@ -4,9 +4,10 @@ namespace Pipeline.Sink;
 
 /// <summary>
 /// Puts rows in file order (<see cref="RowRefComparer"/>: key_arn with nulls last, event_time, event_id) through
-/// precomputed sort keys: each distinct key ARN is ranked once, so the sort compares two integers and a timestamp
-/// instead of two ARNs' bytes, reached through their batches, at every step; event ids are read only for ties.
-/// Not thread-safe; its buffers are reused from one sort to the next.
+/// precomputed sort keys: each distinct key ARN is ranked once, so the sort never compares two ARNs' bytes, reached
+/// through their batches; rank and time go into one 64-bit number per row when they fit (a partition's day always
+/// does: <see cref="SortPacked"/>), otherwise into a structure compared field by field; event ids are read only for
+/// ties. Not thread-safe; its buffers are reused from one sort to the next.
 /// </summary>
 internal sealed class RowSorter
 {
