@@ -12,9 +12,10 @@ namespace Pipeline.Parsing;
 /// archive (a) in 0.75 CPU s instead of 0.87 (benchmarks/README.md, "Twenty-first session").
 /// </summary>
 /// <remarks>
-/// The exports are the runtime's own and not a public API. <see cref="IsAvailable"/> looks them up once; when the
-/// library or any of the three functions is missing (another runtime, a single-file bundle), callers use
-/// <c>GZipStream</c> instead, which decodes the same data identically, only slower.
+/// The exports are the runtime's own and not a public API. <see cref="IsAvailable"/> looks them up once and inflates a
+/// known member with them; when the library or any of the three functions is missing (another runtime, a single-file
+/// bundle) or that member does not come out as expected, callers use <c>GZipStream</c> instead, which decodes the same
+/// data identically, only slower.
 /// </remarks>
 internal sealed unsafe class ZlibInflater : SafeHandle
 {
