@@ -171,7 +171,7 @@ internal sealed class GzipDecoder : ReadOnlyStream
                     continue;
 
                 case State.Padding:
-                    // Zeros after the last member (block-device or tape padding) are ignored, as gzip -d ignores them.
+                    // Zeros after the last member (block-device or tape padding) are ignored; gzip -d accepts them too.
                     // Anything else is refused: gzip -d warns of "trailing garbage" and exits 2, and GZipStream drops
                     // it silently, but a member whose header was damaged reads exactly like that, and its records
                     // would be lost without a word.
