@@ -14,7 +14,7 @@ internal static class IngestCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "CloudTrail log files or folders (walked recursively; digest and Insight files are skipped, other *.json, *.jsonl, *.ndjson and *.gz files are read if they hold CloudTrail records: a Records array, aws cloudtrail lookup-events output, one record per line, a bare array of records, EventBridge events or CloudWatch Logs batches)", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "CloudTrail log files or folders (walked recursively; digest and Insight files are skipped, other *.json, *.jsonl, *.ndjson and *.gz files are read if they hold CloudTrail records: a Records array, aws cloudtrail lookup-events output, one record per line, a bare array of records, EventBridge events or CloudWatch Logs batches; archives such as .zip, .tar or .tar.gz are not opened: unpack them first)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Dataset folder (created if missing); rows go to <out>/kms_events/event_date=YYYY-MM-DD/", Required = true };
         var parallel = new Option<int>("--parallel") { Description = "Files read at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var force = new Option<bool>("--force") { Description = "Read files again even if the ledger says they were ingested" };
@@ -158,6 +158,12 @@ internal static class IngestCommand
         var w = new StringWriter(c);
         w.WriteLine($"Ingested into {outDir}");
         w.WriteLine(string.Create(c, $"  files          {Counted.Of(s.Files, "log file")} ({s.FilesSkippedAlreadyIngested:N0} already ingested, {s.Errors.Count:N0} failed); skipped {s.DigestFilesSkipped:N0} digest, {s.InsightFilesSkipped:N0} Insight, {s.OtherFilesSkipped:N0} other files"));
+        if (s.PackedFilesSkipped > 0)
+        {
+            var more = s.PackedFilesSkipped > s.PackedExamples.Count ? $"; {s.PackedFilesSkipped - s.PackedExamples.Count:N0} more" : string.Empty;
+            w.WriteLine(string.Create(c, $"  not read       {Counted.Of(s.PackedFilesSkipped, "archive or compressed file")}, which ingest does not open: {string.Join("; ", s.PackedExamples.Select(PackedFile.Explain))}{more}"));
+        }
+
         if (s.Files == 0 && s.OtherFilesSkipped > 0)
         {
             w.WriteLine("  note           none of them is a CloudTrail log file: ingest reads CloudTrail records (log documents {\"Records\":[...]}, aws cloudtrail lookup-events output, one record per line, a bare array of records, EventBridge events or CloudWatch Logs batches of records; gzip or plain) in files named *.json, *.jsonl, *.ndjson or *.gz, or any file named on the command line; --verbose names every file passed over and why");

@@ -20,6 +20,15 @@ internal sealed record LocalSource(string Path, long Length, DateTime LastWriteU
 /// <param name="FileCount">How many files <paramref name="Files"/> held when the inputs were walked (the folders may change while a run reads them).</param>
 internal sealed record WalkResult(IEnumerable<LocalSource> Files, int FileCount, int Digests, int Insights, int Others, IReadOnlyList<string> Missing)
 {
+    /// <summary>Archives and files compressed other than with gzip, found in the folders (<see cref="PackedFile"/>): not read, and the run says so.</summary>
+    public int Packed { get; init; }
+
+    /// <summary>The first few of <see cref="Packed"/>, for the run's summary.</summary>
+    public IReadOnlyList<string> PackedExamples { get; init; } = [];
+
+    /// <summary>Archives named on the command line: not read, and each one is an error of the run.</summary>
+    public IReadOnlyList<string> PackedNamed { get; init; } = [];
+
     /// <summary>Folders that could not be listed (permissions), each with the reason: their files are not read, and the run says so.</summary>
     public IReadOnlyList<(string Path, string Reason)> Unreadable { get; init; } = [];
 
@@ -78,8 +87,10 @@ internal static partial class LocalArchiveWalker
         }
 
         var excluded = exclude is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(exclude));
-        int files = 0, digests = 0, insights = 0, others = 0;
+        int files = 0, digests = 0, insights = 0, others = 0, packed = 0;
         var unreadable = new List<(string Path, string Reason)>();
+        var packedExamples = new List<string>();
+        var packedNamed = new List<string>();
         foreach (var entry in Entries(distinct, excluded, stat: false))
         {
             switch (entry.Kind)
@@ -92,6 +103,23 @@ internal static partial class LocalArchiveWalker
                     break;
                 case EntryKind.Insight:
                     insights++;
+                    break;
+                case EntryKind.PackedNamed:
+                    packedNamed.Add(entry.Path);
+                    break;
+                case EntryKind.Packed:
+                    packed++;
+                    if (packedExamples.Count < MaxPackedExamples)
+                    {
+                        packedExamples.Add(entry.Path);
+                    }
+
+                    if (logger is not null)
+                    {
+                        var (what, advice) = PackedFile.Describe(entry.Path)!.Value;
+                        LogPackedFile(logger, entry.Path, what, advice);
+                    }
+
                     break;
                 case EntryKind.Other:
                     others++;
@@ -107,7 +135,13 @@ internal static partial class LocalArchiveWalker
             }
         }
 
-        return new WalkResult(Sources(distinct, excluded), files, digests, insights, others, missing) { Unreadable = unreadable };
+        return new WalkResult(Sources(distinct, excluded), files, digests, insights, others, missing)
+        {
+            Unreadable = unreadable,
+            Packed = packed,
+            PackedExamples = packedExamples,
+            PackedNamed = packedNamed,
+        };
     }
 
     private static IEnumerable<LocalSource> Sources(List<(string Path, bool IsDirectory)> roots, string? excluded)
@@ -130,7 +164,13 @@ internal static partial class LocalArchiveWalker
         {
             if (!isDirectory)
             {
-                // Named on the command line: read whatever its name.
+                if (PackedFile.Describe(path) is not null)
+                {
+                    yield return new Entry(path, EntryKind.PackedNamed, null, 0, DateTime.MinValue);
+                    continue;
+                }
+
+                // Named on the command line: read whatever its name (an archive excepted: reading it could only fail).
                 var info = stat ? new FileInfo(path) : null;
                 yield return info is { Exists: true }
                     ? new Entry(path, EntryKind.Log, null, info.Length, info.LastWriteTimeUtc)
@@ -229,6 +269,7 @@ internal static partial class LocalArchiveWalker
             CloudTrailObjectKind.LogFile => EntryKind.Log,
             CloudTrailObjectKind.Digest => EntryKind.Digest,
             CloudTrailObjectKind.Insight => EntryKind.Insight,
+            _ when PackedFile.Describe(normalized) is not null => EntryKind.Packed,
             _ => MayBeRenamedLog(normalized) ? EntryKind.MaybeLog : EntryKind.Other,
         };
     }
@@ -257,15 +298,22 @@ internal static partial class LocalArchiveWalker
         path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase);
 
+    private const int MaxPackedExamples = 3;
+
     private enum EntryKind
     {
         Log,
         MaybeLog,
         Digest,
         Insight,
+        Packed,
+        PackedNamed,
         Other,
         Unreadable,
     }
+
+    [LoggerMessage(EventId = EventIds.Ingest + 7, Level = LogLevel.Debug, Message = "Skipped {Path}: {What}, not a log file; {Advice}")]
+    private static partial void LogPackedFile(ILogger logger, string path, string what, string advice);
 
     [LoggerMessage(EventId = EventIds.Ingest + 6, Level = LogLevel.Debug, Message = "Skipped {Path}: neither named as a CloudTrail log file nor a .json, .jsonl, .ndjson or .gz file (name it on the command line to read it anyway)")]
     private static partial void LogOtherFile(ILogger logger, string path);

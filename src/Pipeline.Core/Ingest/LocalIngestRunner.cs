@@ -48,6 +48,11 @@ internal sealed partial class LocalIngestRunner
             errors.Add(new IngestError(folder, $"{folder}: the folder cannot be listed ({reason}), so none of its files were read: fix its permissions and run again, or leave it out", null, null));
         }
 
+        foreach (var archive in walk.PackedNamed)
+        {
+            errors.Add(new IngestError(archive, PackedFile.Explain(archive), null, null));
+        }
+
         var ledger = new ProcessedObjectLedger(_store, _time, _loggers.CreateLogger<ProcessedObjectLedger>());
         var writer = new ParquetPartitionWriter(_store, new ParquetPartitionWriterOptions { WriterId = _options.WriterId, RowGroupSize = _sinkOptions.RowGroupRows }, _time, _loggers.CreateLogger<ParquetPartitionWriter>());
         var skipped = 0;
@@ -131,7 +136,11 @@ internal sealed partial class LocalIngestRunner
             _time.GetElapsedTime(started),
             cpu,
             errors.OrderBy(e => e.Source, StringComparer.Ordinal).ToList(),
-            progress.DerivedEventIds);
+            progress.DerivedEventIds)
+        {
+            PackedFilesSkipped = walk.Packed,
+            PackedExamples = walk.PackedExamples,
+        };
     }
 
     private async Task<Task<PublishedSource>?> ReadFileAsync(

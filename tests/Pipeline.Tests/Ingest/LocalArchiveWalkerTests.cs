@@ -60,6 +60,62 @@ public sealed class LocalArchiveWalkerTests : IDisposable
     }
 
     [Fact]
+    public void Archives_and_files_compressed_other_than_with_gzip_are_counted_and_named_not_read()
+    {
+        // Published datasets are downloaded as a tar of .json.gz files or a zip of JSON. A .tar.gz ends in .gz, so it
+        // used to be opened as a log and passed over as "not a CloudTrail log"; none of them is read now, and the
+        // summary names them with how to unpack them.
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
+        _trail.AddFile("downloads/flaws_cloudtrail_logs.tar", "tar"u8.ToArray());
+        _trail.AddFile("downloads/attack.TGZ", "tgz"u8.ToArray());
+        _trail.AddFile("downloads/security-datasets.zip", "zip"u8.ToArray());
+        _trail.AddFile("downloads/events.json.bz2", "bz2"u8.ToArray());
+        _trail.AddFile("downloads/logs.tar.gz", "tgz"u8.ToArray());
+        _trail.AddFile("downloads/notes.txt", "hello"u8.ToArray());
+        using var logs = new CapturingLoggerProvider();
+
+        var walk = LocalArchiveWalker.Walk([_trail.Root], logger: logs.CreateLogger("walk"));
+
+        Assert.Equal(["aaaa"], walk.Files.Select(f => Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(f.Path)).Split('_')[^1]));
+        Assert.Equal(1, walk.FileCount);
+        Assert.Equal(5, walk.Packed);
+        Assert.Equal(1, walk.Others);
+        var folder = Path.Combine(_trail.Root, "downloads");
+        Assert.Equal([Path.Combine(folder, "attack.TGZ"), Path.Combine(folder, "events.json.bz2"), Path.Combine(folder, "flaws_cloudtrail_logs.tar")], walk.PackedExamples);
+        Assert.Empty(walk.PackedNamed);
+        Assert.Contains(logs.Entries, e => e.Message == $"Skipped {Path.Combine(folder, "logs.tar.gz")}: a tar archive, not a log file; unpack it (tar -xf) and ingest the files it holds");
+    }
+
+    [Fact]
+    public void An_archive_named_on_the_command_line_is_listed_apart_and_not_read()
+    {
+        var zip = _trail.AddFile("security-datasets.zip", "zip"u8.ToArray());
+        var log = _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
+
+        var walk = LocalArchiveWalker.Walk([zip, log]);
+
+        Assert.Equal([log], walk.Files.Select(f => f.Path));
+        Assert.Equal([zip], walk.PackedNamed);
+        Assert.Equal(0, walk.Packed);
+    }
+
+    [Theory]
+    [InlineData("trail.tar.gz", "a tar archive")]
+    [InlineData("trail.TAR.XZ", "a tar archive")]
+    [InlineData("trail.tbz2", "a tar archive")]
+    [InlineData("trail.zip", "a zip archive")]
+    [InlineData("trail.7z", "a 7-Zip archive")]
+    [InlineData("events.json.zst", "compressed with zstd")]
+    [InlineData("events.ndjson.xz", "compressed with xz")]
+    [InlineData("111122223333_CloudTrail_us-east-1_20260115T1100Z_aaaa.json.gz", null)]
+    [InlineData("events.json", null)]
+    [InlineData("notes.gz", null)]
+    public void A_packed_file_is_told_by_its_name(string name, string? what)
+    {
+        Assert.Equal(what, PackedFile.Describe(name)?.What);
+    }
+
+    [Fact]
     public void Folders_are_listed_when_the_walk_reaches_them_not_before_the_first_file()
     {
         // The walk lists a folder when it reaches it: a file added to a later day's folder after the first file was read

@@ -29,6 +29,27 @@ public sealed class LocalIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task Archives_in_a_folder_are_named_in_the_summary_and_one_named_on_the_command_line_is_an_error()
+    {
+        _trail.AddLogFile(Decrypts("a", 5));
+        var tar = _trail.AddFile("downloads/flaws_cloudtrail_logs.tar.gz", Gzip("not a log"u8.ToArray()));
+        var zip = _trail.AddFile("downloads/security-datasets.zip", "PK"u8.ToArray());
+
+        var (exit, output, error) = await CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("10 read, 5 KMS", output, StringComparison.Ordinal);
+        Assert.Contains($"  not read       2 archive or compressed files, which ingest does not open: {tar}: a tar archive, not a log file; unpack it (tar -xf) and ingest the files it holds; {zip}: a zip archive, not a log file; unpack it (unzip) and ingest the files it holds", output, StringComparison.Ordinal);
+        Assert.Contains("0 other files", output, StringComparison.Ordinal);
+
+        var (named, namedOutput, namedError) = await CliRunner.RunAsync("ingest", zip, "--out", _data.Root);
+
+        Assert.True(named == 1, namedOutput + namedError);
+        Assert.Contains($"error: {zip}: a zip archive, not a log file; unpack it (unzip) and ingest the files it holds", namedError, StringComparison.Ordinal);
+        Assert.DoesNotContain("not read", namedOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ingest_writes_one_row_per_kms_event_and_prints_a_summary()
     {
         _trail.AddLogFile(Decrypts("a", 20));
