@@ -31,7 +31,7 @@ internal static class PrincipalFindings
                        any_value(key_account_id) AS key_account, count(*) AS n,
                        min(event_time) AS first_seen, max(event_time) AS last_seen,
                        list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
-                       string_agg(DISTINCT event_name, ',') AS ops,
+                       string_agg(DISTINCT event_name, ',' ORDER BY event_name) AS ops,
                        list_sort(list(DISTINCT source_ip_address) FILTER (WHERE source_ip_address IS NOT NULL)) AS ips,
                        list_sort(list(DISTINCT access_key_id) FILTER (WHERE access_key_id IS NOT NULL)) AS access_keys,
                        list_sort(list(DISTINCT user_agent) FILTER (WHERE user_agent IS NOT NULL)) AS agents
@@ -179,7 +179,7 @@ internal static class PrincipalFindings
                    count(*) AS n, count(*) FILTER (WHERE event_name = 'Decrypt') AS decrypts,
                    count(*) FILTER (WHERE error_code IS NOT NULL) AS failed,
                    min(event_time), max(event_time), list(event_id ORDER BY event_time, event_id)[1:10],
-                   string_agg(DISTINCT event_name, ','), string_agg(DISTINCT invoked_by, ',')
+                   string_agg(DISTINCT event_name, ',' ORDER BY event_name), string_agg(DISTINCT invoked_by, ',' ORDER BY invoked_by)
             FROM kms_actions
             WHERE event_date = $1 AND is_cross_account AND {PrincipalUse}
             GROUP BY ALL

@@ -23,7 +23,9 @@ internal static class SeriesStatistics
         var weekdayMatched = false;
         if (options.WeekdayAware)
         {
-            // Weekend traffic is often half of weekday traffic: compare like with like when each kind has history.
+            // Weekend traffic is often half of weekday traffic: compare like with like when each kind has history and the
+            // series has a weekly rhythm. Without one, the other kind's days are just more history, and often the most
+            // recent: a series growing steadily would be scored on a Saturday against weekends weeks old, and flagged.
             var weekend = IsWeekend(reportDate);
             var same = new List<long>(baseline.Count);
             for (var i = 0; i < baseline.Count; i++)
@@ -34,7 +36,7 @@ internal static class SeriesStatistics
                 }
             }
 
-            if (same.Count >= 4)
+            if (same.Count >= 4 && HasWeeklyPattern(baseline, baselineDates))
             {
                 points = same;
                 weekdayMatched = true;
@@ -45,6 +47,57 @@ internal static class SeriesStatistics
         var floored = Math.Max(Math.Max(std, options.MinStdDev), options.PoissonStdDevFactor * Math.Sqrt(mean));
         var z = (count - mean) / floored;
         return new SeriesScore(count, mean, std, floored, z, PoissonUpperTail(count, mean), points.Count, weekdayMatched);
+    }
+
+    /// <summary>Weekend days at most this share of the weekdays around them, or at least its inverse, make a weekly rhythm.</summary>
+    public const double WeeklyPatternRatio = 2.0 / 3.0;
+
+    /// <summary>
+    /// Whether the baseline's weekend days differ from the weekdays around them (within three days, before or after):
+    /// their total at most <see cref="WeeklyPatternRatio"/> of the weekdays' level, or at least its inverse. Each weekend
+    /// day is held against its own neighbours, so a trend over the window does not read as a weekly rhythm.
+    /// </summary>
+    public static bool HasWeeklyPattern(IReadOnlyList<long> baseline, IReadOnlyList<DateOnly> baselineDates)
+    {
+        double weekends = 0, around = 0;
+        var compared = false;
+        for (var i = 0; i < baseline.Count; i++)
+        {
+            if (!IsWeekend(baselineDates[i]))
+            {
+                continue;
+            }
+
+            double sum = 0;
+            var n = 0;
+            for (var j = Math.Max(0, i - 3); j <= Math.Min(baseline.Count - 1, i + 3); j++)
+            {
+                if (!IsWeekend(baselineDates[j]) && Math.Abs(baselineDates[j].DayNumber - baselineDates[i].DayNumber) <= 3)
+                {
+                    sum += baseline[j];
+                    n++;
+                }
+            }
+
+            if (n > 0)
+            {
+                weekends += baseline[i];
+                around += sum / n;
+                compared = true;
+            }
+        }
+
+        if (!compared)
+        {
+            return true; // too short to tell: like with like, as before this test existed
+        }
+
+        if (weekends == 0 && around == 0)
+        {
+            return false; // no calls on either kind of day: no rhythm to match
+        }
+
+        return weekends <= WeeklyPatternRatio * around || weekends * WeeklyPatternRatio >= around;
     }
 
     /// <summary>Whether a score is an anomaly under the options: enough volume, a high z, and an unlikely Poisson tail.</summary>

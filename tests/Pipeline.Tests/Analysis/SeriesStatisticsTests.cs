@@ -81,4 +81,61 @@ public sealed class SeriesStatisticsTests
         Assert.Equal(string.Empty, VolumeAnomalies.Basis(naive, monday));
         Assert.Equal("weekend ", VolumeAnomalies.Basis(aware, monday.AddDays(-2)));
     }
+
+    [Fact]
+    public void A_steadily_growing_series_without_a_weekly_rhythm_is_scored_on_a_saturday_against_all_its_days()
+    {
+        // An independently generated trail (tenth check) had a role's Decrypt calls grow ~10 % a day with no weekly rhythm.
+        // On a Saturday, 110 calls, below the Friday's 119, were scored against the four weekend days of two and three
+        // weeks before (mean 39.8, z = 6.2) and reported. Held against the weekdays around them, those weekend days are
+        // ordinary (about 0.8 of their neighbours), so all the days are the baseline.
+        long[] counts = [25, 20, 29, 12, 34, 29, 36, 48, 40, 44, 52, 41, 55, 67, 90, 105, 87, 119];
+        var saturday = new DateOnly(2026, 2, 28);
+        var dates = Enumerable.Range(0, counts.Length).Select(i => saturday.AddDays(i - counts.Length)).ToArray();
+        var options = new AnalysisOptions();
+
+        var score = SeriesStatistics.Score(counts, dates, saturday, 110, options);
+
+        Assert.False(SeriesStatistics.HasWeeklyPattern(counts, dates));
+        Assert.False(score.WeekdayMatched);
+        Assert.Equal(18, score.BaselinePoints);
+        Assert.False(SeriesStatistics.IsAnomalous(score, options), $"z = {score.Z}");
+
+        // What the weekend days alone would have said (the report before this change): an anomaly.
+        var weekends = counts.Where((_, i) => SeriesStatistics.IsWeekend(dates[i])).ToList();
+        var (mean, std) = SeriesStatistics.MeanStdDev(weekends);
+        Assert.Equal(39.75, mean, 9);
+        Assert.True((110 - mean) / std > options.ZThreshold);
+    }
+
+    [Fact]
+    public void A_weekend_spike_on_a_series_with_quiet_weekends_is_still_scored_against_weekends()
+    {
+        var saturday = new DateOnly(2026, 1, 17);
+        var dates = Enumerable.Range(0, 28).Select(i => saturday.AddDays(i - 28)).ToArray();
+        var counts = dates.Select(d => SeriesStatistics.IsWeekend(d) ? 100L + (d.DayNumber % 7) : 1000L + (d.DayNumber % 13)).ToArray();
+        var options = new AnalysisOptions();
+
+        var score = SeriesStatistics.Score(counts, dates, saturday, 800, options);
+
+        Assert.True(SeriesStatistics.HasWeeklyPattern(counts, dates));
+        Assert.True(score.WeekdayMatched);
+        Assert.True(SeriesStatistics.IsAnomalous(score, options), $"z = {score.Z}");
+        Assert.False(SeriesStatistics.IsAnomalous(SeriesStatistics.Score(counts, dates, saturday, 800, new AnalysisOptions { WeekdayAware = false }), options));
+    }
+
+    [Theory]
+    [InlineData(0, 100, true)]    // weekdays only
+    [InlineData(60, 100, true)]   // weekends at 60 % of the weekdays
+    [InlineData(80, 100, false)]  // at 80 %: no rhythm worth splitting the history for
+    [InlineData(100, 100, false)]
+    [InlineData(160, 100, true)]  // busier at weekends
+    [InlineData(0, 0, false)]     // no calls at all
+    public void A_weekly_rhythm_is_weekend_days_far_from_the_weekdays_around_them(long weekend, long weekday, bool expected)
+    {
+        var dates = Dates(28);
+        var counts = dates.Select(d => SeriesStatistics.IsWeekend(d) ? weekend : weekday).ToArray();
+
+        Assert.Equal(expected, SeriesStatistics.HasWeeklyPattern(counts, dates));
+    }
 }

@@ -1,0 +1,45 @@
+using Pipeline.Analysis;
+using Pipeline.Query;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Analysis;
+
+/// <summary>What the new-principal findings say about a principal's first calls.</summary>
+public sealed class NewPrincipalFindingsTests : TrailDatasetTest
+{
+    [Fact]
+    public async Task The_operations_of_a_principal_new_to_a_key_are_listed_in_name_order_whatever_order_they_came_in()
+    {
+        // The ninth independent trail's reports differed between two runs on the same dataset only in this list
+        // ("Decrypt,GenerateDataKey" and "GenerateDataKey,Decrypt"): a report must read the same every time.
+        // Ten days of history: app-role on the key, new-role on another key of the account.
+        const string otherKey = "arn:aws:kms:us-east-1:111122223333:key/99999999-8888-7777-6666-555555555555";
+        for (var d = 5; d <= 14; d++)
+        {
+            Trail.AddLogFile(CloudTrailRecords.Document(
+                CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z"),
+                CloudTrailRecords.AssumedRoleDecrypt($"other-{d}", "job", $"2026-01-{d:00}T09:00:00Z")
+                    .Replace("app-role", "new-role", StringComparison.Ordinal).Replace(CloudTrailRecords.KeyArn, otherKey, StringComparison.Ordinal)));
+        }
+
+        var firstCalls = Enumerable.Range(0, 30).Select(i =>
+        {
+            var record = CloudTrailRecords.AssumedRoleDecrypt($"new-{i:00}", "job", $"2026-01-15T10:{i:00}:00Z").Replace("app-role", "new-role", StringComparison.Ordinal);
+            return i < 15 ? record.Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"GenerateDataKey\"", StringComparison.Ordinal) : record;
+        });
+        Trail.AddLogFile(CloudTrailRecords.Document([.. firstCalls]));
+        await IngestAsync();
+
+        // Without an order, DuckDB's parallel aggregation gave either order about as often: asked several times, the
+        // list must come back the same each time.
+        using var q = DatasetQuery.Open(Data.Root);
+        for (var run = 0; run < 8; run++)
+        {
+            var findings = await PrincipalFindings.NewPrincipalsAsync(q, new DateOnly(2026, 1, 15), new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+
+            var finding = Assert.Single(findings);
+            Assert.Equal(FindingKind.NewPrincipalForKey, finding.Kind);
+            Assert.EndsWith("used this key for the first time in the 10 days of data (30 calls: Decrypt,GenerateDataKey)", finding.Title, StringComparison.Ordinal);
+        }
+    }
+}
