@@ -27,7 +27,7 @@ internal static class PrincipalFindings
         var rows = await q.QueryRowsAsync(
             $"""
             WITH today AS (
-                SELECT principal_arn, key_arn, any_value(principal_kind) AS kind, any_value(caller_account_id) AS caller,
+                SELECT principal_arn, key_arn, {OneKind} AS kind, any_value(caller_account_id) AS caller,
                        any_value(key_account_id) AS key_account, count(*) AS n,
                        min(event_time) AS first_seen, max(event_time) AS last_seen,
                        list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
@@ -157,6 +157,13 @@ internal static class PrincipalFindings
     /// AWSAccount) is stored as the account's principal ARN, <c>arn:aws:iam::&lt;account&gt;:root</c>, which would read as
     /// that account's root user.
     /// </summary>
+    /// <summary>
+    /// The kind of a principal's calls in one group (SQL). An account's root user and a caller CloudTrail names only by
+    /// that account (<c>AWSAccount</c>) share one ARN, so a group can hold both: it is the root user's then, the same in
+    /// every run (<c>any_value</c> gave either, and the finding's title changed with it).
+    /// </summary>
+    private const string OneKind = "CASE WHEN bool_or(principal_kind = 'root') THEN 'root' ELSE min(principal_kind) END";
+
     internal static string Describe(string principal, string? kind, string? callerAccount) =>
         kind == "account" ? $"a caller in account {callerAccount ?? PolicyLinter.AccountOf(principal) ?? principal} (CloudTrail names only the account)" : principal;
 
@@ -361,7 +368,7 @@ internal static class PrincipalFindings
         var rows = await q.QueryRowsAsync(
             $"""
             WITH today AS (
-                SELECT principal_arn, any_value(principal_kind) AS kind, any_value(caller_account_id) AS caller, key_arn, key_account_id,
+                SELECT principal_arn, {OneKind} AS kind, any_value(caller_account_id) AS caller, key_arn, key_account_id,
                        count(*) AS n, min(event_time) AS first_seen, max(event_time) AS last_seen,
                        list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
                        string_agg(DISTINCT event_name, ',' ORDER BY event_name) AS ops,

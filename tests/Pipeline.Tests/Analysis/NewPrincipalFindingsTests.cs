@@ -42,4 +42,36 @@ public sealed class NewPrincipalFindingsTests : TrailDatasetTest
             Assert.EndsWith("used this key for the first time in the 10 days of data (30 calls: Decrypt,GenerateDataKey)", finding.Title, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_root_user_and_a_caller_named_only_by_the_same_account_are_described_as_the_root_user()
+    {
+        // Both are stored under arn:aws:iam::444455556666:root: the root user's calls, and calls the key owner's copy
+        // names only by the caller's account (AWSAccount). The finding said either, depending on which row came first.
+        for (var d = 5; d <= 14; d++)
+        {
+            Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z")));
+        }
+
+        const string accountOnly = """
+            "userIdentity":{"type":"AWSAccount","principalId":"AROAOUTSIDE:job","accountId":"444455556666"}
+            """;
+        const string root = """
+            "userIdentity":{"type":"Root","principalId":"444455556666","arn":"arn:aws:iam::444455556666:root","accountId":"444455556666","accessKeyId":"ASIAROOT"}
+            """;
+        string As(string identity, string eventId, string time) =>
+            System.Text.RegularExpressions.Regex.Replace(CloudTrailRecords.AssumedRoleDecrypt(eventId, "x", time), "\"userIdentity\":\\{.*?\\}\\}\\}", identity.Trim());
+        Trail.AddLogFile(CloudTrailRecords.Document(
+            As(accountOnly, "acct-1", "2026-01-15T10:00:00Z"),
+            As(accountOnly, "acct-2", "2026-01-15T10:01:00Z"),
+            As(root, "root-1", "2026-01-15T10:02:00Z")));
+        await IngestAsync();
+
+        using var q = DatasetQuery.Open(Data.Root);
+        var findings = await PrincipalFindings.NewPrincipalsAsync(q, new DateOnly(2026, 1, 15), new AnalysisOptions(), new HashSet<string> { "111122223333", "444455556666" }, CancellationToken.None);
+
+        var finding = Assert.Single(findings, f => f.Principal == "arn:aws:iam::444455556666:root");
+        Assert.StartsWith("New principal: arn:aws:iam::444455556666:root made its first KMS calls", finding.Title, StringComparison.Ordinal);
+    }
 }
+
