@@ -153,17 +153,17 @@ internal static class PrincipalFindings
         history > lookbackStart ? $"the {day.DayNumber - history.DayNumber} days of data" : $"{options.NewPrincipalLookbackDays} days";
 
     /// <summary>
-    /// How a title names a principal. A caller from another account that CloudTrail does not name (userIdentity type
-    /// AWSAccount) is stored as the account's principal ARN, <c>arn:aws:iam::&lt;account&gt;:root</c>, which would read as
-    /// that account's root user.
-    /// </summary>
-    /// <summary>
     /// The kind of a principal's calls in one group (SQL). An account's root user and a caller CloudTrail names only by
     /// that account (<c>AWSAccount</c>) share one ARN, so a group can hold both: it is the root user's then, the same in
     /// every run (<c>any_value</c> gave either, and the finding's title changed with it).
     /// </summary>
     private const string OneKind = "CASE WHEN bool_or(principal_kind = 'root') THEN 'root' ELSE min(principal_kind) END";
 
+    /// <summary>
+    /// How a title names a principal. A caller from another account that CloudTrail does not name (userIdentity type
+    /// AWSAccount) is stored as the account's principal ARN, <c>arn:aws:iam::&lt;account&gt;:root</c>, which would read as
+    /// that account's root user.
+    /// </summary>
     internal static string Describe(string principal, string? kind, string? callerAccount) =>
         kind == "account" ? $"a caller in account {callerAccount ?? PolicyLinter.AccountOf(principal) ?? principal} (CloudTrail names only the account)" : principal;
 

@@ -11,8 +11,8 @@ public sealed class NewPrincipalFindingsTests : TrailDatasetTest
     public async Task The_operations_of_a_principal_new_to_a_key_are_listed_in_name_order_whatever_order_they_came_in()
     {
         // The ninth independent trail's reports differed between two runs on the same dataset only in this list
-        // ("Decrypt,GenerateDataKey" and "GenerateDataKey,Decrypt"): a report must read the same every time.
-        // Ten days of history: app-role on the key, new-role on another key of the account.
+        // ("Decrypt,GenerateDataKey" and "GenerateDataKey,Decrypt"): a report must read the same every time. Ten days of
+        // history: app-role on the key, new-role on another key of the account; then new-role's first calls on the key.
         const string otherKey = "arn:aws:kms:us-east-1:111122223333:key/99999999-8888-7777-6666-555555555555";
         for (var d = 5; d <= 14; d++)
         {
