@@ -9,11 +9,15 @@ public static class Program
     public static Task<int> Main(string[] args)
     {
         // Without tiered compilation every method is compiled fully optimised on first use, so the commands that read
-        // CloudTrail compile their read path and the logging stack on a spare core while the command line is parsed.
+        // CloudTrail compile their read path (and the worker its logging stack) on a spare core while the command line
+        // is parsed. `ingest` builds its logging only when something is logged (CliLogging.Create).
         if (args.Length > 0 && args[0] is "ingest" or "worker" or "demo")
         {
             Pipeline.Parsing.ReadPathWarmup.Start();
-            CliLogging.Warm();
+            if (args[0] == "worker")
+            {
+                CliLogging.Warm();
+            }
         }
 
         return InvokeAsync(BuildRoot().Parse(args));

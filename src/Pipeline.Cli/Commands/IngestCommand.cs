@@ -134,8 +134,8 @@ internal static class IngestCommand
         }
 
         var problems = new List<string>();
-        var sink = SettingsBinder.Bind<SinkOptions>(configuration, SinkOptions.Section, problems);
-        var reader = SettingsBinder.Bind<ReaderOptions>(configuration, ReaderOptions.Section, problems);
+        var sink = SettingsBinder.Sink(configuration, problems);
+        var reader = SettingsBinder.Reader(configuration, problems);
         errors.AddRange(problems.Select(p => "setting " + p));
         return (sink, reader);
     }

@@ -101,7 +101,7 @@ internal static class ReportCommand
                     configProblems.Add($"the file has no \"{ReportSection}\" section: the report's thresholds go under it, e.g. {{\"{ReportSection}\": {{\"ZThreshold\": 5}}}}.");
                 }
 
-                options = SettingsBinder.Bind<AnalysisOptions>(settings, ReportSection, configProblems);
+                options = SettingsBinder.Analysis(settings, ReportSection, configProblems);
                 if (configProblems.Count > 0)
                 {
                     foreach (var problem in configProblems)
@@ -124,8 +124,8 @@ internal static class ReportCommand
             }
 
             options.KnownAccounts.AddRange(r.GetValue(known) ?? []);
-            var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-            if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), problems, validateAllProperties: true))
+            var problems = AnnotationChecks.Check(options);
+            if (problems.Count > 0)
             {
                 foreach (var p in problems)
                 {

@@ -1,5 +1,8 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using Pipeline.Analysis;
+using Pipeline.Ingest.Worker;
+using Pipeline.Parsing;
+using Pipeline.Sink;
 
 namespace Pipeline.Ingest;
 
@@ -10,14 +13,28 @@ namespace Pipeline.Ingest;
 /// </summary>
 internal static class SettingsBinder
 {
-    public static T Bind<T>(IConfiguration configuration, string section, List<string> problems)
+    public static SinkOptions Sink(IConfiguration configuration, List<string> problems) =>
+        Bind<SinkOptions>(configuration, SinkOptions.Section, problems, static (values, options) => values.Bind(options));
+
+    public static ReaderOptions Reader(IConfiguration configuration, List<string> problems) =>
+        Bind<ReaderOptions>(configuration, ReaderOptions.Section, problems, static (values, options) => values.Bind(options));
+
+    public static WorkerOptions Worker(IConfiguration configuration, List<string> problems) =>
+        Bind<WorkerOptions>(configuration, WorkerOptions.Section, problems, static (values, options) => values.Bind(options));
+
+    public static AnalysisOptions Analysis(IConfiguration configuration, string section, List<string> problems) =>
+        Bind<AnalysisOptions>(configuration, section, problems, static (values, options) => values.Bind(options));
+
+    /// <param name="bind">Binds a section to an options object of its own type: a call the configuration binding source
+    /// generator replaces with code for that type (no reflection at start-up; see Pipeline.Core.csproj).</param>
+    private static T Bind<T>(IConfiguration configuration, string section, List<string> problems, Action<IConfiguration, T> bind)
         where T : new()
     {
         var options = new T();
         var values = configuration.GetSection(section);
         try
         {
-            values.Bind(options);
+            bind(values, options);
         }
         catch (InvalidOperationException)
         {
@@ -30,7 +47,7 @@ internal static class SettingsBinder
             {
                 try
                 {
-                    new ConfigurationBuilder().AddInMemoryCollection([entry]).Build().GetSection(section).Bind(new T());
+                    bind(new ConfigurationBuilder().AddInMemoryCollection([entry]).Build().GetSection(section), new T());
                     bound.Add(entry);
                 }
                 catch (InvalidOperationException e)
@@ -40,7 +57,7 @@ internal static class SettingsBinder
             }
 
             options = new T();
-            new ConfigurationBuilder().AddInMemoryCollection(bound).Build().GetSection(section).Bind(options);
+            bind(new ConfigurationBuilder().AddInMemoryCollection(bound).Build().GetSection(section), options);
         }
 
         // A misspelt name would otherwise be ignored and its default used without a word.
@@ -55,11 +72,7 @@ internal static class SettingsBinder
             }
         }
 
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-        {
-            problems.AddRange(results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage} Got {Value(options, r.MemberNames)}."));
-        }
+        problems.AddRange(AnnotationChecks.Check(options).Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage} Got {Value(options, r.MemberNames)}."));
 
         return options;
     }

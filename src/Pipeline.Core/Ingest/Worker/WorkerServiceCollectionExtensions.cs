@@ -17,8 +17,10 @@ internal static class WorkerServiceCollectionExtensions
     {
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
-        services.AddOptions<SinkOptions>().Bind(configuration.GetSection(SinkOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ReaderOptions>().Bind(configuration.GetSection(ReaderOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SinkOptions>().Bind(configuration.GetSection(SinkOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SinkOptions>, AnnotationValidator<SinkOptions>>();
+        services.AddOptions<ReaderOptions>().Bind(configuration.GetSection(ReaderOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReaderOptions>, AnnotationValidator<ReaderOptions>>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IAmazonSQS>(_ => new AmazonSQSClient());

@@ -14,7 +14,7 @@ internal static class WorkerStartupCheck
     public static IReadOnlyList<string> Problems(IConfiguration configuration)
     {
         var problems = new List<string>();
-        var worker = SettingsBinder.Bind<WorkerOptions>(configuration, WorkerOptions.Section, problems);
+        var worker = SettingsBinder.Worker(configuration, problems);
         var result = new WorkerOptionsValidator().Validate(null, worker);
         if (result.Failed)
         {
@@ -33,8 +33,8 @@ internal static class WorkerStartupCheck
             }
         }
 
-        SettingsBinder.Bind<SinkOptions>(configuration, SinkOptions.Section, problems);
-        SettingsBinder.Bind<ReaderOptions>(configuration, ReaderOptions.Section, problems);
+        SettingsBinder.Sink(configuration, problems);
+        SettingsBinder.Reader(configuration, problems);
 
         var endpoint = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
         var region = FallbackRegionFactory.GetRegionEndpoint();
