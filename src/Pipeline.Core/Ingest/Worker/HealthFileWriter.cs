@@ -11,11 +11,12 @@ internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHe
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
+        using var stop = StopTicks.On(timer, stoppingToken);
         do
         {
             Write();
         }
-        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+        while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false));
 
         Write();
     }
@@ -24,18 +25,6 @@ internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHe
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         Write();
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
     }
 
     private void Write()

@@ -14,9 +14,10 @@ internal sealed class VisibilityHeartbeat(IAmazonSQS sqs, WorkerOptions options,
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.HeartbeatInterval, time);
+        using var stop = StopTicks.On(timer, stoppingToken);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 await ExtendDueAsync(stoppingToken).ConfigureAwait(false);
             }

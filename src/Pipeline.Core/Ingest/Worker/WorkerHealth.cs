@@ -74,18 +74,27 @@ internal sealed class WorkerHealth
 
     private WorkerState Effective() => _outputProblem is not null && _state is WorkerState.Running or WorkerState.Starting ? WorkerState.Degraded : _state;
 
+    /// <summary>
+    /// The health file's JSON. Written with <see cref="Utf8JsonWriter"/>: the serializer's reflection set-up for a
+    /// dictionary was ~20 ms of CPU at the worker's start, before its first receive.
+    /// </summary>
     public string ToJson(DateTime nowUtc, int inFlight)
     {
-        lock (_gate)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            return JsonSerializer.Serialize(new Dictionary<string, object?>
+            lock (_gate)
             {
-                ["state"] = Effective().ToString(),
-                ["reason"] = _outputProblem ?? _reason,
-                ["written_at"] = nowUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                ["last_receive"] = _lastReceiveUtc == default ? null : _lastReceiveUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                ["in_flight_messages"] = inFlight,
-            });
+                json.WriteStartObject();
+                json.WriteString("state", Effective().ToString());
+                json.WriteString("reason", _outputProblem ?? _reason);
+                json.WriteString("written_at", nowUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteString("last_receive", _lastReceiveUtc == default ? null : _lastReceiveUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteNumber("in_flight_messages", inFlight);
+                json.WriteEndObject();
+            }
         }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -19,9 +19,10 @@ internal sealed class WorkerProgress(WorkerOptions options, InFlightTracker trac
     {
         _lastAt = time.GetTimestamp();
         using var timer = new PeriodicTimer(options.ProgressInterval, time);
+        using var stop = StopTicks.On(timer, stoppingToken);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 Report();
             }
