@@ -51,7 +51,7 @@ internal static class IngestCommand
             }
 
             using var loggers = CliLogging.Create(result.GetValue(verbose));
-            var walk = LocalArchiveWalker.Walk(paths, exclude: outDir, loggers.CreateLogger(typeof(LocalArchiveWalker).FullName!));
+            var walk = LocalArchiveWalker.Start(paths, exclude: outDir, loggers.CreateLogger(typeof(LocalArchiveWalker).FullName!));
             errors.AddRange(walk.Missing.Select(m => $"input '{m}' does not exist"));
             if (errors.Count > 0)
             {
@@ -147,9 +147,16 @@ internal static class IngestCommand
             return (0, "starting");
         }
 
-        return (Math.Min(1.0, (double)p.FilesDone / p.TotalFiles), string.Create(
+        if (p.TotalFiles is not { } total)
+        {
+            return (0, string.Create(
+                CultureInfo.InvariantCulture,
+                $"{p.FilesDone} files (still listing the folders), {p.BytesDecompressed / 1e6:F0} MB read, {p.KmsRows:N0} KMS rows, {p.FilesFailed} failed"));
+        }
+
+        return (Math.Min(1.0, (double)p.FilesDone / total), string.Create(
             CultureInfo.InvariantCulture,
-            $"{p.FilesDone}/{p.TotalFiles} files, {p.BytesDecompressed / 1e6:F0} MB read, {p.KmsRows:N0} KMS rows, {p.FilesFailed} failed"));
+            $"{p.FilesDone}/{total} files, {p.BytesDecompressed / 1e6:F0} MB read, {p.KmsRows:N0} KMS rows, {p.FilesFailed} failed"));
     }
 
     internal static string Format(IngestSummary s, string outDir)

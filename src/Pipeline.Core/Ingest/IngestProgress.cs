@@ -12,13 +12,20 @@ internal sealed class IngestProgress
     private long _bytesDecompressed;
     private long _derivedEventIds;
 
-    public IngestProgress(int totalFiles)
+    private int _totalFiles;
+
+    /// <param name="totalFiles">The files to read, or null while the walk is still counting them (<see cref="TotalFiles"/> is set then).</param>
+    public IngestProgress(int? totalFiles)
     {
-        TotalFiles = totalFiles;
+        _totalFiles = totalFiles ?? -1;
     }
 
-    /// <summary>The files the walk counted before the run (a folder still being synced may gain some while it runs).</summary>
-    public int TotalFiles { get; }
+    /// <summary>The files the walk counted (a folder still being synced may gain some while it runs); null while it is counting.</summary>
+    public int? TotalFiles
+    {
+        get => Volatile.Read(ref _totalFiles) is var total and >= 0 ? total : null;
+        set => Volatile.Write(ref _totalFiles, value ?? -1);
+    }
 
     public long FilesDone => Interlocked.Read(ref _filesDone);
 

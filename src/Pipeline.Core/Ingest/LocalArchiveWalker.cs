@@ -14,27 +14,63 @@ internal sealed record LocalSource(string Path, long Length, DateTime LastWriteU
 /// <summary>
 /// Result of walking the inputs: the files to read, listed lazily one directory at a time (a year of five-minute
 /// deliveries is hundreds of thousands of files, and holding all their names would make memory grow with the archive),
-/// with the counts of a first pass over the names (for progress) and what was passed over.
+/// and the counts of a first pass over the names (for progress and the summary), which may still be running.
 /// </summary>
-/// <param name="Files">The files to read, in ordinal order of their full paths; each enumeration lists the folders again.</param>
-/// <param name="FileCount">How many files <paramref name="Files"/> held when the inputs were walked (the folders may change while a run reads them).</param>
-internal sealed record WalkResult(IEnumerable<LocalSource> Files, int FileCount, int Digests, int Insights, int Others, IReadOnlyList<string> Missing)
+internal sealed class WalkResult(IEnumerable<LocalSource> files, IReadOnlyList<string> missing, Task<WalkCounts> counted)
 {
-    /// <summary>Archives and files compressed other than with gzip, found in the folders (<see cref="PackedFile"/>): not read, and the run says so.</summary>
-    public int Packed { get; init; }
+    /// <summary>The files to read, in ordinal order of their full paths; each enumeration lists the folders again.</summary>
+    public IEnumerable<LocalSource> Files => files;
 
-    /// <summary>The first few of <see cref="Packed"/>, for the run's summary.</summary>
-    public IReadOnlyList<string> PackedExamples { get; init; } = [];
+    /// <summary>Inputs that do not exist (known before any folder is listed).</summary>
+    public IReadOnlyList<string> Missing => missing;
 
-    /// <summary>Archives named on the command line: not read, and each one is an error of the run.</summary>
-    public IReadOnlyList<string> PackedNamed { get; init; } = [];
+    /// <summary>The first pass over the names: complete when <see cref="LocalArchiveWalker.Walk"/> returns; for
+    /// <see cref="LocalArchiveWalker.Start"/>, once every folder has been listed.</summary>
+    public Task<WalkCounts> Counted => counted;
 
-    /// <summary>Folders that could not be listed (permissions), each with the reason: their files are not read, and the run says so.</summary>
-    public IReadOnlyList<(string Path, string Reason)> Unreadable { get; init; } = [];
+    /// <summary>How many files <see cref="Files"/> held when the inputs were walked (the folders may change while a run
+    /// reads them). This and the other counts below wait for <see cref="Counted"/>.</summary>
+    public int FileCount => Counts.Files;
+
+    public int Digests => Counts.Digests;
+
+    public int Insights => Counts.Insights;
+
+    public int Others => Counts.Others;
+
+    /// <inheritdoc cref="WalkCounts.Packed"/>
+    public int Packed => Counts.Packed;
+
+    /// <inheritdoc cref="WalkCounts.PackedExamples"/>
+    public IReadOnlyList<string> PackedExamples => Counts.PackedExamples;
+
+    /// <inheritdoc cref="WalkCounts.PackedNamed"/>
+    public IReadOnlyList<string> PackedNamed => Counts.PackedNamed;
+
+    /// <inheritdoc cref="WalkCounts.Unreadable"/>
+    public IReadOnlyList<(string Path, string Reason)> Unreadable => Counts.Unreadable;
 
     /// <summary>The files named as log files (or on the command line), without the other JSON files read in case they are logs.</summary>
     public IReadOnlyList<LocalSource> NamedLogFiles => Files.Where(f => f.NamedAsLog).ToList();
+
+    private WalkCounts Counts => counted.GetAwaiter().GetResult();
 }
+
+/// <summary>What the first pass over the names found.</summary>
+/// <param name="Files">Files to read.</param>
+/// <param name="Packed">Archives and files compressed other than with gzip, found in the folders (<see cref="PackedFile"/>): not read, and the run says so.</param>
+/// <param name="PackedExamples">The first few of <paramref name="Packed"/>, for the run's summary.</param>
+/// <param name="PackedNamed">Archives named on the command line: not read, and each one is an error of the run.</param>
+/// <param name="Unreadable">Folders that could not be listed (permissions), each with the reason: their files are not read, and the run says so.</param>
+internal sealed record WalkCounts(
+    int Files,
+    int Digests,
+    int Insights,
+    int Others,
+    int Packed,
+    IReadOnlyList<string> PackedExamples,
+    IReadOnlyList<string> PackedNamed,
+    IReadOnlyList<(string Path, string Reason)> Unreadable);
 
 /// <summary>
 /// Expands command-line inputs into CloudTrail log files. Directories are walked recursively (any prefix, optional
@@ -55,7 +91,18 @@ internal static partial class LocalArchiveWalker
     /// <param name="inputs">Files and folders, as given on the command line.</param>
     /// <param name="exclude">The dataset folder being written, when it lies inside an input.</param>
     /// <param name="logger">Told (at debug level: <c>ingest --verbose</c>) of each file of a folder passed over by its name.</param>
-    public static WalkResult Walk(IEnumerable<string> inputs, string? exclude = null, ILogger? logger = null)
+    public static WalkResult Walk(IEnumerable<string> inputs, string? exclude = null, ILogger? logger = null) =>
+        Walk(inputs, exclude, logger, countInBackground: false);
+
+    /// <summary>
+    /// As <see cref="Walk(IEnumerable{string}, string?, ILogger?)"/>, but the first pass over the names runs on a thread
+    /// of its own while <see cref="WalkResult.Files"/> is read: reading starts at once instead of after every folder was
+    /// listed (0.1 s for 75,000 files from the page cache, seconds from a cold disk, with the other cores idle).
+    /// </summary>
+    public static WalkResult Start(IEnumerable<string> inputs, string? exclude = null, ILogger? logger = null) =>
+        Walk(inputs, exclude, logger, countInBackground: true);
+
+    private static WalkResult Walk(IEnumerable<string> inputs, string? exclude, ILogger? logger, bool countInBackground)
     {
         var missing = new List<string>();
         var roots = new List<(string Path, bool IsDirectory)>();
@@ -87,6 +134,14 @@ internal static partial class LocalArchiveWalker
         }
 
         var excluded = exclude is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(exclude));
+        var counted = countInBackground
+            ? Task.Factory.StartNew(() => Count(distinct, excluded, logger), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            : Task.FromResult(Count(distinct, excluded, logger));
+        return new WalkResult(Sources(distinct, excluded), missing, counted);
+    }
+
+    private static WalkCounts Count(List<(string Path, bool IsDirectory)> distinct, string? excluded, ILogger? logger)
+    {
         int files = 0, digests = 0, insights = 0, others = 0, packed = 0;
         var unreadable = new List<(string Path, string Reason)>();
         var packedExamples = new List<string>();
@@ -135,13 +190,7 @@ internal static partial class LocalArchiveWalker
             }
         }
 
-        return new WalkResult(Sources(distinct, excluded), files, digests, insights, others, missing)
-        {
-            Unreadable = unreadable,
-            Packed = packed,
-            PackedExamples = packedExamples,
-            PackedNamed = packedNamed,
-        };
+        return new WalkCounts(files, digests, insights, others, packed, packedExamples, packedNamed, unreadable);
     }
 
     private static IEnumerable<LocalSource> Sources(List<(string Path, bool IsDirectory)> roots, string? excluded)

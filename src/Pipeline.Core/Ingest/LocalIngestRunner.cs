@@ -40,18 +40,16 @@ internal sealed partial class LocalIngestRunner
     {
         var started = _time.GetTimestamp();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-        var progress = new IngestProgress(walk.FileCount);
+        // The walk may still be counting the files (LocalArchiveWalker.Start): the progress gets its total when it is done.
+        var progress = new IngestProgress(walk.Counted.IsCompletedSuccessfully ? walk.Counted.Result.Files : null);
+        _ = walk.Counted.ContinueWith(
+            static (counted, state) => ((IngestProgress)state!).TotalFiles = counted.Result.Files,
+            progress,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         Progress = progress;
         var errors = new ConcurrentBag<IngestError>();
-        foreach (var (folder, reason) in walk.Unreadable)
-        {
-            errors.Add(new IngestError(folder, $"{folder}: the folder cannot be listed ({reason}), so none of its files were read: fix its permissions and run again, or leave it out", null, null));
-        }
-
-        foreach (var archive in walk.PackedNamed)
-        {
-            errors.Add(new IngestError(archive, PackedFile.Explain(archive), null, null));
-        }
 
         var ledger = new ProcessedObjectLedger(_store, _time, _loggers.CreateLogger<ProcessedObjectLedger>());
         var writer = new ParquetPartitionWriter(_store, new ParquetPartitionWriterOptions { WriterId = _options.WriterId, RowGroupSize = _sinkOptions.RowGroupRows }, _time, _loggers.CreateLogger<ParquetPartitionWriter>());
@@ -119,13 +117,24 @@ internal sealed partial class LocalIngestRunner
             }
         }
 
+        var counts = await walk.Counted.ConfigureAwait(false);
+        foreach (var (folder, reason) in counts.Unreadable)
+        {
+            errors.Add(new IngestError(folder, $"{folder}: the folder cannot be listed ({reason}), so none of its files were read: fix its permissions and run again, or leave it out", null, null));
+        }
+
+        foreach (var archive in counts.PackedNamed)
+        {
+            errors.Add(new IngestError(archive, PackedFile.Explain(archive), null, null));
+        }
+
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         return new IngestSummary(
             listed - notLogs,
             skipped,
-            walk.Digests,
-            walk.Insights,
-            walk.Others + notLogs,
+            counts.Digests,
+            counts.Insights,
+            counts.Others + notLogs,
             progress.Records,
             progress.KmsRows,
             rowsOut,
@@ -138,8 +147,8 @@ internal sealed partial class LocalIngestRunner
             errors.OrderBy(e => e.Source, StringComparer.Ordinal).ToList(),
             progress.DerivedEventIds)
         {
-            PackedFilesSkipped = walk.Packed,
-            PackedExamples = walk.PackedExamples,
+            PackedFilesSkipped = counts.Packed,
+            PackedExamples = counts.PackedExamples,
         };
     }
 

@@ -39,6 +39,33 @@ public sealed class LocalArchiveWalkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Counting_in_the_background_finds_what_the_synchronous_walk_finds()
+    {
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
+        _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1105Z", "bbbb"), "{}"u8.ToArray());
+        _trail.AddFile("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/01/15/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260115T1130Z.json.gz", "{}"u8.ToArray());
+        _trail.AddFile("exports/maybe.json", "{}"u8.ToArray());
+        _trail.AddFile("notes/readme.md", "hello"u8.ToArray());
+        _trail.AddFile("downloads/logs.tar.gz", "x"u8.ToArray());
+        using var elsewhere = new TrailFolder();
+        var named = elsewhere.AddFile("single/bundle.zip", "PK"u8.ToArray());
+        string[] inputs = [_trail.Root, named, Path.Combine(_trail.Root, "absent")];
+
+        var walked = LocalArchiveWalker.Walk(inputs);
+        var started = LocalArchiveWalker.Start(inputs);
+        var counts = await started.Counted.WaitAsync(TimeSpan.FromSeconds(30));
+        var expected = await walked.Counted;
+
+        Assert.Equal(expected, counts with { PackedExamples = expected.PackedExamples, PackedNamed = expected.PackedNamed, Unreadable = expected.Unreadable });
+        Assert.Equal(walked.PackedExamples, started.PackedExamples);
+        Assert.Equal(walked.PackedNamed, started.PackedNamed);
+        Assert.Equal(walked.Files.Select(f => f.Path), started.Files.Select(f => f.Path));
+        Assert.Equal(walked.Missing, started.Missing);
+        Assert.Equal((3, 1, 1, 1), (counts.Files, counts.Digests, counts.Others, counts.Packed));
+        Assert.Equal([named], counts.PackedNamed);
+    }
+
+    [Fact]
     public void Each_file_passed_over_by_its_name_is_named_in_the_verbose_log()
     {
         // A published folder holds notes, YAML fixtures and scripts next to its logs: ingest counts them as "other

@@ -432,6 +432,38 @@ public sealed class LocalIngestTests : IDisposable
         Assert.Equal(12, again.RowsWritten);
     }
 
+    [Fact]
+    public async Task Files_are_read_while_the_walk_is_still_counting_them_and_the_summary_has_the_count()
+    {
+        _trail.AddLogFile(Decrypts("a", 5));
+        _trail.AddLogFile(Decrypts("b", 7));
+        _trail.AddFile("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/01/15/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260115T1130Z.json.gz", "{}"u8.ToArray());
+        var walked = LocalArchiveWalker.Walk([_trail.Root]);
+        var counting = new TaskCompletionSource<WalkCounts>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runner = new LocalIngestRunner(new IngestOptions { Parallelism = 1, WriterId = "t" }, new ReaderOptions(), new SinkOptions(), _data.Store, TimeProvider.System, NullLoggerFactory.Instance);
+        var totalsSeen = new List<int?>();
+
+        IEnumerable<LocalSource> Files()
+        {
+            foreach (var file in walked.Files)
+            {
+                totalsSeen.Add(runner.Progress!.TotalFiles);
+                yield return file;
+            }
+
+            counting.SetResult(walked.Counted.Result); // the count ends after the last file was handed out
+        }
+
+        var summary = await runner.RunAsync(new WalkResult(Files(), [], counting.Task), CancellationToken.None);
+
+        Assert.Equal([null, null], totalsSeen);
+        Assert.Equal(2, runner.Progress!.TotalFiles);
+        Assert.Equal(2, summary.Files);
+        Assert.Equal(1, summary.DigestFilesSkipped);
+        Assert.Equal(12, summary.RowsWritten);
+        Assert.Empty(summary.Errors);
+    }
+
     private async Task<IngestSummary> RunAsync(long spillBytes, params string[] inputs)
     {
         var runner = new LocalIngestRunner(
