@@ -76,7 +76,8 @@ internal static class ThroughputCommand
         var walk = LocalArchiveWalker.Walk([input]);
         var logFiles = walk.NamedLogFiles;
         var compressed = logFiles.Sum(f => f.Length);
-        Console.WriteLine(string.Create(Inv, $"input: {input}: {logFiles.Count} log files, {compressed / 1e6:F1} MB compressed ({walk.Digests} digests skipped); {Environment.ProcessorCount} cores"));
+        var digests = (await walk.Counted).Digests;
+        Console.WriteLine(string.Create(Inv, $"input: {input}: {logFiles.Count} log files, {compressed / 1e6:F1} MB compressed ({digests} digests skipped); {Environment.ProcessorCount} cores"));
         Console.WriteLine(File.Exists(TimeBinary) ? $"CPU/RSS/wall per child via {TimeBinary} (whole process, runtime start-up included)" : "CPU/RSS via the child's own report (install 'time' for whole-process figures)");
         Console.WriteLine("every child runs with DOTNET_TieredCompilation=0, the setting pipeline.dll ships with");
 

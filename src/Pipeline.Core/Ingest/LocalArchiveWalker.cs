@@ -28,36 +28,12 @@ internal sealed class WalkResult(IEnumerable<LocalSource> files, IReadOnlyList<s
     /// <see cref="LocalArchiveWalker.Start"/>, once every folder has been listed.</summary>
     public Task<WalkCounts> Counted => counted;
 
-    /// <summary>How many files <see cref="Files"/> held when the inputs were walked (the folders may change while a run
-    /// reads them). This and the other counts below wait for <see cref="Counted"/>.</summary>
-    public int FileCount => Counts.Files;
-
-    public int Digests => Counts.Digests;
-
-    public int Insights => Counts.Insights;
-
-    public int Others => Counts.Others;
-
-    /// <inheritdoc cref="WalkCounts.Packed"/>
-    public int Packed => Counts.Packed;
-
-    /// <inheritdoc cref="WalkCounts.PackedExamples"/>
-    public IReadOnlyList<string> PackedExamples => Counts.PackedExamples;
-
-    /// <inheritdoc cref="WalkCounts.PackedNamed"/>
-    public IReadOnlyList<string> PackedNamed => Counts.PackedNamed;
-
-    /// <inheritdoc cref="WalkCounts.Unreadable"/>
-    public IReadOnlyList<(string Path, string Reason)> Unreadable => Counts.Unreadable;
-
     /// <summary>The files named as log files (or on the command line), without the other JSON files read in case they are logs.</summary>
     public IReadOnlyList<LocalSource> NamedLogFiles => Files.Where(f => f.NamedAsLog).ToList();
-
-    private WalkCounts Counts => counted.GetAwaiter().GetResult();
 }
 
 /// <summary>What the first pass over the names found.</summary>
-/// <param name="Files">Files to read.</param>
+/// <param name="Files">How many files <see cref="WalkResult.Files"/> held when the inputs were walked (the folders may change while a run reads them).</param>
 /// <param name="Packed">Archives and files compressed other than with gzip, found in the folders (<see cref="PackedFile"/>): not read, and the run says so.</param>
 /// <param name="PackedExamples">The first few of <paramref name="Packed"/>, for the run's summary.</param>
 /// <param name="PackedNamed">Archives named on the command line: not read, and each one is an error of the run.</param>

@@ -14,7 +14,7 @@ public sealed class LocalArchiveWalkerTests : IDisposable
         $"AWSLogs/o-abcdef1234/{account}/CloudTrail/{region}/{stamp[..4]}/{stamp[4..6]}/{stamp[6..8]}/{account}_CloudTrail_{region}_{stamp}_{unique}.json.gz";
 
     [Fact]
-    public void Files_come_in_the_ordinal_order_of_their_full_paths_across_nested_folders()
+    public async Task Files_come_in_the_ordinal_order_of_their_full_paths_across_nested_folders()
     {
         // Names around the separator: "a.json" sorts before "a/…" ('.' < '/'), "a-b/…" before "a/…" ('-' < '/'),
         // "a0.json" after it ('0' > '/'); upper case before lower case.
@@ -31,10 +31,12 @@ public sealed class LocalArchiveWalkerTests : IDisposable
 
         var walk = LocalArchiveWalker.Walk([_trail.Root]);
 
+        var counts = await walk.Counted;
+
         var paths = walk.Files.Select(f => f.Path).ToList();
         var expected = names.Select(n => Path.GetFullPath(Path.Combine(_trail.Root, n))).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, paths);
-        Assert.Equal(names.Length, walk.FileCount);
+        Assert.Equal(names.Length, counts.Files);
         Assert.Equal(4, walk.Files.Count(f => f.NamedAsLog));
     }
 
@@ -57,8 +59,9 @@ public sealed class LocalArchiveWalkerTests : IDisposable
         var expected = await walked.Counted;
 
         Assert.Equal(expected, counts with { PackedExamples = expected.PackedExamples, PackedNamed = expected.PackedNamed, Unreadable = expected.Unreadable });
-        Assert.Equal(walked.PackedExamples, started.PackedExamples);
-        Assert.Equal(walked.PackedNamed, started.PackedNamed);
+        Assert.Equal(expected.PackedExamples, counts.PackedExamples);
+        Assert.Equal(expected.PackedNamed, counts.PackedNamed);
+        Assert.Equal(expected.Unreadable, counts.Unreadable);
         Assert.Equal(walked.Files.Select(f => f.Path), started.Files.Select(f => f.Path));
         Assert.Equal(walked.Missing, started.Missing);
         Assert.Equal((3, 1, 1, 1), (counts.Files, counts.Digests, counts.Others, counts.Packed));
@@ -66,7 +69,7 @@ public sealed class LocalArchiveWalkerTests : IDisposable
     }
 
     [Fact]
-    public void Each_file_passed_over_by_its_name_is_named_in_the_verbose_log()
+    public async Task Each_file_passed_over_by_its_name_is_named_in_the_verbose_log()
     {
         // A published folder holds notes, YAML fixtures and scripts next to its logs: ingest counts them as "other
         // files", and --verbose names each one, so a log saved under an unexpected name is not skipped unseen.
@@ -78,7 +81,9 @@ public sealed class LocalArchiveWalkerTests : IDisposable
 
         var walk = LocalArchiveWalker.Walk([_trail.Root], logger: logs.CreateLogger("walk"));
 
-        Assert.Equal(2, walk.Others);
+        var counts = await walk.Counted;
+
+        Assert.Equal(2, counts.Others);
         var skipped = logs.Entries.Where(e => e.Level == LogLevel.Debug).Select(e => e.Message).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(2, skipped.Count);
         Assert.StartsWith("Skipped " + Path.Combine(_trail.Root, "fixtures", "kms_decrypt.yml") + ": neither named as a CloudTrail log file", skipped[0], StringComparison.Ordinal);
@@ -87,7 +92,7 @@ public sealed class LocalArchiveWalkerTests : IDisposable
     }
 
     [Fact]
-    public void Archives_and_files_compressed_other_than_with_gzip_are_counted_and_named_not_read()
+    public async Task Archives_and_files_compressed_other_than_with_gzip_are_counted_and_named_not_read()
     {
         // Published datasets are downloaded as a tar of .json.gz files or a zip of JSON. A .tar.gz ends in .gz, so it
         // used to be opened as a log and passed over as "not a CloudTrail log"; none of them is read now, and the
@@ -103,27 +108,31 @@ public sealed class LocalArchiveWalkerTests : IDisposable
 
         var walk = LocalArchiveWalker.Walk([_trail.Root], logger: logs.CreateLogger("walk"));
 
+        var counts = await walk.Counted;
+
         Assert.Equal(["aaaa"], walk.Files.Select(f => Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(f.Path)).Split('_')[^1]));
-        Assert.Equal(1, walk.FileCount);
-        Assert.Equal(5, walk.Packed);
-        Assert.Equal(1, walk.Others);
+        Assert.Equal(1, counts.Files);
+        Assert.Equal(5, counts.Packed);
+        Assert.Equal(1, counts.Others);
         var folder = Path.Combine(_trail.Root, "downloads");
-        Assert.Equal([Path.Combine(folder, "attack.TGZ"), Path.Combine(folder, "events.json.bz2"), Path.Combine(folder, "flaws_cloudtrail_logs.tar")], walk.PackedExamples);
-        Assert.Empty(walk.PackedNamed);
+        Assert.Equal([Path.Combine(folder, "attack.TGZ"), Path.Combine(folder, "events.json.bz2"), Path.Combine(folder, "flaws_cloudtrail_logs.tar")], counts.PackedExamples);
+        Assert.Empty(counts.PackedNamed);
         Assert.Contains(logs.Entries, e => e.Message == $"Skipped {Path.Combine(folder, "logs.tar.gz")}: a tar archive, not a log file; unpack it (tar -xf) and ingest the files it holds");
     }
 
     [Fact]
-    public void An_archive_named_on_the_command_line_is_listed_apart_and_not_read()
+    public async Task An_archive_named_on_the_command_line_is_listed_apart_and_not_read()
     {
         var zip = _trail.AddFile("security-datasets.zip", "zip"u8.ToArray());
         var log = _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
 
         var walk = LocalArchiveWalker.Walk([zip, log]);
 
+        var counts = await walk.Counted;
+
         Assert.Equal([log], walk.Files.Select(f => f.Path));
-        Assert.Equal([zip], walk.PackedNamed);
-        Assert.Equal(0, walk.Packed);
+        Assert.Equal([zip], counts.PackedNamed);
+        Assert.Equal(0, counts.Packed);
     }
 
     [Theory]
@@ -143,13 +152,14 @@ public sealed class LocalArchiveWalkerTests : IDisposable
     }
 
     [Fact]
-    public void Folders_are_listed_when_the_walk_reaches_them_not_before_the_first_file()
+    public async Task Folders_are_listed_when_the_walk_reaches_them_not_before_the_first_file()
     {
         // The walk lists a folder when it reaches it: a file added to a later day's folder after the first file was read
         // is found (a walk that listed everything up front would not see it).
         _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
         _trail.AddFile(Log("111122223333", "us-east-1", "20260116T1100Z", "bbbb"), "{}"u8.ToArray());
         var walk = LocalArchiveWalker.Walk([_trail.Root]);
+        var counts = await walk.Counted;
 
         using var files = walk.Files.GetEnumerator();
         Assert.True(files.MoveNext());
@@ -162,11 +172,11 @@ public sealed class LocalArchiveWalkerTests : IDisposable
         }
 
         Assert.Equal(["111122223333_CloudTrail_us-east-1_20260116T1100Z_bbbb.json.gz", "111122223333_CloudTrail_us-east-1_20260116T1105Z_cccc.json.gz"], rest);
-        Assert.Equal(2, walk.FileCount); // the count is the first pass's
+        Assert.Equal(2, counts.Files); // the count is the first pass's
     }
 
     [Fact]
-    public void An_input_inside_another_input_and_a_repeated_input_are_walked_once()
+    public async Task An_input_inside_another_input_and_a_repeated_input_are_walked_once()
     {
         var inner = _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
         _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1105Z", "bbbb"), "{}"u8.ToArray());
@@ -174,12 +184,14 @@ public sealed class LocalArchiveWalkerTests : IDisposable
 
         var walk = LocalArchiveWalker.Walk([day, _trail.Root, inner, _trail.Root + "/", day]);
 
+        var counts = await walk.Counted;
+
         Assert.Equal(2, walk.Files.Count());
-        Assert.Equal(2, walk.FileCount);
+        Assert.Equal(2, counts.Files);
     }
 
     [Fact]
-    public void The_dataset_folder_inside_an_input_is_not_walked()
+    public async Task The_dataset_folder_inside_an_input_is_not_walked()
     {
         _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
         _trail.AddFile("data/_ledger/20260115/marker.json", "{}"u8.ToArray());
@@ -187,13 +199,15 @@ public sealed class LocalArchiveWalkerTests : IDisposable
 
         var walk = LocalArchiveWalker.Walk([_trail.Root], exclude: Path.Combine(_trail.Root, "data"));
 
+        var counts = await walk.Counted;
+
         Assert.Equal(["aaaa"], walk.Files.Select(f => Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(f.Path)).Split('_')[^1]));
-        Assert.Equal(1, walk.FileCount);
-        Assert.Equal(0, walk.Others);
+        Assert.Equal(1, counts.Files);
+        Assert.Equal(0, counts.Others);
     }
 
     [Fact]
-    public void A_link_back_to_a_folder_being_walked_is_not_followed_again_but_a_linked_folder_is_read()
+    public async Task A_link_back_to_a_folder_being_walked_is_not_followed_again_but_a_linked_folder_is_read()
     {
         _trail.AddFile(Log("111122223333", "us-east-1", "20260115T1100Z", "aaaa"), "{}"u8.ToArray());
         var elsewhere = Path.Combine(Path.GetTempPath(), "walker-linked-" + Guid.NewGuid().ToString("N"));
@@ -206,10 +220,12 @@ public sealed class LocalArchiveWalkerTests : IDisposable
 
             var walk = LocalArchiveWalker.Walk([_trail.Root]);
 
+            var counts = await walk.Counted;
+
             var names = walk.Files.Select(f => Path.GetFileName(f.Path)).ToList();
             Assert.Equal(2, names.Count);
             Assert.Contains("copied.json", names);
-            Assert.Equal(2, walk.FileCount);
+            Assert.Equal(2, counts.Files);
         }
         finally
         {
