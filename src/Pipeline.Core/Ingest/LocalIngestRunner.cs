@@ -40,8 +40,9 @@ internal sealed partial class LocalIngestRunner
     {
         var started = _time.GetTimestamp();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-        // The walk may still be counting the files (LocalArchiveWalker.Start): the progress gets its total when it is done.
-        var progress = new IngestProgress(walk.Counted.IsCompletedSuccessfully ? walk.Counted.Result.Files : null);
+        // The walk may still be counting the files (LocalArchiveWalker.Start): the progress gets its total when it is
+        // done (at once, on this thread, when it already is).
+        var progress = new IngestProgress(null);
         _ = walk.Counted.ContinueWith(
             static (counted, state) => ((IngestProgress)state!).TotalFiles = counted.Result.Files,
             progress,
