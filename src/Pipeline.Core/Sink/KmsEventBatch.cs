@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -13,6 +14,10 @@ internal sealed class KmsEventBatch
     private readonly Utf8Arena _arena = new();
     private Utf8Interner? _interner;
     private RowBlock[] _blocks = [];
+
+    // Each block's string cells, also reachable through _blocks: the Parquet writer reads string cells of rows in key
+    // order, and going through the block object would be one more load from memory per value.
+    private StringRef[][] _stringBlocks = [];
     private int _blockCount;
 
     public int Count { get; private set; }
@@ -48,9 +53,11 @@ internal sealed class KmsEventBatch
             if (b == _blocks.Length)
             {
                 Array.Resize(ref _blocks, Math.Max(4, b * 2));
+                Array.Resize(ref _stringBlocks, _blocks.Length);
             }
 
             _blocks[b] = BatchMemory.RentBlock();
+            _stringBlocks[b] = _blocks[b].Strings;
             _blockCount++;
         }
 
@@ -109,6 +116,7 @@ internal sealed class KmsEventBatch
         {
             BatchMemory.ReturnBlock(_blocks[i]);
             _blocks[i] = null!;
+            _stringBlocks[i] = null!;
         }
 
         _blockCount = 0;
@@ -248,6 +256,24 @@ internal sealed class KmsEventBatch
     /// <summary>Where a value is stored: equal references mean equal values (interned values share one).</summary>
     public StringRef GetRef(int slot, int row) => StringCell(slot, row);
 
+    /// <summary>
+    /// Starts loading a row's value into the cache ahead of its use (<see cref="CachePrefetch"/>); its cell should
+    /// have been requested earlier with <see cref="PrefetchRef"/>, as it is read here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchValue(int slot, int row) => _arena.Prefetch(StringCell(slot, row));
+
+    /// <summary>Starts loading the cell that says where a row's value is stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchRef(int slot, int row)
+    {
+        var b = row >> RowBlock.Shift;
+        if ((uint)b < (uint)_blockCount)
+        {
+            CachePrefetch.HeaderAndRange(_stringBlocks[b], Cell(slot, row) * Unsafe.SizeOf<StringRef>(), Unsafe.SizeOf<StringRef>());
+        }
+    }
+
     public string? GetString(int slot, int row)
     {
         var r = StringCell(slot, row);
@@ -287,5 +313,5 @@ internal sealed class KmsEventBatch
 
     private RowBlock Block(int row) => _blocks[row >> RowBlock.Shift];
 
-    private ref StringRef StringCell(int slot, int row) => ref Block(row).Strings[Cell(slot, row)];
+    private ref StringRef StringCell(int slot, int row) => ref _stringBlocks[row >> RowBlock.Shift][Cell(slot, row)];
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Pipeline.Sink;
 
 /// <summary>
@@ -94,6 +97,17 @@ internal sealed class Utf8Arena
 
     public ReadOnlySpan<byte> GetSpan(StringRef r) =>
         r.Length <= 0 ? [] : new ReadOnlySpan<byte>(_chunks[r.Chunk], r.Offset, r.Length);
+
+    /// <summary>Starts loading a stored value into the cache (see <see cref="CachePrefetch"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(StringRef r)
+    {
+        var chunks = CollectionsMarshal.AsSpan(_chunks);
+        if (r.Length > 0 && (uint)r.Chunk < (uint)chunks.Length)
+        {
+            CachePrefetch.HeaderAndRange(chunks[r.Chunk], r.Offset, r.Length);
+        }
+    }
 }
 
 /// <summary>Location of a value in a <see cref="Utf8Arena"/>; <see cref="IsNull"/> when the column is null.</summary>

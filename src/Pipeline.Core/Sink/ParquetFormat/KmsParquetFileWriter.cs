@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
@@ -158,6 +159,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
                 var count = 0;
                 while (start + count < rows.Length && count < MaxPageValues && _values.WrittenCount < TargetPageBytes)
                 {
+                    PrefetchAhead(rows, start + count, column.Slot);
                     var r = rows[start + count];
                     var reference = r.Batch.GetRef(column.Slot, r.Row);
                     if (reference.IsNull)
@@ -220,6 +222,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
         ReadOnlySpan<byte> lastBytes = [];
         for (var i = 0; i < rows.Length; i++)
         {
+            PrefetchAhead(rows, i, column.Slot);
             var r = rows[i];
             var reference = r.Batch.GetRef(column.Slot, r.Row);
             if (reference.IsNull)
@@ -256,6 +259,27 @@ internal sealed class KmsParquetFileWriter : IDisposable
 
         nonNull = n;
         return n > 0;
+    }
+
+    // Rows ahead whose value is requested from memory before it is needed (a load from memory takes about as long as
+    // handling this many values whose bytes are already in the cache).
+    private const int PrefetchDistance = 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchAhead(ReadOnlySpan<RowRef> rows, int i, int slot)
+    {
+        // Two steps: the cell that says where a row's value is, then (once that has arrived) the value itself.
+        if ((uint)(i + (2 * PrefetchDistance)) < (uint)rows.Length)
+        {
+            var further = rows[i + (2 * PrefetchDistance)];
+            further.Batch.PrefetchRef(slot, further.Row);
+        }
+
+        if ((uint)(i + PrefetchDistance) < (uint)rows.Length)
+        {
+            var ahead = rows[i + PrefetchDistance];
+            ahead.Batch.PrefetchValue(slot, ahead.Row);
+        }
     }
 
     private void WriteFixedColumn<TValue>(ColumnSpec column, ReadOnlySpan<RowRef> rows, ColumnChunkInfo info)
