@@ -262,16 +262,18 @@ internal sealed class KmsParquetFileWriter : IDisposable
     }
 
     // Rows ahead whose value is requested from memory before it is needed (a load from memory takes about as long as
-    // handling this many values whose bytes are already in the cache).
+    // handling this many values whose bytes are already in the cache), and further ahead, the cell that locates it.
+    // Distances of 6-16 and 16-40 measured the same within 1 %; a cell requested 32 rows ahead was ~1 % better than 16.
     private const int PrefetchDistance = 8;
+    private const int CellPrefetchDistance = 32;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchAhead(ReadOnlySpan<RowRef> rows, int i, int slot)
     {
         // Two steps: the cell that says where a row's value is, then (once that has arrived) the value itself.
-        if ((uint)(i + (2 * PrefetchDistance)) < (uint)rows.Length)
+        if ((uint)(i + CellPrefetchDistance) < (uint)rows.Length)
         {
-            var further = rows[i + (2 * PrefetchDistance)];
+            var further = rows[i + CellPrefetchDistance];
             further.Batch.PrefetchRef(slot, further.Row);
         }
 

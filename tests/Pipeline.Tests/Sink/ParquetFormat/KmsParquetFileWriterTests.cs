@@ -49,6 +49,8 @@ public sealed class KmsParquetFileWriterTests : IDisposable
     [InlineData(9)]
     [InlineData(16)]
     [InlineData(17)]
+    [InlineData(32)]
+    [InlineData(33)]
     [InlineData(3_000)]
     public async Task Rows_of_several_batches_in_shuffled_order_are_written_in_the_order_given(int count)
     {
