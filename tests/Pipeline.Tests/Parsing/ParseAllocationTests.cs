@@ -20,11 +20,18 @@ public sealed class ParseAllocationTests
         var fields = new KmsRecordFields();
         Parse(parser, records, ref fields); // first use: type initialisation, the JIT
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var names = Parse(parser, records, ref fields);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of three passes: the runtime itself occasionally allocates on this thread while a pass runs (a
+        // one-off of ~1 KB was seen under load, with tiered compilation on in the test host); anything the parser
+        // allocates per record would show in every pass, 2,000 times over.
+        var allocated = long.MaxValue;
+        for (var pass = 0; pass < 3 && allocated > 0; pass++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var names = Parse(parser, records, ref fields);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(records.Length * "Decrypt".Length, names);
+        }
 
-        Assert.Equal(records.Length * "Decrypt".Length, names);
         Assert.Equal(0, allocated);
     }
 
