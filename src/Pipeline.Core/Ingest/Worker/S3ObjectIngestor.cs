@@ -124,7 +124,7 @@ internal sealed class S3ObjectIngestor(
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden || e.ErrorCode is "AccessDenied" or "KMS.AccessDeniedException")
             {
                 await spill.DiscardAsync().ConfigureAwait(false);
-                return Fail(messageId, display, $"{e.ErrorCode}: the worker may not read it; grant s3:GetObject on the trail bucket (and kms:Decrypt on the trail's key if SSE-KMS)");
+                return Fail(messageId, display, $"{e.ErrorCode}: the worker may not read it; grant s3:GetObject on the trail bucket (and kms:Decrypt on the trail's key if SSE-KMS). Without s3:ListBucket, S3 also answers AccessDenied for an object that does not exist");
             }
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
