@@ -263,7 +263,8 @@ internal sealed class KmsParquetFileWriter : IDisposable
 
     // Rows ahead whose value is requested from memory before it is needed (a load from memory takes about as long as
     // handling this many values whose bytes are already in the cache), and further ahead, the cell that locates it.
-    // Distances of 6-16 and 16-40 measured the same within 1 %; a cell requested 32 rows ahead was ~1 % better than 16.
+    // Value distances of 2-16 and cell distances of 16-40 measured within about 1 % of each other; a cell requested 32
+    // rows ahead was ~1 % better than 16 (benchmarks/README.md, twenty-fourth session).
     private const int PrefetchDistance = 8;
     private const int CellPrefetchDistance = 32;
 
