@@ -163,6 +163,25 @@ internal sealed partial class LocalIngestRunner
         Action notALog,
         CancellationToken ct)
     {
+        if (file.Length == 0 && file.LastWriteUtc != DateTime.MinValue)
+        {
+            // Nothing to read, and not opened: a FIFO or a device file lists as 0 bytes too, and opening a FIFO waits
+            // for a writer, which hung the whole run. An empty file named as a log is an error, as reading it would be.
+            // (A file whose status could not be read lists as 0 bytes with no time: it is opened, and the error says why.)
+            if (!file.NamedAsLog)
+            {
+                notALog();
+                progress.FileSkipped();
+                LogNotALog(_logger, file.Path, "it is empty");
+                return null;
+            }
+
+            errors.Add(new IngestError(file.Path, $"{file.Path}: the file is empty: 0 bytes (a FIFO or a device file also lists as 0 bytes, and is not opened); expected a gzip-compressed CloudTrail log document", null, null));
+            progress.FileFailed(0);
+            LogFileRejected(_logger, file.Path, "the file is empty: 0 bytes (or a FIFO or a device file, which is not opened)");
+            return null;
+        }
+
         var source = SourceContext.ForFile(file.Path, _time.GetUtcNow().UtcDateTime);
         var spill = new SpillingSource(writer);
         var collector = new KmsRecordCollector(source, _readerOptions, spill.SpillAsync, _sinkOptions.SpillBytes);

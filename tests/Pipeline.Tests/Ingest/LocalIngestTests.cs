@@ -116,6 +116,7 @@ public sealed class LocalIngestTests : IDisposable
         // A name that is not valid UTF-8 cannot be spelled in a .NET string: the walk lists it, but no path reaches it.
         _trail.AddLogFile(Decrypts("good", 2));
         var day = Path.GetDirectoryName(_trail.AddLogFile(Decrypts("other", 1), region: "eu-west-1"))!;
+        // Empty, as an empty file whose status can be read is not opened: this one's cannot, so it is opened, and fails.
         var bash = System.Diagnostics.Process.Start("bash", ["-c", "touch \"$1\"/$'\\xff'.json.gz", "touch", day])!;
         await bash.WaitForExitAsync();
         Assert.Equal(0, bash.ExitCode);
@@ -277,6 +278,42 @@ public sealed class LocalIngestTests : IDisposable
 
         Assert.Equal(10, await CountAsync("kms_events_all"));
         Assert.Equal(5, await CountAsync());
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // the project's platform: the tests and the container run on Linux
+    public async Task A_FIFO_named_as_a_log_is_reported_without_being_opened_and_does_not_hang_the_run()
+    {
+        // Opening a FIFO waits for a writer: ingest of a folder holding one named like a log hung for good. It lists as
+        // 0 bytes, like an empty file, and neither is opened now; both are errors, and the other files are ingested.
+        _trail.AddLogFile(Decrypts("good", 3));
+        var empty = _trail.AddFile("AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T1200Z_emptyfile.json.gz", []);
+        var fifo = Path.Combine(Path.GetDirectoryName(empty)!, "111122223333_CloudTrail_us-east-1_20260115T1205Z_fifoaaaa.json.gz");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var run = CliRunner.RunAsync("ingest", _trail.Root, "--out", _data.Root);
+        try
+        {
+            var (exit, output, error) = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(1, exit);
+            Assert.Contains(fifo + ": the file is empty: 0 bytes (a FIFO or a device file also lists as 0 bytes, and is not opened)", error, StringComparison.Ordinal);
+            Assert.Contains(empty + ": the file is empty", error, StringComparison.Ordinal);
+            Assert.Contains("2 failed", output, StringComparison.Ordinal);
+            Assert.Equal(3, await CountAsync());
+        }
+        finally
+        {
+            if (!run.IsCompleted)
+            {
+                // Release a reader blocked on the FIFO, so that the failed run does not keep a thread of the test host.
+                using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+            }
+        }
     }
 
     [Fact]
