@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using DuckDB.NET.Data;
 using Pipeline.Query;
+using Pipeline.Reporting;
 using Pipeline.Sink;
 
 namespace Pipeline.Cli.Commands;
@@ -32,7 +33,7 @@ internal static class CompactCommand
             if ((dateText is null) == !result.GetValue(all))
             {
                 await error.WriteLineAsync("error: give exactly one of --date YYYY-MM-DD or --all.").ConfigureAwait(false);
-                return ExitCodes.Failure;
+                return ExitCodes.UsageError;
             }
 
             if (dateText is not null)
@@ -40,7 +41,7 @@ internal static class CompactCommand
                 if (!DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
                 {
                     await error.WriteLineAsync($"error: --date '{dateText}' is not a date in the form YYYY-MM-DD.").ConfigureAwait(false);
-                    return ExitCodes.Failure;
+                    return ExitCodes.UsageError;
                 }
 
                 day = parsed;
@@ -50,7 +51,7 @@ internal static class CompactCommand
             if (targetMb is < 1 or > 64 * 1024)
             {
                 await error.WriteLineAsync($"error: --target-file-mb must be between 1 and 65536 (got {targetMb}).").ConfigureAwait(false);
-                return ExitCodes.Failure;
+                return ExitCodes.UsageError;
             }
 
             var dataText = result.GetValue(data)!;
@@ -142,5 +143,5 @@ internal static class CompactCommand
 
     private static string Describe(PartitionCompaction p) => string.Create(
         CultureInfo.InvariantCulture,
-        $"event_date={p.EventDate:yyyy-MM-dd}: {(p.Skipped ? "skipped, " : string.Empty)}files {p.FilesBefore} -> {p.FilesAfter}, rows {p.RowsBefore} -> {p.RowsAfter} ({p.DuplicatesRemoved} duplicates removed)");
+        $"event_date={p.EventDate:yyyy-MM-dd}: {(p.Skipped ? "skipped, " : string.Empty)}files {p.FilesBefore} -> {p.FilesAfter}, rows {p.RowsBefore} -> {p.RowsAfter} ({Counted.Of(p.DuplicatesRemoved, "duplicate")} removed)");
 }

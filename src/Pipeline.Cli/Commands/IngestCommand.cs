@@ -21,7 +21,7 @@ internal static class IngestCommand
         var maxBytes = new Option<long>("--max-decompressed-mb") { Description = "Refuse objects that decompress to more than this (gzip-bomb guard; default Reader:MaxDecompressedBytes, 8192)" };
         var config = new Option<string?>("--config") { Description = "Extra JSON settings file for the Sink and Reader sections (same shape as appsettings.json)" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every file" };
-        var command = new Command("ingest", "Read CloudTrail log files (.json.gz or .json) and write their KMS events to Hive-partitioned Parquet.")
+        var command = new Command("ingest", "Read CloudTrail log files (a trail's folder tree, or files: .json.gz, .json, .jsonl, lookup-events output; see the README) and write their KMS events to Hive-partitioned Parquet.")
         {
             inputs, output, parallel, force, maxBytes, config, verbose,
         };
@@ -136,7 +136,7 @@ internal static class IngestCommand
         var problems = new List<string>();
         var sink = SettingsBinder.Sink(configuration, problems);
         var reader = SettingsBinder.Reader(configuration, problems);
-        errors.AddRange(problems.Select(p => "setting " + p));
+        errors.AddRange(problems);
         return (sink, reader);
     }
 

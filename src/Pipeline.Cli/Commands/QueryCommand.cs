@@ -13,7 +13,7 @@ internal static class QueryCommand
         var data = new Option<string>("--data") { Description = "Dataset directory (holds kms_events/), or the s3://bucket/prefix a worker writes (the last --days are copied to --cache first)", Required = true };
         var days = new Option<int>("--days") { Description = "With an s3:// dataset: how many days back from today (UTC) to copy and query", DefaultValueFactory = _ => 90 };
         var s3 = new S3DatasetOptions();
-        var format = new Option<QueryOutputFormat>("--format") { Description = "Output format", DefaultValueFactory = _ => QueryOutputFormat.Table };
+        var format = new Option<QueryOutputFormat>("--format") { Description = "Output format", HelpName = "table|csv|json", DefaultValueFactory = _ => QueryOutputFormat.Table };
         var set = new Option<string[]>("--set")
         {
             Description = "Set a DuckDB variable the SQL reads with getvariable(), as name=value (repeatable): a YYYY-MM-DD value is a DATE, an integer a number, anything else text; e.g. --set start_date=2026-01-01",
@@ -26,6 +26,13 @@ internal static class QueryCommand
             var error = result.InvocationConfiguration.Error;
             var argument = result.GetValue(sql)!;
             string? file = File.Exists(argument) ? argument : null;
+            if (file is null && argument.EndsWith(".sql", StringComparison.OrdinalIgnoreCase) && !argument.Contains(' ', StringComparison.Ordinal))
+            {
+                // Meant as a file (SQL text does not end in ".sql" without a space in it): say so, not a DuckDB syntax error.
+                await error.WriteLineAsync($"error: the SQL file '{argument}' does not exist (the argument is read as a file when one exists, else as SQL text)").ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+
             var (memoryLimit, memoryProblem) = s3.ReadMemoryLimit(result);
             if (memoryProblem is not null)
             {

@@ -113,23 +113,31 @@ internal static class ReportCommand
                 }
             }
 
+            // A problem with a value given on the command line names the flag and the value, not the setting.
+            var flags = new Dictionary<string, string>(StringComparer.Ordinal);
             if (r.GetValue(baseline) is { } days)
             {
                 options.BaselineDays = days;
+                flags[nameof(AnalysisOptions.BaselineDays)] = string.Create(CultureInfo.InvariantCulture, $"--baseline-days {days}");
             }
 
             if (r.GetValue(z) is { } zValue)
             {
                 options.ZThreshold = zValue;
+                flags[nameof(AnalysisOptions.ZThreshold)] = string.Create(CultureInfo.InvariantCulture, $"--z-threshold {zValue}");
             }
 
-            options.KnownAccounts.AddRange(r.GetValue(known) ?? []);
-            var problems = AnnotationChecks.Check(options);
+            var knownOnCommandLine = r.GetValue(known) ?? [];
+            var problems = AnnotationChecks.Check(options)
+                .Select(p => (Where: flags.GetValueOrDefault(string.Join(",", p.MemberNames), $"{ReportSection}:{string.Join(",", p.MemberNames)}"), Text: p.ErrorMessage ?? "invalid"))
+                .Concat(knownOnCommandLine.Where(a => !IsAccountId(a)).Select(a => (Where: $"--known-account {a}", Text: "not a 12-digit AWS account id")))
+                .ToList();
+            options.KnownAccounts.AddRange(knownOnCommandLine);
             if (problems.Count > 0)
             {
-                foreach (var p in problems)
+                foreach (var (where, problem) in problems)
                 {
-                    await e.WriteLineAsync($"error: Report:{string.Join(",", p.MemberNames)}: {p.ErrorMessage}").ConfigureAwait(false);
+                    await e.WriteLineAsync($"error: {where}: {problem}").ConfigureAwait(false);
                 }
 
                 return ExitCodes.UsageError;
@@ -191,4 +199,6 @@ internal static class ReportCommand
         w.WriteLine($"  wrote {files.JsonPath}, {files.MarkdownPath}, {files.HtmlPath}");
         return w.ToString();
     }
+
+    private static bool IsAccountId(string text) => SettingsBinder.IsAccountId(text);
 }

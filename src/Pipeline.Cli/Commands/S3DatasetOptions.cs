@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Amazon.Runtime;
 using Amazon.S3;
+using Pipeline.Reporting;
 using Pipeline.Sink;
 
 namespace Pipeline.Cli.Commands;
@@ -60,7 +61,7 @@ internal sealed class S3DatasetOptions
                 return (null, ExitCodes.UsageError);
             }
 
-            await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {copied.Partitions} days: {copied.Downloaded} files downloaded ({copied.BytesDownloaded / 1048576.0:F1} MB), {copied.UpToDate} up to date, {copied.Removed} removed")).ConfigureAwait(false);
+            await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {Counted.Of(copied.Partitions, "day")}: {Counted.Of(copied.Downloaded, "file")} downloaded ({copied.BytesDownloaded / 1048576.0:F1} MB), {copied.UpToDate} up to date, {copied.Removed} removed")).ConfigureAwait(false);
             if (copied.Partitions == 0)
             {
                 await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  note: the dataset has {Reporting.Counted.Of(copied.AllPartitions, "day")} ({copied.FirstDay:yyyy-MM-dd} – {copied.LastDay:yyyy-MM-dd}), none of them in {from:yyyy-MM-dd} – {to:yyyy-MM-dd}")).ConfigureAwait(false);

@@ -22,8 +22,46 @@ internal static class SettingsBinder
     public static WorkerOptions Worker(IConfiguration configuration, List<string> problems) =>
         Bind<WorkerOptions>(configuration, WorkerOptions.Section, problems, static (values, options) => values.Bind(options));
 
-    public static AnalysisOptions Analysis(IConfiguration configuration, string section, List<string> problems) =>
-        Bind<AnalysisOptions>(configuration, section, problems, static (values, options) => values.Bind(options));
+    public static AnalysisOptions Analysis(IConfiguration configuration, string section, List<string> problems)
+    {
+        var options = Bind<AnalysisOptions>(configuration, section, problems, static (values, options) => values.Bind(options));
+
+        // Keys and values of a dictionary are not checked by the binder: a misspelt kind or severity was ignored in silence.
+        foreach (var (kind, severity) in options.SeverityOverrides)
+        {
+            var name = $"{section}:{nameof(AnalysisOptions.SeverityOverrides)}:{kind}";
+            if (!FindingKind.All.Contains(kind, StringComparer.Ordinal))
+            {
+                var near = FindingKind.All.OrderBy(k => Distance(k, kind.ToLowerInvariant())).First();
+                var hint = Distance(near, kind.ToLowerInvariant()) <= 3 ? $" Did you mean {near}?" : string.Empty;
+                problems.Add($"{name}: '{kind}' is not a finding kind.{hint} The kinds are {string.Join(", ", FindingKind.All)}.");
+            }
+
+            if (!SeverityText.TryParse(severity, out _))
+            {
+                problems.Add($"{name}: '{severity}' is not a severity: use critical, high, medium, low or info.");
+            }
+        }
+
+        foreach (var account in options.KnownAccounts.Where(a => !IsAccountId(a)))
+        {
+            problems.Add($"{section}:{nameof(AnalysisOptions.KnownAccounts)}: '{account}' is not a 12-digit AWS account id.");
+        }
+
+        foreach (var organization in options.KnownOrganizations.Where(o => !IsOrganizationId(o)))
+        {
+            problems.Add($"{section}:{nameof(AnalysisOptions.KnownOrganizations)}: '{organization}' is not an organization id (o- and 10 to 32 letters or digits).");
+        }
+
+        return options;
+    }
+
+    /// <summary>An AWS account id: 12 digits.</summary>
+    public static bool IsAccountId(string text) => text.Length == 12 && text.All(char.IsAsciiDigit);
+
+    /// <summary>An AWS Organizations id: <c>o-</c> and 10 to 32 letters or digits (AWS writes them in lower case; the report lower-cases them).</summary>
+    public static bool IsOrganizationId(string text) =>
+        text.Length is >= 12 and <= 34 && text.StartsWith("o-", StringComparison.OrdinalIgnoreCase) && !text.AsSpan(2).ContainsAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
 
     /// <param name="bind">Binds a section to an options object of its own type: a call the configuration binding source
     /// generator replaces with code for that type (no reflection at start-up; see Pipeline.Core.csproj).</param>
@@ -52,7 +90,7 @@ internal static class SettingsBinder
                 }
                 catch (InvalidOperationException e)
                 {
-                    problems.Add(e.Message);
+                    problems.Add(NotConverted(entry.Key, entry.Value!, e.Message));
                 }
             }
 
@@ -75,6 +113,24 @@ internal static class SettingsBinder
         problems.AddRange(AnnotationChecks.Check(options).Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage} Got {Value(options, r.MemberNames)}."));
 
         return options;
+    }
+
+    /// <summary>
+    /// The binder's "Failed to convert configuration value 'x' at 'Sink:FlushAge' to type 'System.TimeSpan'." said with
+    /// the setting first and the kind of value it takes, as the other problems are.
+    /// </summary>
+    internal static string NotConverted(string key, string value, string binderMessage)
+    {
+        var type = System.Text.RegularExpressions.Regex.Match(binderMessage, @"to type '([^']+)'").Groups[1].Value;
+        var expected = type switch
+        {
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Double" => "a number",
+            "System.Boolean" => "true or false",
+            "System.TimeSpan" => "a duration such as 00:05:00 (hh:mm:ss) or 1.00:00:00 (one day)",
+            _ => null,
+        };
+        return expected is null ? $"{key}: {binderMessage}" : $"{key}: '{value}' is not {expected}.";
     }
 
     /// <summary>A settings file that cannot be read, with the reasons nested inside (e.g. the JSON error and its line).</summary>

@@ -8,7 +8,7 @@ internal sealed class ReaderOptions
     public const string Section = "Reader";
 
     /// <summary>Largest decompressed size accepted for one object (gzip-bomb guard). Default 8 GiB.</summary>
-    [Range(1L * 1024 * 1024, long.MaxValue)]
+    [Range(typeof(long), "1048576", "9223372036854775807")] // as text: a long bound given as a number is a double, printed 9.2E+18
     public long MaxDecompressedBytes { get; set; } = 8L * 1024 * 1024 * 1024;
 
     /// <summary>Largest single record accepted; a record must fit in memory to be projected. Default 64 MiB.</summary>

@@ -106,7 +106,7 @@ public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
         var (exit, stdout, stderr) = await RunAsync("compact", "--data", $"s3://{bucket}/kms", "--all", "--s3-force-path-style");
 
         Assert.True(exit == 0, stdout + stderr);
-        Assert.Contains("event_date=2026-01-02: files 3 -> 1, rows 4 -> 3 (1 duplicates removed)", stdout, StringComparison.Ordinal);
+        Assert.Contains("event_date=2026-01-02: files 3 -> 1, rows 4 -> 3 (1 duplicate removed)", stdout, StringComparison.Ordinal);
         Assert.Contains("event_date=2026-01-03: skipped, files 1 -> 1", stdout, StringComparison.Ordinal);
         var merged = Assert.Single(await KeysAsync("2026-01-02"));
         Assert.Contains("/" + Pipeline.Sink.DatasetLayout.CompactedPrefix, merged, StringComparison.Ordinal);

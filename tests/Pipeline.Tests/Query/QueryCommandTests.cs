@@ -46,6 +46,20 @@ public sealed class QueryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bad_report_flag_value_is_a_usage_error_naming_the_flag_and_the_value()
+    {
+        var output = Path.Combine(_dataset.Root, "..", Path.GetFileName(_dataset.Root) + "-flags");
+
+        var (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2024-05-02", "--out", output, "--baseline-days", "6", "--known-account", "12", "--known-account", "111122223333");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --baseline-days 6: The field BaselineDays must be between 7 and 365.", error, StringComparison.Ordinal);
+        Assert.Contains("error: --known-account 12: not a 12-digit AWS account id", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("111122223333", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task A_report_config_file_with_a_bad_value_a_misspelt_name_or_no_report_section_is_a_usage_error_naming_each_problem()
     {
         var dir = Path.Combine(_dataset.Root, "..", Path.GetFileName(_dataset.Root) + "-config");
@@ -53,12 +67,18 @@ public sealed class QueryCommandTests : IDisposable
         try
         {
             var bad = Path.Combine(dir, "bad.json");
-            await File.WriteAllTextAsync(bad, """{"Report": {"ZThreshold": "abc", "ZThreshhold": 5, "BaselineDays": 3, "MinCount": 20}}""");
+            await File.WriteAllTextAsync(bad, """{"Report": {"ZThreshold": "abc", "ZThreshhold": 5, "BaselineDays": 3, "MinCount": 20, "SeverityOverrides": {"key_rotaton_disabled": "low", "key_disabled": "bogus", "new_principal": "High"}, "KnownAccounts": ["12", "111122223333"], "KnownOrganizations": ["org-1"]}}""");
             var (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2024-05-02", "--out", Path.Combine(dir, "out"), "--config", bad);
             Assert.Equal(2, exit);
             Assert.Contains("Report:ZThreshold", error, StringComparison.Ordinal); // "abc" does not convert
             Assert.Contains("Report:ZThreshhold is not a setting. Did you mean Report:ZThreshold?", error, StringComparison.Ordinal);
             Assert.Contains("Report:BaselineDays", error, StringComparison.Ordinal);
+            Assert.Contains("Report:SeverityOverrides:key_rotaton_disabled: 'key_rotaton_disabled' is not a finding kind. Did you mean key_rotation_disabled?", error, StringComparison.Ordinal);
+            Assert.Contains("Report:SeverityOverrides:key_disabled: 'bogus' is not a severity", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Report:SeverityOverrides:new_principal", error, StringComparison.Ordinal); // severities in any case
+            Assert.Contains("Report:KnownAccounts: '12' is not a 12-digit AWS account id.", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("'111122223333'", error, StringComparison.Ordinal);
+            Assert.Contains("Report:KnownOrganizations: 'org-1' is not an organization id", error, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled", error, StringComparison.Ordinal);
             Assert.False(Directory.Exists(Path.Combine(dir, "out")));
 
@@ -146,6 +166,16 @@ public sealed class QueryCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("bad.sql", error, StringComparison.Ordinal);
         Assert.Contains("no_such_column", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sql_file_that_does_not_exist_exits_2_naming_it_instead_of_a_syntax_error()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("query", "queries/no_such_query.sql", "--data", _dataset.Root);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("the SQL file 'queries/no_such_query.sql' does not exist", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parser Error", error, StringComparison.Ordinal);
     }
 
     [Fact]

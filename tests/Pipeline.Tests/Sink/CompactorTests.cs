@@ -28,7 +28,7 @@ public sealed class CompactorTests : IDisposable
         var (exit, output, error) = await CliRunner.RunAsync("compact", "--data", _dataset.Root, "--date", "2024-05-01");
 
         Assert.True(exit == 0, error);
-        Assert.Contains("event_date=2024-05-01: files 5 -> 1, rows 41 -> 40 (1 duplicates removed)", output, StringComparison.Ordinal);
+        Assert.Contains("event_date=2024-05-01: files 5 -> 1, rows 41 -> 40 (1 duplicate removed)", output, StringComparison.Ordinal);
         var dayFiles = _dataset.ParquetFiles().Where(f => f.Contains("2024-05-01", StringComparison.Ordinal)).ToArray();
         Assert.Matches(@"/part-compact-\d{17}-[0-9a-f]{16}\.parquet$", Assert.Single(dayFiles));
         Assert.Equal(otherDay, _dataset.ParquetFiles().Where(f => f.Contains("2024-05-02", StringComparison.Ordinal)));
@@ -130,11 +130,14 @@ public sealed class CompactorTests : IDisposable
     }
 
     [Fact]
-    public async Task Compact_of_a_missing_dataset_exits_2_and_needs_date_or_all()
+    public async Task Compact_of_a_missing_dataset_or_with_bad_arguments_exits_2()
     {
+        // Exit 2 is "bad arguments or a missing input, nothing done", as for every other command (it was 1 here).
         Assert.Equal(2, (await CliRunner.RunAsync("compact", "--data", Path.Combine(_dataset.Root, "missing"), "--all")).ExitCode);
-        Assert.Equal(1, (await CliRunner.RunAsync("compact", "--data", _dataset.Root)).ExitCode);
-        Assert.Equal(1, (await CliRunner.RunAsync("compact", "--data", _dataset.Root, "--date", "2024-13-01")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync("compact", "--data", _dataset.Root)).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync("compact", "--data", _dataset.Root, "--all", "--date", "2024-05-01")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync("compact", "--data", _dataset.Root, "--date", "2024-13-01")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync("compact", "--data", _dataset.Root, "--all", "--target-file-mb", "0")).ExitCode);
     }
 
     private async Task<string[]> EventIdsAsync(string view)
