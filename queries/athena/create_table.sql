@@ -31,14 +31,35 @@ TBLPROPERTIES (
 
 -- One row per action, as the DuckDB files in queries/ read it: a call with a key of another account of the
 -- organization is delivered to both accounts' trails with one shared_event_id; the key owner's copy names only the
--- caller's account (principal_kind 'account'), so the copy that names the caller is kept. Network activity events
--- (a second record of a call made through a VPC endpoint) are not actions, except calls the endpoint's policy denied.
+-- caller's account (principal_kind 'account'), so the copy that names the caller is kept; when that copy names no key
+-- (no resources[] and no keyId, as a Decrypt may be logged), the key columns come from another copy's key ARN. Network
+-- activity events (a second record of a call made through a VPC endpoint) are not actions, except calls the
+-- endpoint's policy denied.
 CREATE OR REPLACE VIEW kms_actions AS
-SELECT * FROM (
+SELECT
+    event_id, event_time, event_name, event_type, event_version, event_category, aws_region, source_ip_address,
+    user_agent, error_code, error_message, read_only, management_event, request_id, recipient_account_id,
+    shared_event_id, dedupe_key, vpc_endpoint_id, identity_type, identity_arn, identity_principal_id,
+    identity_user_name, access_key_id, caller_account_id, invoked_by, principal_arn, principal_kind,
+    session_name, session_issuer_arn,
+    coalesce(key_arn, copy_key_arn) AS key_arn,
+    CASE WHEN key_arn IS NULL AND copy_key_arn IS NOT NULL THEN split_part(split_part(copy_key_arn, ':', 6), '/', 2) ELSE key_id END AS key_id,
+    CASE WHEN key_arn IS NULL AND copy_key_arn IS NOT NULL THEN split_part(copy_key_arn, ':', 5) ELSE key_account_id END AS key_account_id,
+    CASE WHEN key_arn IS NULL AND copy_key_arn IS NOT NULL THEN split_part(copy_key_arn, ':', 4) ELSE key_region END AS key_region,
+    key_ref, encryption_algorithm, key_spec, encryption_context_json, grantee_principal, grant_operations,
+    policy_json, pending_window_days, bypass_policy_lockout_safety_check,
+    CASE WHEN key_arn IS NULL AND copy_key_arn IS NOT NULL
+         THEN coalesce(caller_account_id <> split_part(copy_key_arn, ':', 5), false) ELSE is_cross_account END AS is_cross_account,
+    is_aws_service_call, request_parameters_json, response_elements_json, additional_event_data_json,
+    resources_json, src_bucket, src_key, src_record_index, ingest_time, event_date
+FROM (
     SELECT *, row_number() OVER (
         PARTITION BY event_date, dedupe_key, event_name, CASE WHEN shared_event_id IS NULL THEN event_time END,
                      CASE WHEN shared_event_id IS NULL THEN recipient_account_id END
-        ORDER BY CASE WHEN principal_kind = 'account' THEN 1 ELSE 0 END, CASE WHEN principal_arn IS NULL THEN 1 ELSE 0 END, event_id) AS action_rn
+        ORDER BY CASE WHEN principal_kind = 'account' THEN 1 ELSE 0 END, CASE WHEN principal_arn IS NULL THEN 1 ELSE 0 END, event_id) AS action_rn,
+        max(key_arn) OVER (
+        PARTITION BY event_date, dedupe_key, event_name, CASE WHEN shared_event_id IS NULL THEN event_time END,
+                     CASE WHEN shared_event_id IS NULL THEN recipient_account_id END) AS copy_key_arn
     FROM kms_events
     WHERE event_category IS DISTINCT FROM 'NetworkActivity' OR error_code = 'VpceAccessDenied')
 WHERE action_rn = 1;

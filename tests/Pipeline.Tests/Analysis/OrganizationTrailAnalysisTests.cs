@@ -506,6 +506,31 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
         Assert.Equal(("222233334444", "111122223333", 2L), (flow.CallerAccountId, flow.KeyAccountId, flow.Calls));
     }
 
+    [Fact]
+    public async Task A_callers_copy_that_does_not_name_the_key_takes_it_from_the_owners_copy_in_kms_actions_and_the_flows()
+    {
+        // A Decrypt names no key in its request (KMS finds it in the ciphertext); a copy without resources[] then has no
+        // key at all, while the key owner's copy of the same call has it. The action kept (the caller's) had no key, so
+        // it counted for no key and as not cross-account.
+        static string NoKey(string record) =>
+            record.Replace($$"""
+                "resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"{{KeyArn}}"}],
+                """, string.Empty, StringComparison.Ordinal);
+        Trail.AddLogFile(CloudTrailRecords.Document(NoKey(CrossAccountCopy("caller-1", "222233334444", true, "shared-1")), CrossAccountCopy("caller-2", "222233334444", true, "shared-2")), account: "222233334444");
+        Trail.AddLogFile(CloudTrailRecords.Document(CrossAccountCopy("owner-1", "111122223333", false, "shared-1"), CrossAccountCopy("owner-2", "111122223333", false, "shared-2")));
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        Assert.Null(await q.QueryScalarAsync("SELECT key_arn FROM kms_events WHERE event_id = 'caller-1'", CancellationToken.None));
+        var actions = await q.QueryRowsAsync("SELECT event_id, key_arn, key_id, key_account_id, key_region, is_cross_account FROM kms_actions ORDER BY event_id", CancellationToken.None);
+        Assert.Equal(["caller-1", "caller-2"], actions.Select(r => (string)r[0]!));
+        Assert.All(actions, r => Assert.Equal((KeyArn, Key, "111122223333", "us-east-1", true), ((string)r[1]!, (string)r[2]!, (string)r[3]!, (string)r[4]!, (bool)r[5]!)));
+
+        var (_, flows) = await PrincipalFindings.CrossAccountAsync(q, Day, new AnalysisOptions(), new HashSet<string> { "111122223333", "222233334444" }, CancellationToken.None);
+        var flow = Assert.Single(flows);
+        Assert.Equal(("222233334444", "111122223333", 2L), (flow.CallerAccountId, flow.KeyAccountId, flow.Calls));
+    }
+
     [Theory]
     [InlineData("arn:aws:iam::999988887777:root", "account", "999988887777", "a caller in account 999988887777 (CloudTrail names only the account)")]
     [InlineData("arn:aws:iam::999988887777:root", "root", "999988887777", "arn:aws:iam::999988887777:root")]
