@@ -46,6 +46,7 @@ internal sealed class SqsWorkerService : BackgroundService
     private int _outputFailures;
     private Exception? _lastOutputFailure;
     private long _outputBlockedUntilTicks;
+    private long _lastReturned; // when a message was last returned to the queue (a timestamp), 0 if never
 
     public SqsWorkerService(
         IAmazonSQS sqs,
@@ -232,8 +233,10 @@ internal sealed class SqsWorkerService : BackgroundService
                 // Idle long enough and nothing is being read: stop. Messages whose rows only wait for a flush do not
                 // hold the worker up (with the default 5-minute flush age they would for minutes): the drain flushes
                 // them and deletes their messages on the way out.
-                // A delete given up meanwhile means that message comes back after its visibility timeout: idle from then on.
-                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(Math.Max(idleSince, _deleter.LastGaveUpTimestamp)) >= _options.StopWhenIdleFor
+                // A delete given up, or a message returned (its rows could not be written, its object failed), comes back
+                // after its visibility timeout: idle from then on.
+                var idleFrom = Math.Max(idleSince, Math.Max(_deleter.LastGaveUpTimestamp, Volatile.Read(ref _lastReturned)));
+                if (_options.StopWhenIdleFor > TimeSpan.Zero && _time.GetElapsedTime(idleFrom) >= _options.StopWhenIdleFor
                     && _slots.CurrentCount == _options.MaxConcurrentMessages)
                 {
                     _lifetime.StopApplication();
@@ -370,6 +373,7 @@ internal sealed class SqsWorkerService : BackgroundService
     /// <summary>Stops tracking a message without deleting it: it reappears after its visibility timeout.</summary>
     private void Return(InFlightMessage m, string reason)
     {
+        Volatile.Write(ref _lastReturned, _time.GetTimestamp());
         WorkerLog.Returned(_logger, m.MessageId, reason);
         _metrics.MessageReturned();
         _tracker.Remove(m);

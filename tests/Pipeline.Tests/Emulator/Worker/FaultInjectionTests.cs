@@ -336,11 +336,13 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
         // (Not the worker's start-up probe of the output, one small fixed object: the faults are for the rows' uploads.)
         var slowDowns = proxy.Fail("PutObject 503", r => r.IsS3PutObject && !r.Path.EndsWith("/" + S3DatasetStore.ProbeName, StringComparison.Ordinal), FaultKind.SlowDown, 2);
 
+        // The idle stop outlasts the failed flush (due 1 s after the reads, plus the SDK's retry) and the 2 s its messages
+        // take to come back: with 4 s, a flush that failed late under load let the worker stop first (seen once in CI).
         await RunAsync(bed, proxy, bed.Settings(
             ("Worker:Output", $"s3://{outBucket}/faults/kms"),
             ("Worker:VisibilityTimeout", "00:00:02"),
             ("Worker:HeartbeatInterval", "00:00:00.5"),
-            ("Worker:StopWhenIdleFor", "00:00:04")));
+            ("Worker:StopWhenIdleFor", "00:00:06")));
 
         Assert.Equal(2, slowDowns.Injected);
         Assert.Equal(2, ledgerSlowDowns.Injected);
