@@ -52,7 +52,7 @@ internal static class DiscoveryBursts
             {
                 Kind = FindingKind.DiscoveryBurst,
                 Severity = score.Z >= options.ZThreshold * 2 || ratio >= 10 ? Severity.High : Severity.Medium,
-                Title = $"{PrincipalFindings.Describe(principal, Values.Str(calls[0][6]), Values.Str(calls[0][3]))}: {Counted.Of(score.Count, "list/describe KMS call")} on {Counted.Of(keys, "key")} vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
+                Title = $"{PrincipalFindings.Describe(principal, Values.Str(calls[0][6]), Values.Str(calls[0][3]))}: {Counted.Of(score.Count, "list/describe KMS call")}{(keys > 0 ? " on " + Counted.Of(keys, "key") : string.Empty)} vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
                 Principal = principal,
                 CallerAccountId = Values.Str(calls[0][3]),
                 EventName = string.Join(",", calls.Select(c => Values.Str(c[2])).Distinct().Order(StringComparer.Ordinal)),

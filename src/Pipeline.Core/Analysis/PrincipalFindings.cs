@@ -646,7 +646,7 @@ internal static class PrincipalFindings
             {
                 Kind = FindingKind.AccessDeniedBurst,
                 Severity = Severity.High,
-                Title = $"{principal}: {Counted.Of(count, "access-denied KMS call")} from {first:HH:mm} to {last:HH:mm} on {day.AddDays(1):yyyy-MM-dd} UTC, across midnight, vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
+                Title = $"{principal}: {Counted.Of(count, "access-denied KMS call")} from {first:yyyy-MM-dd HH:mm} to {last:yyyy-MM-dd HH:mm} UTC, across midnight, vs {score.Mean:F1}/day {VolumeAnomalies.Basis(score, day)}baseline",
                 Principal = principal,
                 Count = count,
                 BaselineMean = Math.Round(score.Mean, 3),

@@ -770,7 +770,7 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
 
         var burst = Assert.Single(began);
         Assert.Equal((FindingKind.AccessDeniedBurst, 36L, "arn:aws:iam::111122223333:user/key-admin"), (burst.Kind, burst.Count, burst.Principal));
-        Assert.StartsWith("arn:aws:iam::111122223333:user/key-admin: 36 access-denied KMS calls from 23:42 to 00:17 on 2026-01-15 UTC, across midnight", burst.Title, StringComparison.Ordinal);
+        Assert.StartsWith("arn:aws:iam::111122223333:user/key-admin: 36 access-denied KMS calls from 2026-01-14 23:42 to 2026-01-15 00:17 UTC, across midnight", burst.Title, StringComparison.Ordinal);
         Assert.Equal((18L, 18L), ((long)burst.Details!["calls_before_midnight"]!, (long)burst.Details!["calls_after_midnight"]!));
         Assert.Empty(ended);
     }
