@@ -212,5 +212,32 @@ public sealed class ShortDatasetTests : TrailDatasetTest
         Assert.Empty(await DiscoveryBursts.FindAsync(q, first.AddDays(1), new AnalysisOptions(), CancellationToken.None));
         var burst = Assert.Single(await DiscoveryBursts.FindAsync(q, first.AddDays(9), new AnalysisOptions(), CancellationToken.None));
         Assert.Equal(20, burst.Count);
+        Assert.Contains(": 20 list/describe KMS calls on 1 key vs ", burst.Title, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_discovery_burst_of_calls_that_name_no_key_does_not_speak_of_0_keys()
+    {
+        // ListKeys and ListAliases name no key: the title said "30 list/describe KMS calls on 0 keys".
+        var first = new DateOnly(2026, 1, 1);
+        for (var d = 0; d < 10; d++)
+        {
+            var date = first.AddDays(d);
+            var n = d == 9 ? 20 : 2;
+            Trail.AddLogFile(CloudTrailRecords.Document(Enumerable.Range(0, n)
+                .Select(i => System.Text.RegularExpressions.Regex.Replace(
+                    CloudTrailRecords.AssumedRoleDecrypt($"lk-{d}-{i}", "inventory", $"{date:yyyy-MM-dd}T08:00:{i:00}Z"),
+                    "\"resources\":\\[[^\\]]*\\],", string.Empty)
+                    .Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"ListKeys\"", StringComparison.Ordinal))
+                .ToArray()));
+        }
+
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        Assert.Equal(0L, await q.QueryScalarAsync("SELECT count(key_arn) FROM kms_events WHERE event_name = 'ListKeys'", CancellationToken.None));
+        var burst = Assert.Single(await DiscoveryBursts.FindAsync(q, first.AddDays(9), new AnalysisOptions(), CancellationToken.None));
+        Assert.Contains(": 20 list/describe KMS calls vs ", burst.Title, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 keys", burst.Title, StringComparison.Ordinal);
     }
 }
