@@ -130,7 +130,7 @@ internal static class ReportCommand
             var knownOnCommandLine = r.GetValue(known) ?? [];
             var problems = AnnotationChecks.Check(options)
                 .Select(p => (Where: flags.GetValueOrDefault(string.Join(",", p.MemberNames), $"{ReportSection}:{string.Join(",", p.MemberNames)}"), Text: p.ErrorMessage ?? "invalid"))
-                .Concat(knownOnCommandLine.Where(a => !IsAccountId(a)).Select(a => (Where: $"--known-account {a}", Text: "not a 12-digit AWS account id")))
+                .Concat(knownOnCommandLine.Where(a => !SettingsBinder.IsAccountId(a)).Select(a => (Where: $"--known-account {a}", Text: "not a 12-digit AWS account id")))
                 .ToList();
             options.KnownAccounts.AddRange(knownOnCommandLine);
             if (problems.Count > 0)
@@ -199,6 +199,4 @@ internal static class ReportCommand
         w.WriteLine($"  wrote {files.JsonPath}, {files.MarkdownPath}, {files.HtmlPath}");
         return w.ToString();
     }
-
-    private static bool IsAccountId(string text) => SettingsBinder.IsAccountId(text);
 }
