@@ -34,7 +34,11 @@ internal static class CliLogging
         builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         if (string.Equals(Environment.GetEnvironmentVariable("PIPELINE_LOG_FORMAT"), "json", StringComparison.OrdinalIgnoreCase))
         {
-            builder.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
+            builder.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
         }
         else
         {

@@ -37,6 +37,21 @@ internal static class DemoCommand
                 return ExitCodes.UsageError;
             }
 
+            // A folder that cannot be written (the container's read-only /app, where a relative --out lands) is said
+            // at once, not met as an exception halfway through generating.
+            try
+            {
+                Directory.CreateDirectory(root);
+                var probe = Path.Combine(root, $".pipeline-demo-probe-{Environment.ProcessId}");
+                await File.WriteAllTextAsync(probe, string.Empty, ct).ConfigureAwait(false);
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await r.InvocationConfiguration.Error.WriteLineAsync($"error: cannot write the demo folder {root}: {e.Message}; pass --out with a folder you can write to (in a container, a mounted one)").ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+
             // A second run starts again: the generated days move with the date, and an archive or dataset mixing two
             // runs would double the baseline. Only a folder this command wrote is removed.
             var reportDir = Path.Combine(root, "report");

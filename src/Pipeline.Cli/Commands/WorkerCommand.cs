@@ -27,6 +27,12 @@ internal static class WorkerCommand
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var error = r.InvocationConfiguration.Error;
+            if (SettingArgumentProblem(r.UnmatchedTokens) is { } argument)
+            {
+                await error.WriteAsync(ConfigurationErrors([argument], JsonLogs(), DateTime.UtcNow)).ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+
             HostApplicationBuilder builder;
             try
             {
@@ -40,7 +46,7 @@ internal static class WorkerCommand
                 {
                     if (!File.Exists(file))
                     {
-                        await error.WriteLineAsync($"error: --config file '{file}' does not exist").ConfigureAwait(false);
+                        await error.WriteAsync(ConfigurationErrors([$"--config file '{file}' does not exist"], JsonLogs(), DateTime.UtcNow)).ConfigureAwait(false);
                         return ExitCodes.UsageError;
                     }
 
@@ -51,7 +57,7 @@ internal static class WorkerCommand
             }
             catch (InvalidDataException e)
             {
-                await error.WriteLineAsync("error: cannot read the settings: " + SettingsBinder.Describe(e)).ConfigureAwait(false);
+                await error.WriteAsync(ConfigurationErrors(["cannot read the settings: " + SettingsBinder.Describe(e)], JsonLogs(), DateTime.UtcNow)).ConfigureAwait(false);
                 return ExitCodes.UsageError;
             }
 
@@ -83,7 +89,7 @@ internal static class WorkerCommand
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonClientException or IOException or UnauthorizedAccessException)
             {
-                await error.WriteLineAsync("error: the worker could not start: " + e.Message).ConfigureAwait(false);
+                await error.WriteAsync(StartupFailure(e.Message, JsonLogs(), DateTime.UtcNow)).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
 
@@ -91,6 +97,72 @@ internal static class WorkerCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The arguments the command line leaves to the configuration must be settings (<c>--Section:Setting=value</c>,
+    /// <c>--Section:Setting value</c>, or <c>/</c> for <c>--</c>): the configuration reads anything else as a setting
+    /// nobody asks for, so a misspelt <c>--confg file.json</c> would start the worker without the file, in silence.
+    /// Returns the first argument that is not one, as a problem to report, or null.
+    /// </summary>
+    internal static string? SettingArgumentProblem(IReadOnlyList<string> arguments)
+    {
+        const string Usage = "settings are given as --Section:Setting=value (e.g. --Worker:QueueUrl=https://sqs...) and a settings file as --config <file>";
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            var argument = arguments[i];
+            var body = argument.StartsWith("--", StringComparison.Ordinal) ? argument[2..]
+                : argument.StartsWith('/') ? argument[1..]
+                : null;
+            if (body is null)
+            {
+                return argument.StartsWith('-')
+                    ? $"unknown option '{argument}': {Usage}"
+                    : $"unexpected argument '{argument}': {Usage}";
+            }
+
+            var equals = body.IndexOf('=', StringComparison.Ordinal);
+            var key = equals >= 0 ? body[..equals] : body;
+            if (!key.Contains(':', StringComparison.Ordinal) || key.StartsWith(':') || key.EndsWith(':'))
+            {
+                return $"unknown option '{argument}': {Usage}";
+            }
+
+            if (equals < 0)
+            {
+                if (i + 1 == arguments.Count)
+                {
+                    return $"'{argument}' has no value: give it as {argument}=value";
+                }
+
+                i++;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A failure to start after the settings were accepted (an output folder that cannot be created, say): a line for a terminal, or a JSON line.</summary>
+    internal static string StartupFailure(string reason, bool json, DateTime utcNow)
+    {
+        if (!json)
+        {
+            return "error: the worker could not start: " + reason + "\n";
+        }
+
+        return CriticalLine("The worker could not start: " + reason, new System.Text.Json.Nodes.JsonObject { ["Reason"] = reason }, utcNow);
+    }
+
+    // One line in the shape of the worker's own JSON log lines (AddJsonConsole's), for what happens before they exist.
+    private static string CriticalLine(string message, System.Text.Json.Nodes.JsonObject state, DateTime utcNow) =>
+        new System.Text.Json.Nodes.JsonObject
+        {
+            ["Timestamp"] = utcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["EventId"] = 0,
+            ["LogLevel"] = "Critical",
+            ["Category"] = "Pipeline.Cli.Commands.WorkerCommand",
+            ["Message"] = message,
+            ["State"] = state,
+        }.ToJsonString() + "\n";
 
     private static bool JsonLogs() => string.Equals(Environment.GetEnvironmentVariable("PIPELINE_LOG_FORMAT"), "json", StringComparison.OrdinalIgnoreCase);
 
@@ -115,16 +187,7 @@ internal static class WorkerCommand
 
         foreach (var problem in problems)
         {
-            var line = new System.Text.Json.Nodes.JsonObject
-            {
-                ["Timestamp"] = utcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
-                ["EventId"] = 0,
-                ["LogLevel"] = "Critical",
-                ["Category"] = "Pipeline.Cli.Commands.WorkerCommand",
-                ["Message"] = "The worker configuration is invalid: " + problem,
-                ["State"] = new System.Text.Json.Nodes.JsonObject { ["Problem"] = problem, ["Problems"] = problems.Count },
-            };
-            text.Append(line.ToJsonString()).Append('\n');
+            text.Append(CriticalLine("The worker configuration is invalid: " + problem, new System.Text.Json.Nodes.JsonObject { ["Problem"] = problem, ["Problems"] = problems.Count }, utcNow));
         }
 
         return text.ToString();

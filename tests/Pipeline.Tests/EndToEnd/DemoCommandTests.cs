@@ -21,6 +21,22 @@ public sealed class DemoCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_demo_folder_that_cannot_be_written_is_a_usage_error_naming_it_before_anything_is_generated()
+    {
+        // Below a file, so that not even root may create it (the container's read-only /app gives the same IOException).
+        var blocker = Path.Combine(_folder.Root, "a-file");
+        await File.WriteAllTextAsync(blocker, "x");
+        var target = Path.Combine(blocker, "demo");
+
+        var (exit, output, error) = await CliRunner.RunAsync("demo", "--days", "8", "--out", target);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"cannot write the demo folder {target}", error, StringComparison.Ordinal);
+        Assert.Contains("pass --out", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Generating", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_second_run_starts_from_a_clean_folder_instead_of_mixing_two_archives()
     {
         var (exit, output, error) = await CliRunner.RunAsync("demo", "--days", "8", "--out", Out);

@@ -1,11 +1,15 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Pipeline.Ingest.Worker;
 
 /// <summary>Rewrites the health file every few seconds (atomically: temp file then rename) for <c>pipeline health</c>.</summary>
-internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHealth health, InFlightTracker tracker, TimeProvider time) : BackgroundService
+internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHealth health, InFlightTracker tracker, TimeProvider time, ILogger<HealthFileWriter> logger) : BackgroundService
 {
+    private readonly Lock _gate = new();
+    private bool _failing;
+
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -30,15 +34,28 @@ internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHe
     private void Write()
     {
         var path = options.Value.HealthFile;
-        try
+        lock (_gate)
         {
-            var temp = path + ".tmp";
-            File.WriteAllText(temp, health.ToJson(time.GetUtcNow().UtcDateTime, tracker.Count));
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The health file is advisory; the worker keeps working if its folder is not writable.
+            try
+            {
+                var temp = path + ".tmp";
+                File.WriteAllText(temp, health.ToJson(time.GetUtcNow().UtcDateTime, tracker.Count));
+                File.Move(temp, path, overwrite: true);
+                if (_failing)
+                {
+                    _failing = false;
+                    WorkerLog.HealthFileWrittenAgain(logger, path);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The health file is advisory: the worker keeps working, but says once why a health check will fail.
+                if (!_failing)
+                {
+                    _failing = true;
+                    WorkerLog.HealthFileNotWritten(logger, path, e.Message);
+                }
+            }
         }
     }
 }

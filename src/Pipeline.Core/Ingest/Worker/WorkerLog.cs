@@ -93,6 +93,12 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 28, Level = LogLevel.Warning, Message = "The output {Output} still cannot be written ({Error}); no message taken, probing again in {DelayMs:F0} ms")]
     public static partial void OutputProbeFailed(ILogger logger, string output, string error, double delayMs);
 
+    [LoggerMessage(EventId = EventIds.Worker + 29, Level = LogLevel.Warning, Message = "Cannot write the health file {Path}: {Error}. The worker goes on, but `pipeline health` will call it unhealthy; make the folder writable (in a read-only container, a tmpfs at /tmp) or set Worker:HealthFile")]
+    public static partial void HealthFileNotWritten(ILogger logger, string path, string error);
+
+    [LoggerMessage(EventId = EventIds.Worker + 30, Level = LogLevel.Information, Message = "The health file {Path} is written again")]
+    public static partial void HealthFileWrittenAgain(ILogger logger, string path);
+
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)
     {

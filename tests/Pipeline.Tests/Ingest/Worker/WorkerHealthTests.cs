@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Pipeline.Ingest.Worker;
 using Pipeline.Tests.Support;
 
@@ -53,4 +56,54 @@ public sealed class WorkerHealthTests : IDisposable
         Assert.Equal(0, exit);
         Assert.StartsWith("healthy", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_health_file_that_cannot_be_written_is_reported_once_naming_the_file_and_the_setting()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"pipeline-health-missing-{Guid.NewGuid():N}");
+        var path = Path.Combine(folder, "health.json");
+        var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        using var writer = NewWriter(path, new FakeTimeProvider(Now), factory);
+
+        await writer.StartAsync(CancellationToken.None);
+        var warning = await logs.WaitForAsync(e => e.EventId == 6029).WaitAsync(TimeSpan.FromSeconds(30));
+        await writer.StopAsync(CancellationToken.None); // two more writes, both failing
+
+        Assert.Contains(path, warning, StringComparison.Ordinal);
+        Assert.Contains("Worker:HealthFile", warning, StringComparison.Ordinal);
+        Assert.Equal(1, logs.Count(6029));
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public async Task A_health_file_written_again_after_a_failure_says_so()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"pipeline-health-late-{Guid.NewGuid():N}");
+        var path = Path.Combine(folder, "health.json");
+        var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var time = new FakeTimeProvider(Now);
+        using var writer = NewWriter(path, time, factory);
+        try
+        {
+            await writer.StartAsync(CancellationToken.None);
+            await logs.WaitForAsync(e => e.EventId == 6029).WaitAsync(TimeSpan.FromSeconds(30));
+
+            Directory.CreateDirectory(folder);
+            time.Advance(HealthFileWriter.Interval);
+            var recovered = await logs.WaitForAsync(e => e.EventId == 6030).WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Contains(path, recovered, StringComparison.Ordinal);
+            Assert.Contains("\"state\":\"Starting\"", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static HealthFileWriter NewWriter(string path, TimeProvider time, ILoggerFactory factory) =>
+        new(Options.Create(new WorkerOptions { HealthFile = path }), new WorkerHealth(), new InFlightTracker(), time, factory.CreateLogger<HealthFileWriter>());
 }

@@ -204,6 +204,28 @@ public sealed class WorkerOptionsTests
     }
 
     [Theory]
+    [InlineData("--confg", "unknown option '--confg'")]
+    [InlineData("--bogus", "unknown option '--bogus'")]
+    [InlineData("-c", "unknown option '-c'")]
+    [InlineData("settings.json", "unexpected argument 'settings.json'")]
+    [InlineData("--Worker:QueueUrl", "'--Worker:QueueUrl' has no value")]
+    public async Task Worker_arguments_that_are_not_settings_are_a_usage_error_naming_them(string argument, string expected)
+    {
+        var (exit, _, error) = await Support.CliRunner.RunAsync("worker", argument);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_given_as_arguments_in_every_form_the_configuration_reads_are_accepted()
+    {
+        string[] arguments = ["--Worker:QueueUrl=https://sqs.us-east-1.amazonaws.com/1/q", "--Worker:Output", "/data/out", "/Sink:FlushAge=00:01:00", "--Worker:AllowedBuckets:0", "b"];
+
+        Assert.Null(Pipeline.Cli.Commands.WorkerCommand.SettingArgumentProblem(arguments));
+    }
+
+    [Theory]
     [InlineData("00:00:00")]
     [InlineData("-00:00:05")]
     public void A_progress_interval_that_is_not_positive_is_reported_naming_the_setting(string interval)
