@@ -28,7 +28,9 @@ esac
 project=src/Pipeline.Cli/Pipeline.Cli.csproj
 case "$mode" in
   restore)
-    dotnet restore "$project" -r "$rid" -p:SelfContained=true -p:PublishReadyToRun=true
+    # (DisableTransitiveFrameworkReferenceDownloads: the app is no ASP.NET app; without it the ASP.NET runtime pack comes too)
+    dotnet restore "$project" -r "$rid" -p:SelfContained=true -p:PublishReadyToRun=true \
+      -p:DisableTransitiveFrameworkReferenceDownloads=true
     ;;
   publish)
     out=${3:?"usage: docker/publish.sh publish [ARCH] OUT"}

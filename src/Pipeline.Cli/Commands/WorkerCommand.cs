@@ -149,15 +149,20 @@ internal static class WorkerCommand
             return "error: the worker could not start: " + reason + "\n";
         }
 
-        return CriticalLine("The worker could not start: " + reason, new System.Text.Json.Nodes.JsonObject { ["Reason"] = reason }, utcNow);
+        return CriticalLine(CouldNotStartEventId, "The worker could not start: " + reason, new System.Text.Json.Nodes.JsonObject { ["Reason"] = reason }, utcNow);
     }
 
+    /// <summary>Event ids of the lines written before the worker's logging exists, in the worker's range (6000–6099).</summary>
+    internal const int ConfigurationInvalidEventId = Pipeline.Diagnostics.EventIds.Worker + 90;
+
+    internal const int CouldNotStartEventId = Pipeline.Diagnostics.EventIds.Worker + 91;
+
     // One line in the shape of the worker's own JSON log lines (AddJsonConsole's), for what happens before they exist.
-    private static string CriticalLine(string message, System.Text.Json.Nodes.JsonObject state, DateTime utcNow) =>
+    private static string CriticalLine(int eventId, string message, System.Text.Json.Nodes.JsonObject state, DateTime utcNow) =>
         new System.Text.Json.Nodes.JsonObject
         {
             ["Timestamp"] = utcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
-            ["EventId"] = 0,
+            ["EventId"] = eventId,
             ["LogLevel"] = "Critical",
             ["Category"] = "Pipeline.Cli.Commands.WorkerCommand",
             ["Message"] = message,
@@ -187,7 +192,7 @@ internal static class WorkerCommand
 
         foreach (var problem in problems)
         {
-            text.Append(CriticalLine("The worker configuration is invalid: " + problem, new System.Text.Json.Nodes.JsonObject { ["Problem"] = problem, ["Problems"] = problems.Count }, utcNow));
+            text.Append(CriticalLine(ConfigurationInvalidEventId, "The worker configuration is invalid: " + problem, new System.Text.Json.Nodes.JsonObject { ["Problem"] = problem, ["Problems"] = problems.Count }, utcNow));
         }
 
         return text.ToString();

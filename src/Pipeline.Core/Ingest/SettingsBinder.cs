@@ -110,7 +110,7 @@ internal static class SettingsBinder
             }
         }
 
-        problems.AddRange(AnnotationChecks.Check(options).Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage} Got {Value(options, r.MemberNames)}."));
+        problems.AddRange(AnnotationChecks.Check(options).Select(r => OutOfRange(section, r.MemberNames.ToList(), r.ErrorMessage, Value(options, r.MemberNames), values)));
 
         return options;
     }
@@ -162,6 +162,24 @@ internal static class SettingsBinder
         }
 
         return previous[b.Length];
+    }
+
+    /// <summary>
+    /// A value outside its range, said as the worker's own settings say it ("Sink:FlushAge must be between 00:00:01 and
+    /// 06:00:00, got 5.00:00:00."), not as the validator does ("The field FlushAge must be …"). A duration written as a
+    /// bare number was read as days, which is worth saying.
+    /// </summary>
+    private static string OutOfRange(string section, IReadOnlyList<string> members, string? message, string value, IConfiguration values)
+    {
+        var name = members.Count > 0 ? members[0] : "?";
+        var text = (message ?? "is not valid").TrimEnd('.');
+        var field = $"The field {name} ";
+        text = text.StartsWith(field, StringComparison.Ordinal) ? text[field.Length..] : text;
+        var raw = values.GetChildren().FirstOrDefault(c => string.Equals(c.Key, name, StringComparison.OrdinalIgnoreCase))?.Value;
+        var days = raw is not null && !raw.Contains(':', StringComparison.Ordinal) && value.Contains(':', StringComparison.Ordinal)
+            ? $" ('{raw}' is read as days: 00:00:{raw.PadLeft(2, '0')} would be {raw} seconds)"
+            : string.Empty;
+        return $"{section}:{name} {text}, got {value}.{days}";
     }
 
     private static string Value(object options, IEnumerable<string> members) =>

@@ -39,7 +39,25 @@ internal sealed record OutputLocation(string? LocalPath, string? Bucket, string 
             return false;
         }
 
+        // "s3:/lake/kms" or "s3:lake/kms" would otherwise be a local folder named "s3:", and a worker would write the
+        // dataset (and its ledger) onto the container's disk instead of the bucket, deleting the messages: refused.
+        if (LooksLikeUri(text))
+        {
+            problem = $"'{text}' looks like a URI but is not s3://bucket/prefix (for a local folder that really starts with '{text[..(text.IndexOf(':', StringComparison.Ordinal) + 1)]}', write ./{text})";
+            return false;
+        }
+
         location = new OutputLocation(Path.GetFullPath(text), null, string.Empty);
         return true;
     }
+
+    // A scheme (two or more characters, so that a Windows drive letter is not one) followed by ':'.
+    private static bool LooksLikeUri(string text)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon >= 2 && char.IsAsciiLetter(text[0]) && text.AsSpan(1, colon - 1).IndexOfAnyExcept(SchemeCharacters) < 0;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SchemeCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
 }

@@ -357,11 +357,11 @@ public sealed class LocalIngestTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("error: Sink:FlushBytes", error, StringComparison.Ordinal);
         Assert.Contains("error: Sink:RowGroupRows", error, StringComparison.Ordinal);
-        Assert.Contains("error: Reader:MaxDepth: The field MaxDepth must be between 8 and 1024. Got 0.", error, StringComparison.Ordinal);
+        Assert.Contains("error: Reader:MaxDepth must be between 8 and 1024, got 0.", error, StringComparison.Ordinal);
         // Values that do not convert are said like the others, setting first, with the kind of value it takes.
         Assert.Contains("error: Sink:FlushAge: 'banana' is not a duration such as 00:05:00", error, StringComparison.Ordinal);
         Assert.Contains("error: Reader:MaxRecordBytes: 'lots' is not a whole number.", error, StringComparison.Ordinal);
-        Assert.Contains("between 1048576 and 9223372036854775807. Got 5.", error, StringComparison.Ordinal); // not 9.2E+18
+        Assert.Contains("between 1048576 and 9223372036854775807, got 5.", error, StringComparison.Ordinal); // not 9.2E+18
         Assert.False(Directory.Exists(Path.Combine(_data.Root, "kms_events")));
     }
 

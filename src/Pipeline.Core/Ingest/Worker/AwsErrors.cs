@@ -18,9 +18,14 @@ internal static class AwsErrors
     public static bool IsFatal(Exception e) =>
         e is AmazonServiceException s && s.ErrorCode is { } code && (FatalCodes.Contains(code) || code.EndsWith("NonExistentQueue", StringComparison.Ordinal));
 
+    /// <summary>The error's code, HTTP status and message, without the message's own final full stop (callers go on with their own sentence).</summary>
     public static string Describe(Exception e) => e is AmazonServiceException s
-        ? $"{s.ErrorCode ?? s.GetType().Name} (HTTP {(int)s.StatusCode}): {s.Message}"
-        : $"{e.GetType().Name}: {e.Message}";
+        ? $"{s.ErrorCode ?? s.GetType().Name} (HTTP {(int)s.StatusCode}): {s.Message.TrimEnd('.', ' ')}"
+        : $"{e.GetType().Name}: {e.Message.TrimEnd('.', ' ')}";
+
+    /// <summary>True when SQS says the queue does not exist (a wrong Worker:QueueUrl, or a queue deleted).</summary>
+    public static bool IsMissingQueue(Exception e) =>
+        e is AmazonServiceException { ErrorCode: { } code } && (code is "QueueDoesNotExist" || code.EndsWith("NonExistentQueue", StringComparison.Ordinal));
 
     /// <summary>Capped exponential back-off with jitter: 0.5 s, 1 s, 2 s … up to <paramref name="max"/>.</summary>
     public static TimeSpan Backoff(int attempt, TimeSpan max)

@@ -116,6 +116,11 @@ internal sealed class S3ObjectIngestor(
                 await spill.DiscardAsync().ConfigureAwait(false);
                 return Fail(messageId, display, e.Detail);
             }
+            catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
+            {
+                await spill.DiscardAsync().ConfigureAwait(false);
+                return Fail(messageId, display, $"NoSuchBucket: the bucket {obj.Bucket} does not exist; check the bucket the notification names (and the entry for it in Worker:AllowedBuckets)");
+            }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode == "NoSuchKey")
             {
                 await spill.DiscardAsync().ConfigureAwait(false);

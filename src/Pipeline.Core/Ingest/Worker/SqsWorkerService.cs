@@ -42,7 +42,7 @@ internal sealed class SqsWorkerService : BackgroundService
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentDictionary<Task, byte> _handlers = new();
     private readonly CancellationTokenSource _readCancel = new();
-    private int _handled;
+    private int _received; // messages taken from the queue since start, for Worker:StopAfterMessages
     private int _outputFailures;
     private Exception? _lastOutputFailure;
     private long _outputBlockedUntilTicks;
@@ -111,7 +111,10 @@ internal sealed class SqsWorkerService : BackgroundService
         var idleSince = _time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (_options.StopAfterMessages > 0 && Volatile.Read(ref _handled) >= _options.StopAfterMessages)
+            // Stop after taking that many messages, as on SIGTERM: the drain finishes them (flushing at once, not after
+            // Sink:FlushAge) and deletes them, and no further message is taken.
+            var remaining = _options.StopAfterMessages > 0 ? _options.StopAfterMessages - _received : int.MaxValue;
+            if (remaining <= 0)
             {
                 _lifetime.StopApplication();
                 return;
@@ -142,7 +145,7 @@ internal sealed class SqsWorkerService : BackgroundService
 
             // Ask only for what can be processed now: one slot is held, take any others that are free.
             var held = 1;
-            while (held < _options.MaxMessagesPerReceive && Volatile.Read(ref _outputFailures) == 0 && _slots.Wait(0, CancellationToken.None))
+            while (held < Math.Min(_options.MaxMessagesPerReceive, remaining) && Volatile.Read(ref _outputFailures) == 0 && _slots.Wait(0, CancellationToken.None))
             {
                 held++;
             }
@@ -186,8 +189,11 @@ internal sealed class SqsWorkerService : BackgroundService
             catch (Exception e) when (AwsErrors.IsFatal(e))
             {
                 _slots.Release(held);
-                WorkerLog.Fatal(_logger, AwsErrors.Describe(e));
-                _health.Set(WorkerState.Failed, AwsErrors.Describe(e));
+                var problem = AwsErrors.IsMissingQueue(e)
+                    ? $"{WorkerOptions.Section}:QueueUrl '{_options.QueueUrl}' names no queue: {AwsErrors.Describe(e)}; fix the URL (account, region and name) or create the queue"
+                    : $"the queue {_options.QueueUrl} refuses the worker: {AwsErrors.Describe(e)}; check the worker's credentials and its IAM permissions on the queue (README, IAM permissions)";
+                WorkerLog.Fatal(_logger, problem);
+                _health.Set(WorkerState.Failed, problem);
                 ExitCode = 3;
                 _lifetime.StopApplication();
                 return;
@@ -247,6 +253,7 @@ internal sealed class SqsWorkerService : BackgroundService
             }
 
             idleSince = _time.GetTimestamp();
+            _received += messages.Count;
             var now = _time.GetUtcNow().UtcDateTime;
             foreach (var message in messages)
             {
@@ -271,7 +278,7 @@ internal sealed class SqsWorkerService : BackgroundService
             switch (parsed.Kind)
             {
                 case NotificationKind.Poison:
-                    WorkerLog.Poison(_logger, m.MessageId, ReceiveCount(m), parsed.Problem ?? "unknown", WorkerLog.BodyPrefix(m.Message.Body ?? string.Empty));
+                    WorkerLog.Poison(_logger, m.MessageId, ReceiveCount(m), (parsed.Problem ?? "unknown").TrimEnd('.', ' '), WorkerLog.BodyPrefix(m.Message.Body ?? string.Empty));
                     Return(m, "poison message");
                     return;
                 case NotificationKind.TestEvent:
@@ -298,8 +305,17 @@ internal sealed class SqsWorkerService : BackgroundService
                 var kind = CloudTrailObjectKey.Classify(obj.Key);
                 if (kind != CloudTrailObjectKind.LogFile)
                 {
-                    WorkerLog.NotALogFile(_logger, m.MessageId, obj.Bucket, obj.Key, kind.ToString());
-                    _metrics.Objects.Add(1, new KeyValuePair<string, object?>("outcome", "not_a_log_file"));
+                    // Digests and Insights files come with every trail; anything else is worth a line at the default level.
+                    if (kind == CloudTrailObjectKind.Other)
+                    {
+                        WorkerLog.NotNamedLikeALogFile(_logger, m.MessageId, obj.Bucket, obj.Key);
+                    }
+                    else
+                    {
+                        WorkerLog.NotALogFile(_logger, m.MessageId, obj.Bucket, obj.Key, kind.ToString());
+                    }
+
+                    _metrics.ObjectSkipped();
                     continue;
                 }
 
@@ -365,8 +381,6 @@ internal sealed class SqsWorkerService : BackgroundService
             {
                 _slots.Release();
             }
-
-            Interlocked.Increment(ref _handled);
         }
     }
 
@@ -440,7 +454,7 @@ internal sealed class SqsWorkerService : BackgroundService
     {
         var t = _metrics.Totals;
         using var self = System.Diagnostics.Process.GetCurrentProcess();
-        WorkerLog.Totals(_logger, _options.WriterId, t.MessagesReceived, t.MessagesDeleted, t.MessagesReturned, t.VisibilityExtensions, t.ObjectsRead, t.BytesRead, t.KmsRows,
+        WorkerLog.Totals(_logger, _options.WriterId, t.MessagesReceived, t.MessagesDeleted, t.MessagesReturned, t.VisibilityExtensions, t.ObjectsRead, t.BytesRead, t.KmsRows, t.ObjectsSkipped,
             self.PeakWorkingSet64 / (1024.0 * 1024.0), self.TotalProcessorTime.TotalSeconds);
     }
 

@@ -12,7 +12,7 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 2, Level = LogLevel.Warning, Message = "ReceiveMessage failed: {Error}; retrying in {DelayMs:F0} ms")]
     public static partial void ReceiveFailed(ILogger logger, string error, double delayMs);
 
-    [LoggerMessage(EventId = EventIds.Worker + 3, Level = LogLevel.Critical, Message = "Stopping: {Error}. Check the setting it names (Worker:QueueUrl, Worker:Output), the region and the worker's IAM permissions (see README, IAM permissions)")]
+    [LoggerMessage(EventId = EventIds.Worker + 3, Level = LogLevel.Critical, Message = "Stopping: {Error}")]
     public static partial void Fatal(ILogger logger, string error);
 
     [LoggerMessage(EventId = EventIds.Worker + 4, Level = LogLevel.Error, Message = "Message {MessageId} (receive {ReceiveCount}) is not a notification we understand: {Reason}. Left on the queue for its redrive policy; body starts: {BodyPrefix}")]
@@ -81,8 +81,11 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 24, Level = LogLevel.Information, Message = "The output is writable again; resuming normal intake")]
     public static partial void OutputRecovered(ILogger logger);
 
-    [LoggerMessage(EventId = EventIds.Worker + 25, Level = LogLevel.Information, Message = "Worker {WriterId} totals: {Received} messages received, {Deleted} deleted, {Returned} returned, {Extensions} visibility extensions; {Objects} objects read, {Bytes} bytes (compressed), {KmsRows} KMS rows; peak working set {PeakWorkingSetMb:F1} MB, {CpuSeconds:F1} s CPU")]
-    public static partial void Totals(ILogger logger, string writerId, long received, long deleted, long returned, long extensions, long objects, long bytes, long kmsRows, double peakWorkingSetMb, double cpuSeconds);
+    [LoggerMessage(EventId = EventIds.Worker + 25, Level = LogLevel.Information, Message = "Worker {WriterId} totals: {Received} messages received, {Deleted} deleted, {Returned} returned, {Extensions} visibility extensions; {Objects} objects read, {Bytes} bytes (compressed), {KmsRows} KMS rows; {Skipped} objects skipped as not CloudTrail log files; peak working set {PeakWorkingSetMb:F1} MB, {CpuSeconds:F1} s CPU")]
+    public static partial void Totals(ILogger logger, string writerId, long received, long deleted, long returned, long extensions, long objects, long bytes, long kmsRows, long skipped, double peakWorkingSetMb, double cpuSeconds);
+
+    [LoggerMessage(EventId = EventIds.Worker + 31, Level = LogLevel.Information, Message = "Message {MessageId}: s3://{Bucket}/{Key} is not named like a CloudTrail log file (AWSLogs/…/<account>_CloudTrail_<region>_<time>_<id>.json.gz); skipped unread. If it holds CloudTrail records, `pipeline ingest` reads such a file by its content")]
+    public static partial void NotNamedLikeALogFile(ILogger logger, string messageId, string bucket, string key);
 
     [LoggerMessage(EventId = EventIds.Worker + 26, Level = LogLevel.Warning, Message = "Message {MessageId}: delete failed (attempt {Attempt}): {Error}; retrying in a later batch in {DelayMs:F0} ms")]
     public static partial void DeleteRetry(ILogger logger, string messageId, int attempt, string error, double delayMs);

@@ -18,6 +18,7 @@ internal sealed class WorkerMetrics : IDisposable
     private long _returned;
     private long _extensions;
     private long _objectsRead;
+    private long _objectsSkipped;
     private long _bytesRead;
     private long _kmsRows;
 
@@ -63,7 +64,8 @@ internal sealed class WorkerMetrics : IDisposable
         Interlocked.Read(ref _extensions),
         Interlocked.Read(ref _objectsRead),
         Interlocked.Read(ref _bytesRead),
-        Interlocked.Read(ref _kmsRows));
+        Interlocked.Read(ref _kmsRows),
+        Interlocked.Read(ref _objectsSkipped));
 
     public void MessageReceived() => CountOne(MessagesReceived, ref _received);
 
@@ -74,6 +76,13 @@ internal sealed class WorkerMetrics : IDisposable
     public void VisibilityExtended() => CountOne(VisibilityExtensions, ref _extensions);
 
     /// <summary>An object read to the end and handed to the sink.</summary>
+    /// <summary>A notified object that is not a CloudTrail log file (a digest, an Insights file, anything else), passed over unread.</summary>
+    public void ObjectSkipped()
+    {
+        Interlocked.Increment(ref _objectsSkipped);
+        Objects.Add(1, new KeyValuePair<string, object?>("outcome", "not_a_log_file"));
+    }
+
     public void ObjectRead(long compressedBytes, long kmsRows, TimeSpan elapsed)
     {
         Objects.Add(1, new KeyValuePair<string, object?>("outcome", "read"));

@@ -82,7 +82,7 @@ internal sealed class WorkerOptions
     /// <summary>Use path-style S3 URLs (needed by most S3 emulators and some proxies; default false).</summary>
     public bool S3ForcePathStyle { get; set; }
 
-    /// <summary>Stop after this many messages have been handled (0 = run until stopped); for tests and batch runs.</summary>
+    /// <summary>Stop, as on SIGTERM, after taking this many messages from the queue (0 = run until stopped); for tests and batch runs.</summary>
     public int StopAfterMessages { get; set; }
 
     /// <summary>

@@ -8,4 +8,5 @@ internal readonly record struct WorkerTotals(
     long VisibilityExtensions,
     long ObjectsRead,
     long BytesRead,
-    long KmsRows);
+    long KmsRows,
+    long ObjectsSkipped = 0);

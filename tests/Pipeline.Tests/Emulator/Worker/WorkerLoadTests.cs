@@ -310,7 +310,7 @@ public sealed partial class WorkerLoadTests(EmulatorFixture emulator, ITestOutpu
     [GeneratedRegex(@"time\s+[\d.,]+ s wall, ([\d.]+) s CPU")]
     private static partial Regex IngestCpu();
 
-    [GeneratedRegex(@"Worker (?<writer>\S+) totals: (?<received>\d+) messages received, (?<deleted>\d+) deleted, (?<returned>\d+) returned, (?<extensions>\d+) visibility extensions; (?<objects>\d+) objects read, (?<bytes>\d+) bytes \(compressed\), (?<rows>\d+) KMS rows; peak working set (?<peak>[\d.]+) MB, (?<cpu>[\d.]+) s CPU")]
+    [GeneratedRegex(@"Worker (?<writer>\S+) totals: (?<received>\d+) messages received, (?<deleted>\d+) deleted, (?<returned>\d+) returned, (?<extensions>\d+) visibility extensions; (?<objects>\d+) objects read, (?<bytes>\d+) bytes \(compressed\), (?<rows>\d+) KMS rows; (?<skipped>\d+) objects skipped as not CloudTrail log files; peak working set (?<peak>[\d.]+) MB, (?<cpu>[\d.]+) s CPU")]
     private static partial Regex TotalsLine();
 
     private sealed record WorkerTotalsLine(string WriterId, long Received, long Deleted, long Returned, long Extensions, long Objects, long CompressedBytes, long KmsRows, long PeakBytes, TimeSpan Cpu);

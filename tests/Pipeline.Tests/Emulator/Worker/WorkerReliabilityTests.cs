@@ -179,6 +179,25 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task A_worker_told_to_stop_after_one_message_takes_one_and_stops_without_waiting_for_the_flush_age()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        for (var i = 0; i < 3; i++)
+        {
+            await bed.SendAsync(bed.S3Event(await bed.PutLogAsync(Decrypts($"one{i}", 2))));
+        }
+
+        var exit = await bed.RunWorkerAsync(
+            bed.Settings(("Worker:StopAfterMessages", "1"), ("Worker:MaxConcurrentMessages", "4"), ("Sink:FlushAge", "00:05:00"), ("Worker:StopWhenIdleFor", "00:00:00")),
+            TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, exit);
+        Assert.Equal(2, await bed.CountAsync());
+        Assert.True(bed.Logs.Count(EventIds.Worker + 20) == 1, "not exactly one message deleted:\n" + bed.LogText);
+        Assert.Equal(2, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
     public async Task Two_workers_sharing_a_queue_ingest_each_object_once()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
@@ -258,6 +277,39 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
         Assert.Equal(3, await bed.CountAsync());
         Assert.Contains(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 11 && e.Message.Contains("NoSuchKey", StringComparison.Ordinal));
         Assert.Equal(1, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task A_notification_for_a_bucket_that_does_not_exist_says_so_rather_than_blaming_the_key()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        const string Missing = "no-such-trail-bucket-0000";
+        await bed.SendAsync(NotificationParserTests.S3Event("AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T1059Z_Missing0000000002.json.gz", Missing));
+
+        await bed.RunWorkerAsync(bed.Settings(("Worker:AllowedBuckets:1", Missing)));
+
+        var failure = Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 11).Message;
+        Assert.Contains($"the bucket {Missing} does not exist", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("NoSuchKey", failure, StringComparison.Ordinal);
+        Assert.Equal(1, await bed.MessagesLeftAsync());
+    }
+
+    [Fact]
+    public async Task An_object_not_named_like_a_cloudtrail_log_file_is_skipped_with_a_line_at_the_default_level_and_counted()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        const string Key = "exports/kms-2026-01-14.json.gz";
+        await bed.PutObjectAsync(Key, CloudTrailRecords.Gzip(Decrypts("export", 3)));
+        await bed.SendAsync(bed.S3Event(Key));
+
+        await bed.RunWorkerAsync();
+
+        Assert.Equal(0, await bed.CountAsync("select count(*) from kms_events_all"));
+        var skipped = Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 31);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, skipped.Level);
+        Assert.Contains($"s3://{bed.Bucket}/{Key}", skipped.Message, StringComparison.Ordinal);
+        Assert.Contains("1 objects skipped as not CloudTrail log files", Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 25).Message, StringComparison.Ordinal);
+        Assert.Equal(0, await bed.MessagesLeftAsync());
     }
 
     [Fact]
@@ -387,6 +439,9 @@ public sealed class WorkerReliabilityTests(EmulatorFixture emulator)
         await using var bed = await WorkerTestBed.CreateAsync(emulator);
         var exit = await bed.RunWorkerAsync(bed.Settings(("Worker:QueueUrl", bed.QueueUrl + "-missing")));
         Assert.Equal(3, exit);
-        Assert.Contains(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 3 && e.Message.Contains("NonExistentQueue", StringComparison.Ordinal));
+        var fatal = Assert.Single(bed.Logs.Entries, e => e.EventId == EventIds.Worker + 3).Message;
+        Assert.Contains("NonExistentQueue", fatal, StringComparison.Ordinal);
+        Assert.Contains($"Worker:QueueUrl '{bed.QueueUrl}-missing' names no queue", fatal, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", fatal, StringComparison.Ordinal);
     }
 }

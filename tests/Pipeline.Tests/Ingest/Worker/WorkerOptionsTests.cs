@@ -47,15 +47,17 @@ public sealed class WorkerOptionsTests
             ["Sink:FlushRows"] = "0",
             ["Reader:MaxDepth"] = "2",
             ["Reader:MaxRecordBytes"] = "100",
+            ["Sink:FlushAge"] = "5",
         }).Build();
 
         var problems = WorkerStartupCheck.Problems(configuration);
 
         Assert.Contains(problems, p => p.StartsWith("Worker:Output is required", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Worker:WaitTimeSeconds", StringComparison.Ordinal));
-        Assert.Contains("Sink:FlushRows: The field FlushRows must be between 1 and 50000000. Got 0.", problems);
-        Assert.Contains("Reader:MaxDepth: The field MaxDepth must be between 8 and 1024. Got 2.", problems);
-        Assert.Contains(problems, p => p.StartsWith("Reader:MaxRecordBytes:", StringComparison.Ordinal) && p.EndsWith("Got 100.", StringComparison.Ordinal));
+        Assert.Contains("Sink:FlushRows must be between 1 and 50000000, got 0.", problems);
+        Assert.Contains("Reader:MaxDepth must be between 8 and 1024, got 2.", problems);
+        Assert.Contains(problems, p => p.StartsWith("Reader:MaxRecordBytes must be between ", StringComparison.Ordinal) && p.EndsWith(", got 100.", StringComparison.Ordinal));
+        Assert.Contains("Sink:FlushAge must be between 00:00:01 and 06:00:00, got 5.00:00:00. ('5' is read as days: 00:00:05 would be 5 seconds)", problems);
     }
 
     [Fact]
@@ -132,6 +134,7 @@ public sealed class WorkerOptionsTests
         {
             using var line = System.Text.Json.JsonDocument.Parse(lines[i]);
             Assert.Equal("Critical", line.RootElement.GetProperty("LogLevel").GetString());
+            Assert.Equal(6090, line.RootElement.GetProperty("EventId").GetInt32());
             Assert.Equal("2026-01-15T10:00:00.000Z", line.RootElement.GetProperty("Timestamp").GetString());
             Assert.Equal(problems[i], line.RootElement.GetProperty("State").GetProperty("Problem").GetString());
             Assert.Contains(problems[i], line.RootElement.GetProperty("Message").GetString(), StringComparison.Ordinal);
@@ -261,7 +264,10 @@ public sealed class WorkerOptionsTests
     [Theory]
     [InlineData("s3://out-bucket/kms/", true, "out-bucket", "kms/")]
     [InlineData("s3://out-bucket", true, "out-bucket", "")]
+    [InlineData("S3://out-bucket/kms", true, "out-bucket", "kms/")]
     [InlineData("/data/out", false, null, "")]
+    [InlineData("./s3:/data/out", false, null, "")]
+    [InlineData("data/out:2026", false, null, "")]
     public void Output_is_a_local_folder_or_an_s3_prefix(string text, bool isS3, string? bucket, string prefix)
     {
         Assert.True(OutputLocation.TryParse(text, out var location, out _));
@@ -272,6 +278,9 @@ public sealed class WorkerOptionsTests
     [InlineData("s3://Bad_Bucket/x")]
     [InlineData("s3://good-bucket/a/../b")]
     [InlineData("gs://bucket/x")]
+    [InlineData("s3:/lake/kms")]
+    [InlineData("s3:lake/kms")]
+    [InlineData("S3:/lake/kms")]
     public void Unusable_outputs_are_refused_with_a_reason(string text)
     {
         Assert.False(OutputLocation.TryParse(text, out _, out var problem));
