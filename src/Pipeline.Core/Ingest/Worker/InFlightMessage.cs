@@ -21,6 +21,12 @@ internal sealed class InFlightMessage(Message message, DateTime receivedUtc, Dat
     /// <summary>When SQS will make the message visible again unless extended.</summary>
     public DateTime VisibleAtUtc { get; set; } = visibleAtUtc;
 
+    /// <summary>
+    /// Set once the message's rows are published and recorded and only its delete is left: a message the shutdown finds
+    /// in this state is deleted, not released (a released one would only be read again and skipped by the ledger).
+    /// </summary>
+    public bool Done { get; set; }
+
     /// <summary>Set when SQS says the receipt handle is no longer valid: another consumer may have the message now.</summary>
     public bool Lost { get; set; }
 

@@ -357,7 +357,7 @@ internal sealed class MessageDeleter(IAmazonSQS sqs, WorkerOptions options, InFl
     {
         if (!p.Settled)
         {
-            WorkerLog.DeleteFailed(logger, p.Message.MessageId, "the shutdown grace period ran out before the delete; released with the unfinished messages");
+            WorkerLog.DeleteFailed(logger, p.Message.MessageId, "the shutdown grace period ran out before the delete; deleted once more on the way out, else released with the unfinished messages");
             p.Settle();
         }
     }

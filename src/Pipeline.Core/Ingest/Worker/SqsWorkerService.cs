@@ -362,6 +362,7 @@ internal sealed class SqsWorkerService : BackgroundService
                 return;
             }
 
+            m.Done = true;
             await _deleter.DeleteAsync(m, parsed.Objects.Count).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -426,6 +427,12 @@ internal sealed class SqsWorkerService : BackgroundService
         // and is released below with the unfinished ones. Nothing is deleted after this, so the totals are final.
         await _deleter.StopAsync(deletes, grace.Token).ConfigureAwait(false);
 
+        // Messages whose rows are published but whose delete the grace period cut off are deleted now, not released: a
+        // release costs a call too, and would only put them in front of a consumer (another worker, or on some
+        // servers a long poll of ours that was cancelled but is still waiting there) whose ledger skips them.
+        var remaining = _tracker.Snapshot();
+        await DeleteDoneAsync(remaining.Where(m => m.Done && !m.Lost).ToList()).ConfigureAwait(false);
+
         var released = 0;
         foreach (var m in _tracker.Snapshot())
         {
@@ -448,6 +455,45 @@ internal sealed class SqsWorkerService : BackgroundService
         LogTotals();
         _health.Set(WorkerState.Stopped);
     }
+
+    /// <summary>
+    /// Deletes, past the grace period, the messages whose rows are durable (one DeleteMessageBatch per 10, side by side,
+    /// no retry, all within <see cref="LateDeleteTimeout"/>); those it cannot delete stay tracked and are released with
+    /// the rest.
+    /// </summary>
+    private async Task DeleteDoneAsync(IReadOnlyList<InFlightMessage> done)
+    {
+        using var timeout = new CancellationTokenSource(LateDeleteTimeout, _time);
+        await Task.WhenAll(done.Chunk(WorkerOptions.MaxBatchEntries).Select(chunk => DeleteDoneAsync(chunk, timeout.Token))).ConfigureAwait(false);
+    }
+
+    private async Task DeleteDoneAsync(InFlightMessage[] chunk, CancellationToken timeout)
+    {
+        try
+        {
+            var response = await _sqs.DeleteMessageBatchAsync(
+                new DeleteMessageBatchRequest
+                {
+                    QueueUrl = _options.QueueUrl,
+                    Entries = chunk.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList(),
+                },
+                timeout).ConfigureAwait(false);
+            foreach (var ok in response.Successful ?? [])
+            {
+                var m = chunk[int.Parse(ok.Id, System.Globalization.CultureInfo.InvariantCulture)];
+                _metrics.MessageDeleted();
+                WorkerLog.DeletedAfterGrace(_logger, m.MessageId);
+                _tracker.Remove(m);
+                m.Dispose();
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            WorkerLog.Returned(_logger, string.Join(",", chunk.Select(m => m.MessageId)), "late delete on shutdown failed (" + AwsErrors.Describe(e) + "); released instead");
+        }
+    }
+
+    private static readonly TimeSpan LateDeleteTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>The shutdown summary: counts since start, the process's peak working set (VmHWM on Linux) and its CPU time.</summary>
     private void LogTotals()

@@ -102,6 +102,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 30, Level = LogLevel.Information, Message = "The health file {Path} is written again")]
     public static partial void HealthFileWrittenAgain(ILogger logger, string path);
 
+    [LoggerMessage(EventId = EventIds.Worker + 32, Level = LogLevel.Information, Message = "Message {MessageId}: its rows are published; deleted after the shutdown grace period cut off its first delete")]
+    public static partial void DeletedAfterGrace(ILogger logger, string messageId);
+
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)
     {
