@@ -89,6 +89,7 @@ internal sealed class SqsWorkerService : BackgroundService
         using var backgroundStop = new CancellationTokenSource();
         var heartbeat = _heartbeat.RunAsync(backgroundStop.Token);
         var progress = _progress.RunAsync(backgroundStop.Token);
+        var sweeps = new TempFileSweeper(_store, _time, _logger).RunAsync(backgroundStop.Token);
         var deletes = _deleter.RunAsync();
         try
         {
@@ -101,7 +102,7 @@ internal sealed class SqsWorkerService : BackgroundService
         {
             await DrainAsync(deletes).ConfigureAwait(false);
             await backgroundStop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(heartbeat, progress).ConfigureAwait(false);
+            await Task.WhenAll(heartbeat, progress, sweeps).ConfigureAwait(false);
         }
     }
 

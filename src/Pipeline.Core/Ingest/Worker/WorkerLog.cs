@@ -105,6 +105,12 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 32, Level = LogLevel.Information, Message = "Message {MessageId}: its rows are published; deleted after the shutdown grace period cut off its first delete")]
     public static partial void DeletedAfterGrace(ILogger logger, string messageId);
 
+    [LoggerMessage(EventId = EventIds.Worker + 33, Level = LogLevel.Information, Message = "Removed {Count} temporary files older than an hour from the dataset (left by a process that was killed while writing)")]
+    public static partial void TempFilesRemoved(ILogger logger, int count);
+
+    [LoggerMessage(EventId = EventIds.Worker + 34, Level = LogLevel.Warning, Message = "Could not look for stale temporary files in the dataset: {Error}; trying again in an hour")]
+    public static partial void TempFilesNotRemoved(ILogger logger, string error);
+
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)
     {
