@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Amazon.S3.Model;
 using Pipeline.Tests.Support;
 
@@ -161,30 +160,6 @@ public sealed class S3DatasetReportTests(EmulatorFixture emulator) : IDisposable
         return (exit, stdout + stderr);
     }
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
-        foreach (var arg in args)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal)).ToList())
-        {
-            psi.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in emulator.AwsEnvironment())
-        {
-            psi.Environment[name] = value;
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        PipelineProcess.RunAsync(args, emulator.AwsEnvironment(), TimeSpan.FromMinutes(2));
 }

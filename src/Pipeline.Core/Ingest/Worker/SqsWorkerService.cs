@@ -424,15 +424,14 @@ internal sealed class SqsWorkerService : BackgroundService
         {
         }
 
-        // Every delete queued so far gets the rest of the grace period; a message still undeleted then stays tracked
-        // and is released below with the unfinished ones. Nothing is deleted after this, so the totals are final.
+        // Every delete queued so far gets the rest of the grace period; a message still undeleted then stays tracked.
         await _deleter.StopAsync(deletes, grace.Token).ConfigureAwait(false);
 
-        // Messages whose rows are published but whose delete the grace period cut off are deleted now, not released: a
-        // release costs a call too, and would only put them in front of a consumer (another worker, or on some
-        // servers a long poll of ours that was cancelled but is still waiting there) whose ledger skips them.
-        var remaining = _tracker.Snapshot();
-        await DeleteDoneAsync(remaining.Where(m => m.Done && !m.Lost).ToList()).ConfigureAwait(false);
+        // Those whose rows are published are deleted once more, not released: a release costs a call too, and would
+        // only put them in front of a consumer (another worker, or on some servers a long poll of ours that was
+        // cancelled but is still waiting there) whose ledger skips them. What is left is released below; nothing is
+        // deleted after this, so the totals are final.
+        await DeleteDoneAsync(_tracker.Snapshot().Where(m => m.Done && !m.Lost).ToList()).ConfigureAwait(false);
 
         var released = 0;
         foreach (var m in _tracker.Snapshot())
