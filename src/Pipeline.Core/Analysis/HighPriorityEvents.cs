@@ -388,12 +388,25 @@ internal static class HighPriorityEvents
                 continue;
             }
 
-            var keys = destructive.Where(o => o.Principal == f.Principal && (o.FirstSeen!.Value - f.FirstSeen!.Value).Duration() <= SequenceWindow)
-                .Select(o => o.KeyArn).Distinct(StringComparer.Ordinal).Count();
+            var group = destructive.Where(o => o.Principal == f.Principal && (o.FirstSeen!.Value - f.FirstSeen!.Value).Duration() <= SequenceWindow).ToList();
+            var keys = group.Select(o => o.KeyArn).Distinct(StringComparer.Ordinal).Count();
             if (keys >= 2)
             {
                 f.Details!["keys_made_unusable_within_hour"] = keys;
-                findings[i] = f with { Severity = Severity.Critical, Title = f.Title + $" (one of {keys} keys this principal made unusable within an hour)" };
+
+                // A role is one principal whoever assumed it (DOMAIN.md): two people behind one SSO permission set are
+                // one principal here, so the title says when the calls came from more than one session.
+                var sessions = group.Select(o => o.Details?["session_name"]?.GetValue<string>()).OfType<string>().Where(n => n.Length > 0)
+                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                var from = sessions.Count >= 2
+                    ? $", from {sessions.Count} sessions: {string.Join(", ", sessions.Take(3))}{(sessions.Count > 3 ? ", …" : string.Empty)}"
+                    : string.Empty;
+                if (sessions.Count >= 2)
+                {
+                    f.Details["sessions_within_hour"] = new System.Text.Json.Nodes.JsonArray(sessions.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray());
+                }
+
+                findings[i] = f with { Severity = Severity.Critical, Title = f.Title + $" (one of {keys} keys this principal made unusable within an hour{from})" };
             }
         }
 

@@ -156,6 +156,26 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     }
 
     [Fact]
+    public async Task Keys_made_unusable_by_two_sessions_of_one_role_are_escalated_under_a_title_that_names_the_sessions()
+    {
+        // Two people behind one SSO permission set: one principal (the role), two sessions.
+        static string Sso(string record, string session) => record.Replace(
+            """{"type":"IAMUser","principalId":"AIDAEXAMPLEADMIN","arn":"arn:aws:iam::111122223333:user/key-admin","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEADMIN","userName":"key-admin"}""",
+            $$$$"""{"type":"AssumedRole","principalId":"AROAEXAMPLESSO:{{{{session}}}}","arn":"arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_KeyAdmin_0123456789abcdef/{{{{session}}}}","accountId":"111122223333","accessKeyId":"ASIAEXAMPLESSO","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLESSO","arn":"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_KeyAdmin_0123456789abcdef","accountId":"111122223333","userName":"AWSReservedSSO_KeyAdmin_0123456789abcdef"},"attributes":{"creationDate":"2026-01-15T09:00:00Z","mfaAuthenticated":"false"}}}""",
+            StringComparison.Ordinal);
+        Trail.AddLogFile(CloudTrailRecords.Document(
+            Sso(Schedule("s-1", "2026-01-15T10:00:00Z", KeyArn, KeyArn, 30), "alice@example.com"),
+            Sso(Admin("d-1", "2026-01-15T10:40:00Z", "DisableKey", OtherKeyArn, OtherKeyArn, string.Empty, "null"), "bob@example.com")));
+
+        var findings = await HighPriorityAsync();
+
+        var deletion = Assert.Single(findings, f => f.KeyArn == KeyArn);
+        Assert.Equal(Severity.Critical, deletion.Severity);
+        Assert.EndsWith("(one of 2 keys this principal made unusable within an hour, from 2 sessions: alice@example.com, bob@example.com)", deletion.Title, StringComparison.Ordinal);
+        Assert.Equal(["alice@example.com", "bob@example.com"], deletion.Details["sessions_within_hour"]!.AsArray().Select(n => n!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task A_deletion_just_after_midnight_follows_a_policy_change_of_the_evening_before()
     {
         const string policy = ",\"policyName\":\"default\",\"policy\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[]}\"";
