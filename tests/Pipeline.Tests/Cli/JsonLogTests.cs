@@ -8,16 +8,16 @@ namespace Pipeline.Tests.Cli;
 /// <summary>With <c>PIPELINE_LOG_FORMAT=json</c> (the container's setting) everything the commands report is a JSON line, timed in UTC.</summary>
 public sealed class JsonLogTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"pipeline-jsonlogs-{Guid.NewGuid():N}");
+    private readonly TempDataset _folder = new();
 
-    public JsonLogTests() => Directory.CreateDirectory(_root);
+    public void Dispose() => _folder.Dispose();
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    private string Root => _folder.Root;
 
     [Fact]
     public async Task A_one_off_commands_json_log_lines_are_timed_in_utc_whatever_the_local_time_zone()
     {
-        var input = Path.Combine(_root, "in");
+        var input = Path.Combine(Root, "in");
         Directory.CreateDirectory(input);
         var whole = new MemoryStream();
         using (var gzip = new GZipStream(whole, CompressionLevel.Fastest, leaveOpen: true))
@@ -31,7 +31,7 @@ public sealed class JsonLogTests : IDisposable
         Assert.True(File.Exists("/usr/share/zoneinfo/Asia/Tokyo"), "needs the tzdata package (.ci/run installs it): without it TZ would change nothing and the test could not fail");
 
         var (exit, _, stderr) = await PipelineProcess.RunAsync(
-            ["ingest", input, "--out", Path.Combine(_root, "out")],
+            ["ingest", input, "--out", Path.Combine(Root, "out")],
             new Dictionary<string, string> { ["PIPELINE_LOG_FORMAT"] = "json", ["TZ"] = "Asia/Tokyo" },
             TimeSpan.FromMinutes(2));
 
@@ -46,7 +46,7 @@ public sealed class JsonLogTests : IDisposable
     [Fact]
     public async Task A_worker_whose_config_file_is_missing_says_so_in_a_json_line_when_the_logs_are_json()
     {
-        var missing = Path.Combine(_root, "nope.json");
+        var missing = Path.Combine(Root, "nope.json");
 
         var (exit, _, stderr) = await PipelineProcess.RunAsync(
             ["worker", "--config", missing],

@@ -8,16 +8,14 @@ namespace Pipeline.Tests.Ingest.Worker;
 
 public sealed class TempFileSweeperTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"pipeline-sweeper-{Guid.NewGuid():N}");
+    private readonly TempDataset _dataset = new();
 
-    public TempFileSweeperTests() => Directory.CreateDirectory(_root);
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _dataset.Dispose();
 
     [Fact]
     public async Task A_running_worker_removes_temporary_files_a_killed_writer_left_an_hour_ago_and_keeps_younger_ones()
     {
-        var partition = Path.Combine(_root, "kms_events", "event_date=2026-01-15");
+        var partition = Path.Combine(_dataset.Root, "kms_events", "event_date=2026-01-15");
         Directory.CreateDirectory(partition);
         var stale = Path.Combine(partition, DatasetLayout.TempPrefix + "stale");
         var young = Path.Combine(partition, DatasetLayout.TempPrefix + "young");
@@ -28,7 +26,7 @@ public sealed class TempFileSweeperTests : IDisposable
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var stop = new CancellationTokenSource();
-        var run = new TempFileSweeper(new LocalDatasetStore(_root), time, factory.CreateLogger("sweeper")).RunAsync(stop.Token);
+        var run = new TempFileSweeper(_dataset.Store, time, factory.CreateLogger("sweeper")).RunAsync(stop.Token);
 
         Assert.True(File.Exists(stale), "removed before its interval");
         time.Advance(TempFileSweeper.Interval);
