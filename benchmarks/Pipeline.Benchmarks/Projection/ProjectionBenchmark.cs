@@ -1,3 +1,4 @@
+using System.Text.Unicode;
 using BenchmarkDotNet.Attributes;
 using Pipeline.Benchmarks.Support;
 using Pipeline.Parsing;
@@ -26,7 +27,7 @@ public class ProjectionBenchmark
         {
             var record = _records[i];
             _parser.Parse(record, ref _fields, ReaderOptions.Default.MaxDepth);
-            _projector.Project(record, _parser, ref _fields, batch, Source, i, 0);
+            _projector.Project(record, _parser, ref _fields, batch, Source, i, 0, Utf8.IsValid(record)); // as ingest checks it
         }
 
         return batch.Count;

@@ -1,3 +1,4 @@
+using System.Text.Unicode;
 using BenchmarkDotNet.Attributes;
 using Parquet;
 using Parquet.Schema;
@@ -45,7 +46,7 @@ public class ParquetWriteBenchmark
         foreach (var r in records)
         {
             parser.Parse(r, ref fields, ReaderOptions.Default.MaxDepth);
-            projector.Project(r, parser, ref fields, batch, Source, 0, 0);
+            projector.Project(r, parser, ref fields, batch, Source, 0, 0, Utf8.IsValid(r));
         }
 
         _day = Enumerable.Range(0, batch.Count).GroupBy(batch.GetEventDay).OrderByDescending(g => g.Count()).First().Key;
@@ -54,7 +55,7 @@ public class ParquetWriteBenchmark
         {
             var r = records[(int)(index % records.Count)];
             parser.Parse(r, ref fields, ReaderOptions.Default.MaxDepth);
-            projector.Project(r, parser, ref fields, batch, Source, index, 0);
+            projector.Project(r, parser, ref fields, batch, Source, index, 0, Utf8.IsValid(r));
             if (batch.GetEventDay(batch.Count - 1) == _day)
             {
                 rows.Add(new RowRef(batch, batch.Count - 1));

@@ -108,7 +108,7 @@ internal sealed class KmsRecordCollector : IRecordHandler
             throw new CloudTrailFormatException(_source.Display, byteOffset, recordIndex, typeError);
         }
 
-        if ((t_projector ??= new KmsRowProjector()).Project(record, parser, ref _fields, Batch, _source, recordIndex, byteOffset))
+        if ((t_projector ??= new KmsRowProjector()).Project(record, parser, ref _fields, Batch, _source, recordIndex, byteOffset, recordIsValidUtf8: true))
         {
             DerivedEventIds++;
         }

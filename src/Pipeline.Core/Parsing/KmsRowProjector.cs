@@ -22,11 +22,15 @@ internal sealed class KmsRowProjector
     private int _lineageGeneration;
     private StringRef _bucketRef;
     private StringRef _keyRef;
+    private bool _valid; // the record being projected is valid UTF-8 (see Project)
 
     /// <summary>Appends the row; throws <see cref="CloudTrailFormatException"/> when a required field is missing or malformed.</summary>
     /// <returns>True when the record had no eventID and was given one derived from its bytes.</returns>
-    public bool Project(ReadOnlySpan<byte> record, KmsRecordParser p, ref KmsRecordFields f, KmsEventBatch batch, SourceContext source, long recordIndex, long offset)
+    public bool Project(ReadOnlySpan<byte> record, KmsRecordParser p, ref KmsRecordFields f, KmsEventBatch batch, SourceContext source, long recordIndex, long offset, bool recordIsValidUtf8)
     {
+        // Every value stored below is valid UTF-8 when the record is: slices of it cut at ASCII delimiters, values the
+        // parser unescaped (it refuses lone surrogates), whitespace-free copies, ASCII literals and joins of these.
+        _valid = recordIsValidUtf8;
         if (!f.EventName.HasValue)
         {
             throw new CloudTrailFormatException(source.Display, offset, recordIndex, "KMS record has no eventName");
@@ -45,7 +49,7 @@ internal sealed class KmsRowProjector
         batch.SetTimestamp(S.IngestTime, row, source.IngestTime);
         if (f.EventId.HasValue && !p.Get(record, f.EventId).IsEmpty)
         {
-            batch.SetUtf8(S.EventId, row, p.Get(record, f.EventId));
+            batch.SetUtf8(S.EventId, row, p.Get(record, f.EventId), _valid);
         }
         else
         {
@@ -155,7 +159,7 @@ internal sealed class KmsRowProjector
 
             if (!session.IsEmpty)
             {
-                batch.SetUtf8(S.SessionName, row, session);
+                batch.SetUtf8(S.SessionName, row, session, _valid);
             }
         }
         else if (type.SequenceEqual("IAMUser"u8))
@@ -188,7 +192,7 @@ internal sealed class KmsRowProjector
             var resource = Arn.Field(arn, 5);
             if (resource.StartsWith("federated-user/"u8) && resource.Length > "federated-user/".Length)
             {
-                batch.SetUtf8(S.SessionName, row, resource["federated-user/".Length..]);
+                batch.SetUtf8(S.SessionName, row, resource["federated-user/".Length..], _valid);
             }
         }
         else if (type.SequenceEqual("IdentityCenterUser"u8))
@@ -223,16 +227,16 @@ internal sealed class KmsRowProjector
             principal = arn.IsEmpty ? principalId : arn;
         }
 
-        batch.SetUtf8Interned(S.PrincipalKind, row, kind);
+        batch.SetUtf8Interned(S.PrincipalKind, row, kind, _valid);
         if (!principal.IsEmpty)
         {
-            batch.SetUtf8Interned(S.PrincipalArn, row, principal);
+            batch.SetUtf8Interned(S.PrincipalArn, row, principal, _valid);
         }
     }
 
     /// <summary>Key identity: resources[] first, then the response, then the request; a key ARN is never made up from an alias.</summary>
     /// <returns>The key's account, or empty when unknown.</returns>
-    private static ReadOnlySpan<byte> ProjectKey(ReadOnlySpan<byte> record, KmsRecordParser p, scoped ref KmsRecordFields f, KmsEventBatch batch, int row)
+    private ReadOnlySpan<byte> ProjectKey(ReadOnlySpan<byte> record, KmsRecordParser p, scoped ref KmsRecordFields f, KmsEventBatch batch, int row)
     {
         var requested = p.Get(record, f.RequestKeyId);
         ReadOnlySpan<byte> keyArn = [];
@@ -248,16 +252,16 @@ internal sealed class KmsRowProjector
 
         if (f.RequestKeyId.HasValue)
         {
-            batch.SetUtf8Interned(S.KeyRef, row, requested);
+            batch.SetUtf8Interned(S.KeyRef, row, requested, _valid);
         }
 
         if (!keyArn.IsEmpty)
         {
             var account = Arn.Field(keyArn, 4);
-            batch.SetUtf8Interned(S.KeyArn, row, keyArn);
-            batch.SetUtf8Interned(S.KeyId, row, Arn.KeyId(keyArn));
-            batch.SetUtf8Interned(S.KeyAccountId, row, account);
-            batch.SetUtf8Interned(S.KeyRegion, row, Arn.Field(keyArn, 3));
+            batch.SetUtf8Interned(S.KeyArn, row, keyArn, _valid);
+            batch.SetUtf8Interned(S.KeyId, row, Arn.KeyId(keyArn), _valid);
+            batch.SetUtf8Interned(S.KeyAccountId, row, account, _valid);
+            batch.SetUtf8Interned(S.KeyRegion, row, Arn.Field(keyArn, 3), _valid);
             return account;
         }
 
@@ -265,7 +269,7 @@ internal sealed class KmsRowProjector
         var bareId = Arn.IsBareKeyId(requested) ? requested : Arn.IsBareKeyId(responseKey) ? responseKey : [];
         if (!bareId.IsEmpty)
         {
-            batch.SetUtf8Interned(S.KeyId, row, bareId);
+            batch.SetUtf8Interned(S.KeyId, row, bareId, _valid);
         }
 
         return [];
@@ -365,7 +369,7 @@ internal sealed class KmsRowProjector
     private void SetPolicy(KmsEventBatch batch, int row, ReadOnlySpan<byte> policyText)
     {
         // The policy is a JSON document carried as a string; store it minified when it parses, verbatim otherwise.
-        batch.SetUtf8(S.PolicyJson, row, IsValidJson(policyText) ? JsonMinifier.Minify(policyText, ref _minified) : policyText);
+        batch.SetUtf8(S.PolicyJson, row, IsValidJson(policyText) ? JsonMinifier.Minify(policyText, ref _minified) : policyText, _valid);
     }
 
     private static bool IsValidJson(ReadOnlySpan<byte> text)
@@ -389,23 +393,23 @@ internal sealed class KmsRowProjector
     {
         if (s.HasValue)
         {
-            batch.SetUtf8(slot, row, JsonMinifier.Minify(p.Get(record, s), ref _minified));
+            batch.SetUtf8(slot, row, JsonMinifier.Minify(p.Get(record, s), ref _minified), _valid);
         }
     }
 
-    private static void Plain(KmsEventBatch batch, int slot, int row, ReadOnlySpan<byte> record, KmsRecordParser p, Utf8Slice s)
+    private void Plain(KmsEventBatch batch, int slot, int row, ReadOnlySpan<byte> record, KmsRecordParser p, Utf8Slice s)
     {
         if (s.HasValue)
         {
-            batch.SetUtf8(slot, row, p.Get(record, s));
+            batch.SetUtf8(slot, row, p.Get(record, s), _valid);
         }
     }
 
-    private static void Interned(KmsEventBatch batch, int slot, int row, ReadOnlySpan<byte> record, KmsRecordParser p, Utf8Slice s)
+    private void Interned(KmsEventBatch batch, int slot, int row, ReadOnlySpan<byte> record, KmsRecordParser p, Utf8Slice s)
     {
         if (s.HasValue)
         {
-            batch.SetUtf8Interned(slot, row, p.Get(record, s));
+            batch.SetUtf8Interned(slot, row, p.Get(record, s), _valid);
         }
     }
 

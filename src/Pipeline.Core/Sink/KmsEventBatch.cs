@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
@@ -20,7 +21,12 @@ internal sealed class KmsEventBatch
     private StringRef[][] _stringBlocks = [];
     private int _blockCount;
 
+    private static int s_lastId;
+
     public int Count { get; private set; }
+
+    /// <summary>A number no other batch of the process has: a cheap hash key for caches keyed by where a value is stored.</summary>
+    public int Id { get; } = Interlocked.Increment(ref s_lastId);
 
     /// <summary>Rows the batch holds without taking another block.</summary>
     public int Capacity => _blockCount * RowBlock.Rows;
@@ -185,8 +191,12 @@ internal sealed class KmsEventBatch
         return value;
     }
 
-    /// <summary>Stores UTF-8 text as is; bytes that are not valid UTF-8 become U+FFFD, as a Parquet STRING must be valid.</summary>
-    public void SetUtf8(int slot, int row, ReadOnlySpan<byte> utf8)
+    /// <summary>
+    /// Stores UTF-8 text as is; bytes that are not valid UTF-8 become U+FFFD, as a Parquet STRING must be valid.
+    /// <paramref name="knownValid"/> skips the check for text the caller has validated already (the projection, whose
+    /// values all come from a record checked as a whole).
+    /// </summary>
+    public void SetUtf8(int slot, int row, ReadOnlySpan<byte> utf8, bool knownValid = false)
     {
         if (utf8.IsEmpty)
         {
@@ -194,25 +204,26 @@ internal sealed class KmsEventBatch
             return;
         }
 
-        StringCell(slot, row) = Utf8.IsValid(utf8) ? _arena.Add(utf8) : AddChars(Encoding.UTF8.GetString(utf8));
+        Debug.Assert(!knownValid || Utf8.IsValid(utf8), "text passed as valid UTF-8 is not");
+        StringCell(slot, row) = knownValid || Utf8.IsValid(utf8) ? _arena.Add(utf8) : AddChars(Encoding.UTF8.GetString(utf8));
     }
 
     /// <summary>
     /// Like <see cref="SetUtf8"/> for values that repeat across rows (event names, regions, accounts, ARNs): a
     /// repeated value is stored once per batch, and equal values share one <see cref="StringRef"/>.
     /// </summary>
-    public void SetUtf8Interned(int slot, int row, ReadOnlySpan<byte> utf8)
+    public void SetUtf8Interned(int slot, int row, ReadOnlySpan<byte> utf8, bool knownValid = false)
     {
         if (utf8.Length > Utf8Interner.MaxKeyBytes)
         {
-            SetUtf8(slot, row, utf8);
+            SetUtf8(slot, row, utf8, knownValid);
             return;
         }
 
         _interner ??= new Utf8Interner();
         if (!_interner.TryGet(utf8, _arena, out var value, out var entry))
         {
-            SetUtf8(slot, row, utf8);
+            SetUtf8(slot, row, utf8, knownValid);
             value = StringCell(slot, row);
             _interner.Set(entry, value);
         }

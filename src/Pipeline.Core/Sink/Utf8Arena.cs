@@ -91,7 +91,7 @@ internal sealed class Utf8Arena
             return StringRef.Empty;
         }
 
-        utf8.CopyTo(Reserve(utf8.Length));
+        SmallCopy.To(utf8, Reserve(utf8.Length));
         return Commit(utf8.Length);
     }
 

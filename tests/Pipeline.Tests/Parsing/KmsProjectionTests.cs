@@ -1,3 +1,6 @@
+using System.Text.Unicode;
+using Pipeline.Parsing;
+using Pipeline.Sink;
 using Pipeline.Tests.Support;
 using static Pipeline.Tests.Support.CloudTrailRecords;
 
@@ -388,5 +391,36 @@ public sealed class KmsProjectionTests
     {
         var record = AssumedRoleDecrypt().Replace("aws-sdk-go/1.44", "agent \\\"quoted\\\" \\u00e9", StringComparison.Ordinal);
         Assert.Equal("agent \"quoted\" é", (await OneRowAsync(record))["user_agent"]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Text_beyond_ascii_raw_or_escaped_is_stored_as_valid_utf8_in_every_column(bool escapedElsewhere)
+    {
+        // Without an escape the fast scanner keeps slices of the record; with one the reader unescapes into its own
+        // buffer. Either way the projection stores values without checking them again (the record was checked whole),
+        // so every stored value must come out valid: session names and ARNs split at ASCII delimiters, joins, JSON.
+        var session = "s\u00e9ance-日本-😀";
+        var record = CloudTrailRecords.AssumedRoleDecrypt(session: escapedElsewhere ? session : "séance-日本-😀")
+            .Replace("aws-sdk-go/1.44", escapedElsewhere ? "agent \\ud83d\\ude00 é" : "agent 😀 é", StringComparison.Ordinal)
+            .Replace("\"keyMaterialId\":\"aa11\"", "\"note\":\"größe \\ud800 日本\"", StringComparison.Ordinal);
+        var source = SourceContext.ForS3("trail-bucket", "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/ünïcode.json.gz", ReaderHarness.IngestTime);
+        var collector = new KmsRecordCollector(source);
+        using (var stream = new MemoryStream(CloudTrailRecords.Gzip(Document(record))))
+        {
+            await CloudTrailObjectReader.ReadAsync(stream, collector, source, null, CancellationToken.None);
+        }
+
+        var batch = collector.Batch;
+        Assert.Equal(1, batch.Count);
+        foreach (var column in KmsSchema.Columns.Where(c => c.Kind == ColumnKind.String))
+        {
+            Assert.True(Utf8.IsValid(batch.GetUtf8(column.Slot, 0)), $"{column.Name} is not valid UTF-8");
+        }
+
+        Assert.Equal("séance-日本-😀", batch.GetString(KmsSchema.SessionName, 0));
+        Assert.Equal("agent 😀 é", batch.GetString(KmsSchema.UserAgent, 0));
+        Assert.Contains("größe \\ud800 日本", batch.GetString(KmsSchema.AdditionalEventDataJson, 0), StringComparison.Ordinal);
     }
 }

@@ -32,6 +32,13 @@ internal sealed class BinaryStatistics
             return;
         }
 
+        // A first byte strictly between those of the minimum and the maximum decides both comparisons: for ids and
+        // ARNs written PLAIN, nearly every value once the first few have spread the two apart.
+        if (value.Length > 0 && _minLength > 0 && _maxLength > 0 && value[0] > _min[0] && value[0] < _max[0])
+        {
+            return;
+        }
+
         if (value.SequenceCompareTo(Min) < 0)
         {
             Set(ref _min, ref _minLength, value);

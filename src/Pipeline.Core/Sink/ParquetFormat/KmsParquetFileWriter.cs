@@ -138,7 +138,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
             {
                 var count = Math.Min(MaxPageValues, rows.Length - start);
                 _body.ResetWrittenCount();
-                var nonNull = WriteLevels<StringPresence>(column, rows.Slice(start, count));
+                var nonNull = WriteNotedLevels(column, start, count);
                 _body.GetSpan(1)[0] = (byte)bitWidth;
                 _body.Advance(1);
                 RleHybridEncoder.Encode(_indices.AsSpan(firstIndex, nonNull), bitWidth, _body);
@@ -172,7 +172,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
                     var value = r.Batch.GetUtf8(reference);
                     var span = _values.GetSpan(value.Length + 4);
                     BinaryPrimitives.WriteInt32LittleEndian(span, value.Length);
-                    value.CopyTo(span[4..]);
+                    SmallCopy.To(value, span[4..]);
                     _values.Advance(value.Length + 4);
                     _stats.Add(value);
                     _levels[count++] = 1;
@@ -182,7 +182,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
                 _body.ResetWrittenCount();
                 if (column.Nullable)
                 {
-                    WriteLevelRuns(count);
+                    WriteLevelRuns(_levels.AsSpan(0, count));
                 }
 
                 _values.WrittenSpan.CopyTo(_body.GetSpan(_values.WrittenCount));
@@ -202,8 +202,25 @@ internal sealed class KmsParquetFileWriter : IDisposable
     }
 
     /// <summary>
+    /// Writes the definition levels <see cref="TryBuildDictionary"/> noted for rows <paramref name="start"/> onwards
+    /// (optional columns only; the rows are not read again); returns the number of non-null values among them.
+    /// </summary>
+    private int WriteNotedLevels(ColumnSpec column, int start, int count)
+    {
+        if (!column.Nullable)
+        {
+            return count;
+        }
+
+        var levels = _levels.AsSpan(start, count);
+        WriteLevelRuns(levels);
+        return count - levels.Count(0);
+    }
+
+    /// <summary>
     /// Dictionary-encodes the column when its values repeat: decided on a sample, abandoned when the dictionary grows
-    /// past <see cref="MaxDictionaryBytes"/>. On success <see cref="_indices"/> holds one index per non-null value.
+    /// past <see cref="MaxDictionaryBytes"/>. On success <see cref="_indices"/> holds one index per non-null value and
+    /// <see cref="_levels"/> one definition level per row.
     /// </summary>
     private bool TryBuildDictionary(ColumnSpec column, ReadOnlySpan<RowRef> rows, out int nonNull)
     {
@@ -228,8 +245,11 @@ internal sealed class KmsParquetFileWriter : IDisposable
             if (reference.IsNull)
             {
                 ThrowIfRequired(column, r);
+                _levels[i] = 0;
                 continue;
             }
+
+            _levels[i] = 1;
 
             // Rows are sorted by key, so a value often repeats the previous row's: the same stored bytes (no lookup
             // at all), or equal bytes stored again (one compare instead of a hash and a probe).
@@ -318,7 +338,7 @@ internal sealed class KmsParquetFileWriter : IDisposable
             _body.ResetWrittenCount();
             if (column.Nullable)
             {
-                WriteLevelRuns(page.Length);
+                WriteLevelRuns(_levels.AsSpan(0, page.Length));
             }
 
             var bytes = _body.GetSpan(n * width);
@@ -423,17 +443,17 @@ internal sealed class KmsParquetFileWriter : IDisposable
             nonNull += _levels[i];
         }
 
-        WriteLevelRuns(page.Length);
+        WriteLevelRuns(_levels.AsSpan(0, page.Length));
         return nonNull;
     }
 
-    /// <summary>Writes <see cref="_levels"/>[..count] as a length-prefixed RLE/bit-packed run (bit width 1).</summary>
-    private void WriteLevelRuns(int count)
+    /// <summary>Writes <paramref name="levels"/> as a length-prefixed RLE/bit-packed run (bit width 1).</summary>
+    private void WriteLevelRuns(ReadOnlySpan<int> levels)
     {
         var lengthAt = _body.WrittenCount;
         _body.GetSpan(4);
         _body.Advance(4);
-        RleHybridEncoder.Encode(_levels.AsSpan(0, count), 1, _body);
+        RleHybridEncoder.Encode(levels, 1, _body);
         var length = _body.WrittenCount - lengthAt - 4;
         BinaryPrimitives.WriteInt32LittleEndian(MemoryMarshal.AsMemory(_body.WrittenMemory).Span.Slice(lengthAt, 4), length);
     }

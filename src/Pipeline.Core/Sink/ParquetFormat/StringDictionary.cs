@@ -21,7 +21,8 @@ internal sealed class StringDictionary
     private readonly KmsEventBatch?[] _cachedBatch = new KmsEventBatch?[CacheSize];
     private readonly StringRef[] _cachedRef = new StringRef[CacheSize];
     private readonly int[] _cachedIndex = new int[CacheSize];
-    private const int CacheSize = 4096;
+    private const int CacheBits = 12;
+    private const int CacheSize = 1 << CacheBits;
 
     public int Count { get; private set; }
 
@@ -43,7 +44,10 @@ internal sealed class StringDictionary
     /// <summary>Returns the index of the value stored at <paramref name="reference"/> in <paramref name="batch"/>, adding it if it is new.</summary>
     public int Add(KmsEventBatch batch, StringRef reference, out bool added)
     {
-        var slot = (int)((uint)HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(batch), reference.Chunk, reference.Offset) % CacheSize);
+        // A multiplicative mix of the location (not a hash of the bytes, which this cache exists to avoid): a collision
+        // only costs a miss, so it need not resist crafted input.
+        var mixed = ((uint)batch.Id * 0x9E3779B1u) ^ ((uint)reference.Chunk * 0x85EBCA77u) ^ ((uint)reference.Offset * 0xC2B2AE3Du);
+        var slot = (int)(mixed >> (32 - CacheBits));
         if (ReferenceEquals(_cachedBatch[slot], batch) && _cachedRef[slot] == reference)
         {
             added = false;
