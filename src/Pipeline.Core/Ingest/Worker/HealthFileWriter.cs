@@ -9,6 +9,7 @@ internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHe
 {
     private readonly Lock _gate = new();
     private bool _failing;
+    private bool _stalled;
 
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
@@ -36,10 +37,11 @@ internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHe
         var path = options.Value.HealthFile;
         lock (_gate)
         {
+            var now = time.GetUtcNow().UtcDateTime;
             try
             {
                 var temp = path + ".tmp";
-                File.WriteAllText(temp, health.ToJson(time.GetUtcNow().UtcDateTime, tracker.Count));
+                File.WriteAllText(temp, health.ToJson(now, tracker.Count));
                 File.Move(temp, path, overwrite: true);
                 if (_failing)
                 {
@@ -56,6 +58,27 @@ internal sealed class HealthFileWriter(IOptions<WorkerOptions> options, WorkerHe
                     WorkerLog.HealthFileNotWritten(logger, path, e.Message);
                 }
             }
+
+            // After the file: when the line says the worker stalled, the file already says Degraded.
+            NoteStall(now);
+        }
+    }
+
+    // Says once when the worker starts reporting a stall, and once when it makes progress again.
+    private void NoteStall(DateTime now)
+    {
+        if (health.ReportsStall(now))
+        {
+            if (!_stalled)
+            {
+                _stalled = true;
+                WorkerLog.Stalled(logger, health.StalledFor(now)?.TotalSeconds ?? 0, options.Value.StallTimeout);
+            }
+        }
+        else if (_stalled && health.IsWorking(now))
+        {
+            _stalled = false;
+            WorkerLog.StallEnded(logger);
         }
     }
 }

@@ -24,6 +24,7 @@ internal sealed class S3ObjectIngestor(
     SinkOptions sinkOptions,
     WorkerOptions options,
     WorkerMetrics metrics,
+    WorkerHealth health,
     TimeProvider time,
     ILogger logger)
 {
@@ -173,7 +174,8 @@ internal sealed class S3ObjectIngestor(
 
         var source = SourceContext.ForS3(obj.Bucket, obj.Key, time.GetUtcNow().UtcDateTime);
         var collector = new KmsRecordCollector(source, readerOptions, spill.SpillAsync, sinkOptions.SpillBytes);
-        var result = await CloudTrailObjectReader.ReadAsync(response.ResponseStream, collector, source, readerOptions, cancellationToken).ConfigureAwait(false);
+        await using var body = new ProgressStream(response.ResponseStream, () => health.Progressed(time.GetUtcNow().UtcDateTime));
+        var result = await CloudTrailObjectReader.ReadAsync(body, collector, source, readerOptions, cancellationToken).ConfigureAwait(false);
         var publication = await sink.AddAsync(identity, collector.Batch, spill.Staged, cancellationToken).ConfigureAwait(false);
         var elapsed = time.GetElapsedTime(started);
         metrics.ObjectRead(result.CompressedBytes, result.KmsRecords, elapsed);

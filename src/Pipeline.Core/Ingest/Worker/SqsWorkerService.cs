@@ -85,6 +85,7 @@ internal sealed class SqsWorkerService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         WorkerLog.Started(_logger, _options.WriterId, _options.QueueUrl, _options.Output, _options.MaxConcurrentMessages);
+        _health.Progressed(_time.GetUtcNow().UtcDateTime); // a first receive that never returns is a stall too
         // The heartbeat and the progress line run until the drain is over: it still holds messages and still deletes.
         using var backgroundStop = new CancellationTokenSource();
         var heartbeat = _heartbeat.RunAsync(backgroundStop.Token);
@@ -348,6 +349,7 @@ internal sealed class SqsWorkerService : BackgroundService
             if (publications.Count > 0)
             {
                 _metrics.PublishLatency.Record(_time.GetElapsedTime(readsDone).TotalSeconds);
+                _health.Progressed(_time.GetUtcNow().UtcDateTime);
             }
 
             if (publications.Count > 0 && Interlocked.Exchange(ref _outputFailures, 0) > 0)

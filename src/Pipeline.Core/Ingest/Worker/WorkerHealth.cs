@@ -17,22 +17,56 @@ internal enum WorkerState
 /// The worker's health, written to a small JSON file every few seconds so that <c>pipeline health</c> (an exec
 /// probe, works with a read-only root filesystem when the file is on a tmpfs) can report it.
 /// </summary>
-internal sealed class WorkerHealth
+/// <param name="stallTimeout">
+/// How long without progress (<see cref="Progressed"/>) a starting or running worker may go before it reports itself
+/// <see cref="WorkerState.Degraded"/>; zero never (<see cref="WorkerOptions.StallTimeout"/>).
+/// </param>
+internal sealed class WorkerHealth(TimeSpan stallTimeout = default)
 {
     private readonly object _gate = new();
     private WorkerState _state = WorkerState.Starting;
     private string? _reason;
     private DateTime _lastReceiveUtc;
+    private long _lastProgressTicks; // UTC ticks of the last receive, object read or publication; 0 before the loop starts
     private string? _outputProblem;
 
-    public WorkerState State
+    /// <summary>
+    /// Notes that the worker made progress: a receive completed (with or without messages), a block of an object was
+    /// read, rows were published. Called for every block read, so it takes no lock.
+    /// </summary>
+    public void Progressed(DateTime utc) => Interlocked.Exchange(ref _lastProgressTicks, utc.Ticks);
+
+    /// <summary>How long the worker has gone without progress when that is longer than the stall timeout, else null.</summary>
+    public TimeSpan? StalledFor(DateTime nowUtc)
     {
-        get
+        var last = Interlocked.Read(ref _lastProgressTicks);
+        if (stallTimeout <= TimeSpan.Zero || last == 0)
         {
-            lock (_gate)
-            {
-                return Effective();
-            }
+            return null;
+        }
+
+        var quiet = nowUtc - new DateTime(last, DateTimeKind.Utc);
+        return quiet > stallTimeout ? quiet : null;
+    }
+
+    /// <summary>Whether the worker reports itself Degraded at <paramref name="nowUtc"/> because it stalled (not for another reason).</summary>
+    public bool ReportsStall(DateTime nowUtc)
+    {
+        lock (_gate)
+        {
+            return _state is WorkerState.Running or WorkerState.Starting && _outputProblem is null && StalledFor(nowUtc) is not null;
+        }
+    }
+
+    /// <summary>Whether the worker is starting or running and nothing degrades it.</summary>
+    public bool IsWorking(DateTime nowUtc) => StateAt(nowUtc) is WorkerState.Running or WorkerState.Starting;
+
+    /// <summary>The state the health file reports at <paramref name="nowUtc"/>.</summary>
+    public WorkerState StateAt(DateTime nowUtc)
+    {
+        lock (_gate)
+        {
+            return Effective(nowUtc, out _);
         }
     }
 
@@ -61,6 +95,7 @@ internal sealed class WorkerHealth
 
     public void ReceiveSucceeded(DateTime utc)
     {
+        Progressed(utc);
         lock (_gate)
         {
             _lastReceiveUtc = utc;
@@ -72,7 +107,29 @@ internal sealed class WorkerHealth
         }
     }
 
-    private WorkerState Effective() => _outputProblem is not null && _state is WorkerState.Running or WorkerState.Starting ? WorkerState.Degraded : _state;
+    private WorkerState Effective(DateTime nowUtc, out string? reason)
+    {
+        reason = _outputProblem ?? _reason;
+        if (_state is not (WorkerState.Running or WorkerState.Starting))
+        {
+            return _state;
+        }
+
+        if (_outputProblem is not null)
+        {
+            return WorkerState.Degraded;
+        }
+
+        if (StalledFor(nowUtc) is { } quiet)
+        {
+            reason = string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"stalled: no receive completed, no object byte read and no rows published for {quiet.TotalSeconds:F0} s (Worker:StallTimeout {stallTimeout}); the receive loop or the reads are stuck: restart the worker (its messages come back after their visibility timeout)");
+            return WorkerState.Degraded;
+        }
+
+        return _state;
+    }
 
     /// <summary>
     /// The health file's JSON. Written with <see cref="Utf8JsonWriter"/>: the serializer's reflection set-up for a
@@ -85,11 +142,14 @@ internal sealed class WorkerHealth
         {
             lock (_gate)
             {
+                var state = Effective(nowUtc, out var reason);
+                var lastProgress = Interlocked.Read(ref _lastProgressTicks);
                 json.WriteStartObject();
-                json.WriteString("state", Effective().ToString());
-                json.WriteString("reason", _outputProblem ?? _reason);
+                json.WriteString("state", state.ToString());
+                json.WriteString("reason", reason);
                 json.WriteString("written_at", nowUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
                 json.WriteString("last_receive", _lastReceiveUtc == default ? null : _lastReceiveUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteString("last_progress", lastProgress == 0 ? null : new DateTime(lastProgress, DateTimeKind.Utc).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
                 json.WriteNumber("in_flight_messages", inFlight);
                 json.WriteEndObject();
             }

@@ -111,6 +111,12 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = EventIds.Worker + 34, Level = LogLevel.Warning, Message = "Could not look for stale temporary files in the dataset: {Error}; trying again in an hour")]
     public static partial void TempFilesNotRemoved(ILogger logger, string error);
 
+    [LoggerMessage(EventId = EventIds.Worker + 35, Level = LogLevel.Warning, Message = "No receive has completed, no object byte been read and no rows been published for {Seconds:F0} s (Worker:StallTimeout {StallTimeout}): the worker reports itself Degraded and `pipeline health` unhealthy; if this lasts, restart it (its messages come back after their visibility timeout)")]
+    public static partial void Stalled(ILogger logger, double seconds, TimeSpan stallTimeout);
+
+    [LoggerMessage(EventId = EventIds.Worker + 36, Level = LogLevel.Information, Message = "The worker is making progress again after a stall")]
+    public static partial void StallEnded(ILogger logger);
+
     /// <summary>A printable, bounded prefix of a message body for logs: control characters escaped, at most 200 characters.</summary>
     public static string BodyPrefix(string body)
     {

@@ -66,6 +66,15 @@ internal sealed class WorkerOptions
     /// <summary>Name of this worker in output file names; letters, digits and '_' (default: host name).</summary>
     public string WriterId { get; set; } = Sink.DatasetLayout.DefaultWriterId();
 
+    /// <summary>
+    /// The worker reports itself <c>Degraded</c> (so <c>pipeline health</c> says unhealthy) when for this long no receive
+    /// has completed, no object byte has been read and no rows have been published (default 5 minutes; zero = never):
+    /// a receive loop that is stuck, or reads that hang while the heartbeat keeps their messages invisible. An idle
+    /// worker's long polls complete every <see cref="WaitTimeSeconds"/>, so idleness is not a stall (hence at least twice
+    /// that plus 10 s).
+    /// </summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>File the worker rewrites with its health; <c>pipeline health</c> reads it (default in the temp folder).</summary>
     public string HealthFile { get; set; } = Path.Combine(Path.GetTempPath(), "pipeline-worker.health.json");
 

@@ -83,6 +83,13 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             problems.Add($"{p}WriterId must be 1–64 letters, digits or '_', got '{o.WriterId}'.");
         }
 
+        // An idle worker's progress is its long polls completing: a stall timeout must outlast two of them with room to spare.
+        var minStall = TimeSpan.FromSeconds(Math.Max(10, (2 * o.WaitTimeSeconds) + 10));
+        if (o.StallTimeout != TimeSpan.Zero && (o.StallTimeout < minStall || o.StallTimeout > TimeSpan.FromDays(1)))
+        {
+            problems.Add($"{p}StallTimeout must be 00:00:00 (never) or between {minStall} (twice WaitTimeSeconds plus 10 s, at least 10 s) and 1.00:00:00 (how long without a receive, a read or a publication before the worker reports itself Degraded), got {o.StallTimeout}.");
+        }
+
         Range(problems, "StopAfterMessages", o.StopAfterMessages, 0, int.MaxValue, "0 = never stop");
         if (o.StopWhenIdleFor < TimeSpan.Zero)
         {

@@ -61,7 +61,7 @@ internal static class WorkerServiceCollectionExtensions
         });
         services.TryAddSingleton<InFlightTracker>();
         services.TryAddSingleton<WorkerMetrics>();
-        services.TryAddSingleton<WorkerHealth>();
+        services.TryAddSingleton(sp => new WorkerHealth(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.StallTimeout));
         services.TryAddSingleton(sp => new S3ObjectIngestor(
             sp.GetRequiredService<IAmazonS3>(),
             sp.GetRequiredService<ProcessedObjectLedger>(),
@@ -71,6 +71,7 @@ internal static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SinkOptions>>().Value,
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
             sp.GetRequiredService<WorkerMetrics>(),
+            sp.GetRequiredService<WorkerHealth>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<S3ObjectIngestor>>()));
         // Hosted services stop in reverse order: the health writer is registered first so that it stops last and its

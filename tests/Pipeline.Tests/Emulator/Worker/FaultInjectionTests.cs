@@ -47,6 +47,53 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_worker_whose_reads_all_hang_reports_itself_stalled_and_running_again_once_they_move()
+    {
+        await using var bed = await WorkerTestBed.CreateAsync(emulator);
+        await using var proxy = new FaultProxy(emulator.ServiceUrl);
+        await SeedAsync(bed, "stall");
+
+        // One message at a time and its object's GetObject held: the receive loop waits for the slot, nothing is read,
+        // nothing is published, while the heartbeat keeps the message invisible. The health file must say so.
+        var held = proxy.Fail("GetObject held", r => r.IsS3GetObject, FaultKind.Hold, 1);
+        var stalled = bed.Logs.WaitForAsync(e => e.EventId == EventIds.Worker + 35);
+        var resumed = bed.Logs.WaitForAsync(e => e.EventId == EventIds.Worker + 36);
+        string? healthWhileStalled = null;
+        var release = ReleaseOnceStalledAsync();
+
+        await RunAsync(
+            bed,
+            proxy,
+            bed.Settings(("Worker:MaxConcurrentMessages", "1"), ("Worker:StallTimeout", "00:00:12"), ("Worker:StopWhenIdleFor", "00:00:08")),
+            clientTimeout: TimeSpan.FromSeconds(60));
+        await release;
+
+        Assert.Equal(1, held.Injected);
+        Assert.True(healthWhileStalled is not null, "no stall was reported while the read was held:\n" + bed.LogText);
+        Assert.Contains("\"state\":\"Degraded\"", healthWhileStalled, StringComparison.Ordinal);
+        Assert.Contains("Worker:StallTimeout", healthWhileStalled, StringComparison.Ordinal);
+        Assert.True(resumed.IsCompleted, "the end of the stall was not logged:\n" + bed.LogText);
+        Assert.Equal(1, bed.Logs.Count(EventIds.Worker + 35));
+        await AssertExactlyOnceAsync(bed, proxy);
+
+        async Task ReleaseOnceStalledAsync()
+        {
+            try
+            {
+                await stalled.WaitAsync(TimeSpan.FromSeconds(35));
+                healthWhileStalled = await File.ReadAllTextAsync(bed.Settings()["Worker:HealthFile"]!);
+            }
+            catch (TimeoutException)
+            {
+            }
+            finally
+            {
+                held.Release();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Connections_reset_in_the_middle_of_an_object_body_restart_the_object_without_duplicating_rows()
     {
         await using var bed = await WorkerTestBed.CreateAsync(emulator);

@@ -286,4 +286,29 @@ public sealed class WorkerOptionsTests
         Assert.False(OutputLocation.TryParse(text, out _, out var problem));
         Assert.NotEmpty(problem);
     }
+
+    [Theory]
+    [InlineData(20, "00:00:45", "00:00:50")]
+    [InlineData(0, "00:00:05", "00:00:10")]
+    [InlineData(20, "2.00:00:00", "00:00:50")]
+    public void A_stall_timeout_shorter_than_two_long_polls_or_longer_than_a_day_is_reported_naming_the_setting(int waitSeconds, string stall, string minimum)
+    {
+        var o = Valid();
+        o.WaitTimeSeconds = waitSeconds;
+        o.StallTimeout = TimeSpan.Parse(stall, System.Globalization.CultureInfo.InvariantCulture);
+        var failure = Assert.Single(new WorkerOptionsValidator().Validate(null, o).Failures!);
+        Assert.StartsWith($"Worker:StallTimeout must be 00:00:00 (never) or between {minimum} ", failure, StringComparison.Ordinal);
+        Assert.EndsWith($"got {o.StallTimeout}.", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("00:00:50")]
+    [InlineData("1.00:00:00")]
+    public void A_stall_timeout_of_zero_or_within_its_range_is_accepted(string stall)
+    {
+        var o = Valid();
+        o.StallTimeout = TimeSpan.Parse(stall, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(new WorkerOptionsValidator().Validate(null, o).Succeeded);
+    }
 }
