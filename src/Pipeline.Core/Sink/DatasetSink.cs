@@ -206,12 +206,12 @@ internal sealed partial class DatasetSink : IAsyncDisposable
                         flush.Done.TrySetResult();
                         break;
                     case SizeDue:
-                        // Written in the background: the next rows gather (and readers keep going) while this flush encodes.
+                        // Written in the background: the next rows gather (and readers keep going) while this flush
+                        // encodes. Nothing left to do when an earlier wake-up or an age flush took the due sources.
                         await FlushDueAsync().ConfigureAwait(false);
                         break;
                     default:
-                        // AgeClock (the loop arms the age timer when it next waits), or a SizeDue already served by
-                        // another flush.
+                        // AgeClock: the loop sets the age timer when it next waits.
                         break;
                 }
             }

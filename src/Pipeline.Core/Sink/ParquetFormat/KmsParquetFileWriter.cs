@@ -709,11 +709,6 @@ internal sealed class KmsParquetFileWriter : IDisposable
         static abstract bool TryGet(RowRef row, int slot, out long value);
     }
 
-    private readonly struct StringPresence : IValuePresence
-    {
-        public static bool IsPresent(RowRef row, int slot) => !row.Batch.IsNull(slot, row.Row);
-    }
-
     private readonly struct BooleanPresence : IValuePresence
     {
         public static bool IsPresent(RowRef row, int slot) => row.Batch.GetBoolean(slot, row.Row).HasValue;
