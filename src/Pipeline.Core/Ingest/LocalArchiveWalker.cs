@@ -9,7 +9,7 @@ namespace Pipeline.Ingest;
 /// Named as a CloudTrail log file, or named on the command line: it must be one. False for the other JSON files a
 /// folder walk reads in case they are logs under another name; those that turn out not to be are passed over.
 /// </param>
-internal sealed record LocalSource(string Path, long Length, DateTime LastWriteUtc, bool NamedAsLog = true);
+internal sealed record LocalSource(string Path, long Length, DateTime LastWriteUtc, bool NamedAsLog = true, bool IsLink = false);
 
 /// <summary>
 /// Result of walking the inputs: the files to read, listed lazily one directory at a time (a year of five-minute
@@ -178,7 +178,7 @@ internal static partial class LocalArchiveWalker
                 // A file listed but not found by its name (a folder that can be listed but not entered, a name that is not
                 // valid UTF-8, a file deleted since) is still handed over: opening it fails, and the run names it as an
                 // error instead of passing over it in silence.
-                yield return new LocalSource(entry.Path, entry.Length, entry.LastWriteUtc, entry.Kind == EntryKind.Log);
+                yield return new LocalSource(entry.Path, entry.Length, entry.LastWriteUtc, entry.Kind == EntryKind.Log, entry.IsLink);
             }
         }
     }
@@ -198,7 +198,7 @@ internal static partial class LocalArchiveWalker
                 // Named on the command line: read whatever its name (an archive excepted: reading it could only fail).
                 var info = stat ? new FileInfo(path) : null;
                 yield return info is { Exists: true }
-                    ? new Entry(path, EntryKind.Log, null, info.Length, info.LastWriteTimeUtc)
+                    ? new Entry(path, EntryKind.Log, null, info.Length, info.LastWriteTimeUtc, info.LinkTarget is not null)
                     : new Entry(path, EntryKind.Log, null, 0, DateTime.MinValue);
                 continue;
             }
@@ -220,11 +220,11 @@ internal static partial class LocalArchiveWalker
         }
 
         entries.Sort((a, b) => string.CompareOrdinal(SortName(a.Path, a.IsDirectory), SortName(b.Path, b.IsDirectory)));
-        foreach (var (path, isDirectory, length, lastWriteUtc) in entries)
+        foreach (var (path, isDirectory, length, lastWriteUtc, isLink) in entries)
         {
             if (!isDirectory)
             {
-                yield return new Entry(path, Classify(path), null, length, lastWriteUtc);
+                yield return new Entry(path, Classify(path), null, length, lastWriteUtc, isLink);
                 continue;
             }
 
@@ -265,7 +265,7 @@ internal static partial class LocalArchiveWalker
                 stat
                     ? static (ref FileSystemEntry e) => e.IsDirectory
                         ? new Listed(e.ToFullPath(), true, 0, DateTime.MinValue)
-                        : new Listed(e.ToFullPath(), false, e.Length, StatTime(e.LastWriteTimeUtc))
+                        : new Listed(e.ToFullPath(), false, e.Length, StatTime(e.LastWriteTimeUtc), (e.Attributes & FileAttributes.ReparsePoint) != 0)
                     : static (ref FileSystemEntry e) => new Listed(e.ToFullPath(), e.IsDirectory, 0, DateTime.MinValue),
                 options).ToList();
         }
@@ -284,12 +284,13 @@ internal static partial class LocalArchiveWalker
     // The entry reports a status it could not read as the start of file time (1601).
     private static DateTime StatTime(DateTimeOffset time) => time == DateTimeOffset.FromFileTime(0) ? DateTime.MinValue : time.UtcDateTime;
 
-    private readonly record struct Entry(string Path, EntryKind Kind, string? Problem, long Length, DateTime LastWriteUtc);
+    private readonly record struct Entry(string Path, EntryKind Kind, string? Problem, long Length, DateTime LastWriteUtc, bool IsLink = false);
 
     // A class, not a tuple: the framework's enumerator, list and sort over a reference type are precompiled in the
     // ReadyToRun image, while an instantiation over a value tuple was compiled at run time, on the main thread before
     // the first file is read (~4 ms of JIT per run).
-    private sealed record Listed(string Path, bool IsDirectory, long Length, DateTime LastWriteUtc);
+    // IsLink: a symbolic link, whose Length and LastWriteUtc are its own (the ledger identity), not its target's.
+    private sealed record Listed(string Path, bool IsDirectory, long Length, DateTime LastWriteUtc, bool IsLink = false);
 
     private static EntryKind Classify(string path)
     {

@@ -153,6 +153,23 @@ internal sealed partial class LocalIngestRunner
         };
     }
 
+    /// <summary>Whether a link's final target exists as a file of 0 bytes (an empty file, a FIFO, a device file).</summary>
+    private static bool LinkTargetIsEmpty(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true) is FileInfo { Exists: true, Length: 0 };
+        }
+        catch (IOException)
+        {
+            return false; // a loop of links, or one that cannot be followed: opening it fails and names the file
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private async Task<Task<PublishedSource>?> ReadFileAsync(
         LocalSource file,
         SourceIdentity identity,
@@ -163,11 +180,12 @@ internal sealed partial class LocalIngestRunner
         Action notALog,
         CancellationToken ct)
     {
-        if (file.Length == 0 && file.LastWriteUtc != DateTime.MinValue)
+        if ((file.Length == 0 && file.LastWriteUtc != DateTime.MinValue) || (file.IsLink && LinkTargetIsEmpty(file.Path)))
         {
             // Nothing to read, and not opened: a FIFO or a device file lists as 0 bytes too, and opening a FIFO waits
             // for a writer, which hung the whole run. An empty file named as a log is an error, as reading it would be.
             // (A file whose status could not be read lists as 0 bytes with no time: it is opened, and the error says why.)
+            // A link lists with its own size (its identity in the ledger), so its target's is read here.
             if (!file.NamedAsLog)
             {
                 notALog();

@@ -317,6 +317,55 @@ public sealed class LocalIngestTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task A_link_to_a_FIFO_in_the_folder_or_on_the_command_line_is_reported_without_being_opened()
+    {
+        // A link lists with its own size, not its target's, so a link named like a log that points at a FIFO was opened
+        // and the run waited for a writer for good. The target's size is read now for links only.
+        var good = _trail.AddLogFile(Decrypts("good", 3));
+        var fifo = Path.GetFullPath(Path.Combine(_data.Root, "..", Path.GetFileName(_data.Root) + ".fifo"));
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var inFolder = Path.Combine(Path.GetDirectoryName(good)!, "111122223333_CloudTrail_us-east-1_20260115T1205Z_linkaaaaaaaaaaaa.json.gz");
+        File.CreateSymbolicLink(inFolder, fifo);
+        var named = Path.GetFullPath(Path.Combine(_data.Root, "..", Path.GetFileName(_data.Root) + "-named.json.gz"));
+        File.CreateSymbolicLink(named, fifo);
+        var linkToGood = Path.Combine(Path.GetDirectoryName(good)!, "111122223333_CloudTrail_us-east-1_20260115T1210Z_goodlinkaaaaaaaa.json.gz");
+        File.CreateSymbolicLink(linkToGood, good);
+
+        var run = CliRunner.RunAsync("ingest", _trail.Root, named, "--out", _data.Root);
+        try
+        {
+            var (exit, output, error) = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(1, exit);
+            Assert.Contains(inFolder + ": the file is empty: 0 bytes (a FIFO or a device file also lists as 0 bytes, and is not opened)", error, StringComparison.Ordinal);
+            Assert.Contains(named + ": the file is empty", error, StringComparison.Ordinal);
+            Assert.Contains("2 failed", output, StringComparison.Ordinal);
+            Assert.Equal(3, await CountAsync()); // the link to the good file is read too: its copies are hidden by the view
+            Assert.Equal(6, await CountAsync("kms_events_all"));
+        }
+        finally
+        {
+            if (!run.IsCompleted)
+            {
+                // Release readers blocked on the FIFO, so that the failed run does not keep threads of the test host.
+                for (var i = 0; i < 2 && !run.IsCompleted; i++)
+                {
+                    using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+                }
+            }
+
+            File.Delete(fifo);
+            File.Delete(named);
+        }
+    }
+
+    [Fact]
     public async Task A_bad_file_is_reported_and_the_other_files_are_still_ingested()
     {
         _trail.AddLogFile(Decrypts("good", 4));
