@@ -2,8 +2,9 @@
 -- Returns: where ReEncrypt moved ciphertext, per (principal, source key, destination key): calls, failed calls,
 --   first and last seen, and whether the destination key belongs to another account than the source key. Data
 --   re-encrypted under a key its owner does not hold is how ransomware uses KMS; sort by crosses_account to see it.
---   The destination is requestParameters.destinationKeyId when it is an ARN (a key of another account can only be
---   named by ARN), else the key in resources[] that is not the source, else the id or alias as the caller wrote it.
+--   The destination is requestParameters.destinationKeyId when it is a key ARN (a key of another account can only be
+--   named by ARN, of the key or of an alias), else the key in resources[] that is not the source, else the alias ARN,
+--   id or alias name as the caller wrote it.
 -- Parameters (optional, DuckDB variables): start_date, end_date (DATE, inclusive).
 WITH reencrypts AS (
     SELECT
@@ -19,7 +20,7 @@ WITH reencrypts AS (
 ), destinations AS (
     SELECT
         *,
-        CASE WHEN requested_destination LIKE 'arn:%' THEN requested_destination
+        CASE WHEN requested_destination LIKE 'arn:%:key/%' THEN requested_destination
              ELSE coalesce(resource_destination, requested_destination) END                AS destination_key
     FROM reencrypts
 )

@@ -41,7 +41,7 @@ internal static class BackfillCommand
 
             if (!TryDate(r.GetValue(from), out var fromDate) || !TryDate(r.GetValue(to), out var toDate))
             {
-                await e.WriteLineAsync("error: --from and --to must be YYYY-MM-DD").ConfigureAwait(false);
+                await e.WriteLineAsync("error: --from and --to must be calendar dates as YYYY-MM-DD").ConfigureAwait(false);
                 return ExitCodes.UsageError;
             }
 

@@ -39,7 +39,7 @@ internal static class GenerateCommand
             var endText = r.GetValue(endDate);
             if (endText is not null && !DateOnly.TryParseExact(endText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out end))
             {
-                return Fail($"--end-date must be YYYY-MM-DD, got '{endText}'.");
+                return Fail($"--end-date must be a calendar date as YYYY-MM-DD, got '{endText}'.");
             }
 
             var dayCount = r.GetValue(days);

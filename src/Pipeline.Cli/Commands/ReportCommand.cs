@@ -43,7 +43,7 @@ internal static class ReportCommand
             var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
             if (r.GetValue(date) is { } text && !DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
             {
-                await e.WriteLineAsync($"error: --date must be YYYY-MM-DD, got '{text}'").ConfigureAwait(false);
+                await e.WriteLineAsync($"error: --date must be a calendar date as YYYY-MM-DD, got '{text}'").ConfigureAwait(false);
                 return ExitCodes.UsageError;
             }
 

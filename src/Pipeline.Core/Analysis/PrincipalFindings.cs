@@ -174,8 +174,14 @@ internal static class PrincipalFindings
     /// a service makes for a named principal (<c>invokedBy</c> <c>s3.amazonaws.com</c> while an outside role reads
     /// objects encrypted with the key) is that principal's use of the key and counts.
     /// </summary>
-    internal const string PrincipalUse =
-        "coalesce(principal_kind, '') <> 'service' AND coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com')";
+    internal const string PrincipalUse = "coalesce(principal_kind, '') <> 'service' AND " + NotAwsInternal;
+
+    /// <summary>
+    /// Calls not made by AWS's internal callers (<c>invokedBy</c> <c>AWS Internal</c>, <c>Amazon Internal</c>,
+    /// <c>internal.amazonaws.com</c>), whatever identity the record names: AWS's own work, never the named
+    /// principal's use of the key (SQL over <c>kms_actions</c>).
+    /// </summary>
+    internal const string NotAwsInternal = "coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com')";
 
     public static async Task<(IReadOnlyList<Finding> Findings, IReadOnlyList<Reporting.AccountFlow> Flows)> CrossAccountAsync(
         DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
@@ -297,8 +303,9 @@ internal static class PrincipalFindings
     /// <summary>
     /// ReEncrypt calls that moved data from one of the keys to a key of an account outside the known accounts: the KMS
     /// side of ransomware that re-encrypts data under a key its owner does not control (seen even when S3 data events are
-    /// off). The destination is <c>requestParameters.destinationKeyId</c> when it is an ARN (a key of another account can
-    /// only be named by ARN), else the second key in <c>resources[]</c>.
+    /// off). The destination is <c>requestParameters.destinationKeyId</c> when it is a key ARN (a key of another account can
+    /// only be named by ARN, of the key or of an alias), else the key in <c>resources[]</c> that is not the source, else
+    /// the alias ARN as the caller wrote it.
     /// </summary>
     public static async Task<IReadOnlyList<Finding>> ExternalReEncryptsAsync(DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)
     {
@@ -428,11 +435,19 @@ internal static class PrincipalFindings
     /// <summary>The destination key of a ReEncrypt: the request's ARN, else a key in resources[] other than the source.</summary>
     private static string? Destination(string? requested, string? resourcesJson, string? source)
     {
-        if (requested is not null && requested.StartsWith("arn:", StringComparison.Ordinal))
+        if (requested is not null && requested.StartsWith("arn:", StringComparison.Ordinal) && requested.Contains(":key/", StringComparison.Ordinal))
         {
             return requested;
         }
 
+        // An alias ARN names the key's account but not the key: the key is the one of resources[] that is not the source,
+        // and only without one is the alias ARN the destination (one key, named two ways, is one finding).
+        var requestedArn = requested is not null && requested.StartsWith("arn:", StringComparison.Ordinal) ? requested : null;
+        return ResourceDestination(resourcesJson, source) ?? requestedArn;
+    }
+
+    private static string? ResourceDestination(string? resourcesJson, string? source)
+    {
         if (resourcesJson is null)
         {
             return null;

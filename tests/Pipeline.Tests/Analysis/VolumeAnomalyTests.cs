@@ -83,4 +83,40 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
         Assert.All(finding.EventIds, id => Assert.StartsWith("Sign-0115-", id, StringComparison.Ordinal));
         Assert.Equal(300, chart.Points[^1].Count);
     }
+
+    // Ten days of 10 Decrypts a day by the application; on the report day 11 of its own and 60 more that name its role
+    // but were invoked by the caller given. AWS's internal callers' work is not the role's use of the key (the other
+    // principal findings leave it out too), while a service acting for the role (S3 reading objects it asked for) is.
+    [Theory]
+    [InlineData("AWS Internal", false)]
+    [InlineData("internal.amazonaws.com", false)]
+    [InlineData("s3.amazonaws.com", true)]
+    public async Task Calls_by_AWS_internal_callers_do_not_make_a_volume_anomaly_while_calls_a_service_makes_for_the_principal_do(string invokedBy, bool reported)
+    {
+        for (var d = 10; d >= 0; d--)
+        {
+            var date = Day.AddDays(-d);
+            var invoked = d == 0
+                ? OperationCalls("Decrypt", date, 60).Select(r => r
+                    .Replace("Decrypt-", "invoked-", StringComparison.Ordinal)
+                    .Replace("\"userIdentity\":{", $"\"userIdentity\":{{\"invokedBy\":\"{invokedBy}\",", StringComparison.Ordinal))
+                : [];
+            Trail.AddLogFile(CloudTrailRecords.Document([.. OperationCalls("Decrypt", date, d == 0 ? 11 : 10), .. invoked]));
+        }
+
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
+
+        if (reported)
+        {
+            var (finding, _) = Assert.Single(findings);
+            Assert.Equal((FindingKind.DecryptVolumeAnomaly, App, CloudTrailRecords.KeyArn, 71L), (finding.Kind, finding.Principal, finding.KeyArn, finding.Count));
+        }
+        else
+        {
+            Assert.Empty(findings);
+        }
+    }
 }

@@ -249,6 +249,17 @@ public sealed class QueryCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("2026-11-31")]
+    [InlineData("20261130")]
+    public async Task A_report_date_that_is_not_a_calendar_date_is_refused_naming_what_was_given(string date)
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", date);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"--date must be a calendar date as YYYY-MM-DD, got '{date}'", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("COPY (SELECT * FROM kms_events) TO '{dataset}/kms_events/event_date=2024-05-01/part-x.parquet' (FORMAT parquet)", "COPY")]
     [InlineData("SELECT 1; /* sneaky */ copy kms_events to '{dataset}/out.csv'", "COPY")]
     [InlineData("EXPLAIN ANALYZE COPY (SELECT 1) TO '{dataset}/out.csv'", "EXPLAIN ANALYZE")]
