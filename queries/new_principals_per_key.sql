@@ -5,7 +5,8 @@
 --   lookback_days before it, with whether the principal made no KMS call at all in that window (principal_is_new).
 --   As in the report, a call a service makes for a principal (invoked_by s3.amazonaws.com, ...) is the principal's,
 --   and AWS services' own work is left out (service identities; invoked_by AWS Internal, Amazon Internal,
---   internal.amazonaws.com). The report then says more about two kinds of row: the root user's calls are its
+--   internal.amazonaws.com acting from an account of AWS's, recorded in another account's trail: in the caller's own
+--   account's trail they act for its principal, e.g. SSM decrypting a user's SecureString parameters). The report then says more about two kinds of row: the root user's calls are its
 --   root_user_activity finding, and a first Encrypt/GenerateDataKey* with another account's key is
 --   encrypted_with_external_key when that account is outside the known accounts. Not applied here: the report's
 --   Report:AllowedPrincipals, its minimum history (MinBaselineDays), and its reading of the key owner's copies of
@@ -21,7 +22,7 @@ today AS (
     FROM kms_actions, params
     WHERE event_date = d AND error_code IS NULL AND principal_arn IS NOT NULL
       AND coalesce(principal_kind, '') <> 'service'
-      AND coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com')
+      AND (coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com') OR caller_account_id = recipient_account_id)
       AND (event_name IN ('Decrypt', 'Encrypt', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret')
            OR event_name LIKE 'GenerateDataKey%' OR event_name LIKE 'ReEncrypt%')
     GROUP BY ALL),

@@ -169,19 +169,24 @@ internal static class PrincipalFindings
 
     /// <summary>
     /// The calls that are a principal's use of a key, for new principals, the cross-account alarm and its flows (SQL
-    /// over <c>kms_actions</c>): every call except an AWS service's own work (a service identity, or <c>invokedBy</c>
-    /// one of AWS's internal callers, e.g. CloudTrail's own account writing a trail's log files under the key). A call
-    /// a service makes for a named principal (<c>invokedBy</c> <c>s3.amazonaws.com</c> while an outside role reads
-    /// objects encrypted with the key) is that principal's use of the key and counts.
+    /// over <c>kms_actions</c>): every call except an AWS service's own work (a service identity, or AWS's internal
+    /// callers acting from an account of AWS's, see <see cref="NotAwsOwnWork"/>). A call a service makes for a named
+    /// principal (<c>invokedBy</c> <c>s3.amazonaws.com</c> while an outside role reads objects encrypted with the key)
+    /// is that principal's use of the key and counts.
     /// </summary>
-    internal const string PrincipalUse = "coalesce(principal_kind, '') <> 'service' AND " + NotAwsInternal;
+    internal const string PrincipalUse = "coalesce(principal_kind, '') <> 'service' AND " + NotAwsOwnWork;
 
     /// <summary>
-    /// Calls not made by AWS's internal callers (<c>invokedBy</c> <c>AWS Internal</c>, <c>Amazon Internal</c>,
-    /// <c>internal.amazonaws.com</c>), whatever identity the record names: AWS's own work, never the named
-    /// principal's use of the key (SQL over <c>kms_actions</c>).
+    /// Calls that are not AWS's own work by its internal callers (<c>invokedBy</c> <c>AWS Internal</c>, <c>Amazon
+    /// Internal</c>, <c>internal.amazonaws.com</c>) from an account of AWS's: CloudTrail's own account writing a trail's
+    /// log files under the trail's key is recorded only in the key owner's trail, as a user of that other account. The
+    /// same callers recorded in the caller's own account's trail act for the principal named: SSM Parameter Store
+    /// decrypting the SecureString parameters a user asked for is a Decrypt by that user with <c>invokedBy</c>
+    /// <c>AWS Internal</c> (Stratus Red Team's published detonation of that credential theft shows it so), and counts as
+    /// the user's (SQL over <c>kms_actions</c>).
     /// </summary>
-    internal const string NotAwsInternal = "coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com')";
+    internal const string NotAwsOwnWork =
+        "(coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com') OR caller_account_id = recipient_account_id)";
 
     public static async Task<(IReadOnlyList<Finding> Findings, IReadOnlyList<Reporting.AccountFlow> Flows)> CrossAccountAsync(
         DatasetQuery q, DateOnly day, AnalysisOptions options, ISet<string> knownAccounts, CancellationToken ct)

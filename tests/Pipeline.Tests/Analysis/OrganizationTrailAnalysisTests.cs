@@ -658,10 +658,12 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
     }
 
     [Fact]
-    public async Task A_role_first_reading_data_through_s3_is_a_new_principal_while_aws_internal_work_is_not()
+    public async Task A_role_first_reading_data_through_s3_or_ssm_is_a_new_principal_while_aws_own_work_is_not()
     {
         // Ten days of an application role's Decrypts (the history), then on the report day a role never seen before
-        // reading objects encrypted with the key (S3 calls KMS for it) and a call by AWS's internal callers.
+        // reading objects encrypted with the key (S3 calls KMS for it), another reading SecureString parameters (SSM's
+        // Decrypt for it is recorded with invokedBy "AWS Internal", as Stratus Red Team's published detonation of that
+        // credential theft shows), and CloudTrail's own account (a user of AWS's account) using the key: AWS's own work.
         for (var d = 5; d <= 14; d++)
         {
             Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z")));
@@ -672,19 +674,25 @@ public sealed class OrganizationTrailAnalysisTests : TrailDatasetTest
             .Replace("assumed-role/app-role/", $"assumed-role/{role}/", StringComparison.Ordinal)
             .Replace("\"mfaAuthenticated\":\"false\"}}}", $"\"mfaAuthenticated\":\"false\"}}}},\"invokedBy\":\"{invokedBy}\"}}", StringComparison.Ordinal);
         var viaS3 = Via(CloudTrailRecords.AssumedRoleDecrypt("s3-1", "dl", "2026-01-15T13:00:00Z"), "new-s3-reader", "s3.amazonaws.com");
-        var internalCall = Via(CloudTrailRecords.AssumedRoleDecrypt("int-1", "x", "2026-01-15T14:00:00Z"), "internal-role", "AWS Internal");
+        var viaSsm = Via(CloudTrailRecords.AssumedRoleDecrypt("ssm-1", "x", "2026-01-15T14:00:00Z"), "param-reader", "AWS Internal");
+        var cloudTrail = CloudTrailRecords.AssumedRoleDecrypt("ct-1", "x", "2026-01-15T15:00:00Z").Replace(
+            "\"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROAEXAMPLEID:x\",\"arn\":\"arn:aws:sts::111122223333:assumed-role/app-role/x\",\"accountId\":\"111122223333\",\"accessKeyId\":\"ASIAEXAMPLEKEY\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROAEXAMPLEID\",\"arn\":\"arn:aws:iam::111122223333:role/service-role/app-role\",\"accountId\":\"111122223333\",\"userName\":\"app-role\"},\"attributes\":{\"creationDate\":\"2026-01-15T09:00:00Z\",\"mfaAuthenticated\":\"false\"}}}",
+            "\"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":\"AIDACKCEVSQ6C2EXAMPLE\",\"arn\":\"arn:aws:iam::086441151436:user/AWSCloudTrail\",\"accountId\":\"086441151436\",\"userName\":\"AWSCloudTrail\",\"invokedBy\":\"internal.amazonaws.com\"}",
+            StringComparison.Ordinal);
         Assert.Contains("\"invokedBy\":\"s3.amazonaws.com\"}", viaS3, StringComparison.Ordinal);
-        Assert.Contains("\"invokedBy\":\"AWS Internal\"}", internalCall, StringComparison.Ordinal);
-        Trail.AddLogFile(CloudTrailRecords.Document(viaS3, internalCall, CloudTrailRecords.AssumedRoleDecrypt("app-15", "worker", "2026-01-15T08:00:00Z")));
+        Assert.Contains("\"invokedBy\":\"AWS Internal\"}", viaSsm, StringComparison.Ordinal);
+        Assert.Contains("user/AWSCloudTrail", cloudTrail, StringComparison.Ordinal);
+        Trail.AddLogFile(CloudTrailRecords.Document(viaS3, viaSsm, cloudTrail, CloudTrailRecords.AssumedRoleDecrypt("app-15", "worker", "2026-01-15T08:00:00Z")));
         await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
 
         var findings = await PrincipalFindings.NewPrincipalsAsync(q, Day, new AnalysisOptions { MinBaselineDays = 7 }, new HashSet<string> { "111122223333" }, CancellationToken.None);
 
-        var finding = Assert.Single(findings);
         Assert.Equal(
-            (FindingKind.NewPrincipal, Severity.Medium, "arn:aws:iam::111122223333:role/new-s3-reader", 1L),
-            (finding.Kind, finding.Severity, finding.Principal, finding.Count));
+            ["arn:aws:iam::111122223333:role/new-s3-reader", "arn:aws:iam::111122223333:role/param-reader"],
+            findings.Select(f => f.Principal!).Order(StringComparer.Ordinal));
+        Assert.All(findings, f => Assert.Equal((FindingKind.NewPrincipal, Severity.Medium, 1L), (f.Kind, f.Severity, f.Count)));
+        var finding = Assert.Single(findings, f => f.Principal == "arn:aws:iam::111122223333:role/new-s3-reader");
 
         // Where it came from is in the finding (a new access key or address shows without opening the events).
         Assert.Equal("203.0.113.10", (string?)finding.Details!["source_ip_addresses"]![0]);

@@ -84,14 +84,14 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
         Assert.Equal(300, chart.Points[^1].Count);
     }
 
-    // Ten days of 10 Decrypts a day by the application; on the report day 11 of its own and 60 more that name its role
-    // but were invoked by the caller given. AWS's internal callers' work is not the role's use of the key (the other
-    // principal findings leave it out too), while a service acting for the role (S3 reading objects it asked for) is.
+    // Ten days of 10 Decrypts a day by the application; on the report day 11 of its own and 60 more by it through the
+    // caller given, recorded in its own account's trail: SSM Parameter Store decrypting the SecureString parameters a
+    // principal reads is recorded as the principal's Decrypt with invokedBy "AWS Internal" (Stratus Red Team's published
+    // detonation of that theft), and S3 reading objects for it with invokedBy s3.amazonaws.com: both are its use.
     [Theory]
-    [InlineData("AWS Internal", false)]
-    [InlineData("internal.amazonaws.com", false)]
-    [InlineData("s3.amazonaws.com", true)]
-    public async Task Calls_by_AWS_internal_callers_do_not_make_a_volume_anomaly_while_calls_a_service_makes_for_the_principal_do(string invokedBy, bool reported)
+    [InlineData("AWS Internal")]
+    [InlineData("s3.amazonaws.com")]
+    public async Task Calls_made_for_the_principal_in_its_own_account_count_in_its_volume_even_by_AWS_internal_callers(string invokedBy)
     {
         for (var d = 10; d >= 0; d--)
         {
@@ -109,14 +109,36 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
 
         var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
 
-        if (reported)
+        var (finding, _) = Assert.Single(findings);
+        Assert.Equal((FindingKind.DecryptVolumeAnomaly, App, CloudTrailRecords.KeyArn, 71L), (finding.Kind, finding.Principal, finding.KeyArn, finding.Count));
+    }
+
+    // The same ten days; on the report day 60 more Decrypts on the key by CloudTrail's own
+    // account (a user of AWS's account 086441151436, invokedBy internal.amazonaws.com), which only the key owner's trail
+    // records: AWS's own work, neither a new series of its own nor more use of the key.
+    [Fact]
+    public async Task AWS_internal_callers_acting_from_an_account_of_AWS_make_no_volume_anomaly()
+    {
+        for (var d = 10; d >= 0; d--)
         {
-            var (finding, _) = Assert.Single(findings);
-            Assert.Equal((FindingKind.DecryptVolumeAnomaly, App, CloudTrailRecords.KeyArn, 71L), (finding.Kind, finding.Principal, finding.KeyArn, finding.Count));
+            var date = Day.AddDays(-d);
+            var aws = d == 0
+                ? OperationCalls("Decrypt", date, 60).Select(r => r
+                    .Replace("Decrypt-", "aws-", StringComparison.Ordinal)
+                    .Replace(
+                        r[r.IndexOf("\"userIdentity\":", StringComparison.Ordinal)..(r.IndexOf("\"eventTime\"", StringComparison.Ordinal) - 1)],
+                        "\"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":\"AIDACKCEVSQ6C2EXAMPLE\",\"arn\":\"arn:aws:iam::086441151436:user/AWSCloudTrail\",\"accountId\":\"086441151436\",\"userName\":\"AWSCloudTrail\",\"invokedBy\":\"internal.amazonaws.com\"}",
+                        StringComparison.Ordinal))
+                : [];
+            Trail.AddLogFile(CloudTrailRecords.Document([.. OperationCalls("Decrypt", date, 10), .. aws]));
         }
-        else
-        {
-            Assert.Empty(findings);
-        }
+
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+        Assert.Equal(60L, await q.QueryScalarAsync("SELECT count(*) FROM kms_actions WHERE caller_account_id = '086441151436' AND key_arn IS NOT NULL", CancellationToken.None));
+
+        var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
+
+        Assert.Empty(findings);
     }
 }
