@@ -4,9 +4,10 @@
 --   day without calls counts as 0), and the z-score with the standard deviation floored at max(1, sqrt(mean)), as
 --   the report computes it (without its weekday matching).
 --   Like the report, the baseline starts no earlier than the dataset's first day: days before the data are not days
---   without calls, and AWS's own work is left out: its internal callers (invoked_by 'AWS Internal', 'Amazon Internal',
---   'internal.amazonaws.com') acting from an account of AWS's (recorded in another account's trail). Recorded in the
---   caller's own account, e.g. SSM decrypting the SecureString parameters a user reads, they count as its principal's.
+--   without calls, and AWS services' own work is left out: service identities (principal_kind 'service') and AWS's
+--   internal callers (invoked_by 'AWS Internal', 'Amazon Internal', 'internal.amazonaws.com') acting from an account of
+--   AWS's (recorded in another account's trail). Recorded in the caller's own account, e.g. SSM decrypting the
+--   SecureString parameters a user reads, they count as its principal's.
 -- Parameters (optional, DuckDB variables): report_date (DATE; default: the last day in the dataset),
 --   baseline_days (INTEGER; default 28), operation (VARCHAR, a LIKE pattern on event_name; default 'Decrypt'; e.g.
 --   'Sign', 'Encrypt', 'GenerateDataKey%' as the report scores them).
@@ -20,11 +21,13 @@ calendar AS (
 principals AS (
     SELECT DISTINCT principal_arn FROM kms_actions, params
     WHERE event_name LIKE coalesce(getvariable('operation'), 'Decrypt') AND principal_arn IS NOT NULL AND event_date BETWEEN s AND d
+      AND coalesce(principal_kind, '') <> 'service'
       AND (coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com') OR caller_account_id = recipient_account_id)),
 counts AS (
     SELECT principal_arn, event_date AS day, count(*) AS n
     FROM kms_actions, params
     WHERE event_name LIKE coalesce(getvariable('operation'), 'Decrypt') AND error_code IS NULL AND event_date BETWEEN s AND d
+      AND coalesce(principal_kind, '') <> 'service'
       AND (coalesce(invoked_by, '') NOT IN ('AWS Internal', 'Amazon Internal', 'internal.amazonaws.com') OR caller_account_id = recipient_account_id)
     GROUP BY ALL),
 filled AS (

@@ -7,7 +7,8 @@ namespace Pipeline.Analysis;
 /// (<c>Principal "*"</c> without a condition that limits the caller's organization or account: none at all is critical,
 /// one on the transport, network or request alone is high, so is one whose values match anyone: <c>o-*</c>, an ARN with
 /// <c>*</c> for its account), principals of accounts outside the known set, named in <c>Principal</c> or in the
-/// condition that limits <c>"*"</c> (an outside account, or an organization other than the dataset's), <c>kms:*</c> to
+/// condition that limits <c>"*"</c> or a service principal (an outside account, or an organization other than the
+/// dataset's), <c>kms:*</c> to
 /// principals other than an account root, and the lockout safety check bypassed.
 /// </summary>
 internal static class PolicyLinter
@@ -105,6 +106,26 @@ internal static class PolicyLinter
                     {
                         issues.Add(new PolicyLintIssue(ExternalOrganization, name, $"Principal \"*\" in organization {organization} ({key}) may call {actionText}: not the organization whose trails are in the dataset ({string.Join(", ", knownOrganizations.Order(StringComparer.Ordinal))})", Severity.High));
                     }
+                }
+            }
+        }
+
+        // A service principal limited to the account (or organization) it acts for: S3 writing objects of that account's
+        // buckets, say. An account outside the known set there opens the key to that account through the service.
+        var services = Strings(s, "Principal", "Service");
+        if (services.Count > 0 && hasCondition && CallerLimit(c) is { } serviceLimit)
+        {
+            var serviceText = string.Join(", ", services);
+            foreach (var (key, account) in serviceLimit.Accounts.Where(a => !knownAccounts.Contains(a.Account)))
+            {
+                issues.Add(new PolicyLintIssue(ExternalPrincipal, name, $"Service {serviceText} acting for account {account} ({key}) may call {actionText}: the account is outside the known accounts", Severity.High));
+            }
+
+            if (knownOrganizations.Count > 0)
+            {
+                foreach (var (key, organization) in serviceLimit.Organizations.Where(o => !knownOrganizations.Contains(o.Organization)))
+                {
+                    issues.Add(new PolicyLintIssue(ExternalOrganization, name, $"Service {serviceText} acting for organization {organization} ({key}) may call {actionText}: not the organization whose trails are in the dataset ({string.Join(", ", knownOrganizations.Order(StringComparer.Ordinal))})", Severity.High));
                 }
             }
         }
@@ -292,6 +313,10 @@ internal static class PolicyLinter
 
         return result;
     }
+
+    /// <summary>The strings of <c>Principal.Service</c> (or another member of an object-valued property).</summary>
+    private static List<string> Strings(JsonElement s, string name, string member) =>
+        s.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? Strings(v, member) : [];
 
     private static List<string> Strings(JsonElement s, string name) =>
         !s.TryGetProperty(name, out var v) ? []

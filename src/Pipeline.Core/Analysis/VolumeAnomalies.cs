@@ -17,12 +17,12 @@ internal static class VolumeAnomalies
 
     private const string Operation = "CASE WHEN event_name LIKE 'GenerateDataKey%' THEN 'GenerateDataKey' ELSE event_name END";
 
-    // AWS's own work by its internal callers from an account of AWS's (CloudTrail's account writing log files under the
-    // trail's key) is not a principal's use of the key: it is left out of every series, as the other principal findings
-    // leave it out. The same callers acting for a principal of the caller's own account (SSM decrypting a user's
-    // SecureString parameters) count as that principal's calls.
+    // AWS services' own work (a service identity, e.g. CloudTrail encrypting its log files or DynamoDB its table keys,
+    // and AWS's internal callers from an account of AWS's) is not a principal's use of a key: it is left out of every
+    // series, as the other principal findings leave it out. A service or AWS's internal callers acting for a principal
+    // (S3 reading objects for a role, SSM decrypting a user's SecureString parameters) count as that principal's calls.
     private static readonly string Scored =
-        $"(event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%' OR event_name IN ({string.Join(", ", OtherOperations.Select(o => $"'{o}'"))})) AND {PrincipalFindings.NotAwsOwnWork}";
+        $"(event_name = 'Decrypt' OR event_name LIKE 'GenerateDataKey%' OR event_name IN ({string.Join(", ", OtherOperations.Select(o => $"'{o}'"))})) AND {PrincipalFindings.PrincipalUse}";
 
     private static readonly string Sql = $"""
         SELECT principal_arn, key_arn, event_date, {Operation} AS op, count(*) AS n
@@ -217,7 +217,7 @@ internal static class VolumeAnomalies
                 $"""
                 SELECT event_id, event_time, caller_account_id, key_account_id, count(*) OVER () AS day_calls
                 FROM kms_actions
-                WHERE event_date = $1 AND error_code IS NULL AND {OperationFilter(key.Operation)} AND {PrincipalFindings.NotAwsOwnWork}
+                WHERE event_date = $1 AND error_code IS NULL AND {OperationFilter(key.Operation)} AND {PrincipalFindings.PrincipalUse}
                   AND principal_arn = $2 AND key_arn = $3
                 ORDER BY event_time, event_id
                 """,
@@ -296,7 +296,7 @@ internal static class VolumeAnomalies
             SELECT event_id, event_time, caller_account_id, key_account_id,
                    min(event_time) OVER () AS first_seen, max(event_time) OVER () AS last_seen
             FROM kms_actions
-            WHERE event_date = $1 AND error_code IS NULL AND {opFilter} AND {PrincipalFindings.NotAwsOwnWork}
+            WHERE event_date = $1 AND error_code IS NULL AND {opFilter} AND {PrincipalFindings.PrincipalUse}
               AND ($2 IS NULL OR principal_arn = $2) AND ($3 IS NULL OR key_arn = $3)
             ORDER BY event_time, event_id
             LIMIT 10

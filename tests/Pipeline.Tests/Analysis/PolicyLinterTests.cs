@@ -79,6 +79,33 @@ public sealed class PolicyLinterTests
         Assert.Contains(outsider, issue.Detail, StringComparison.Ordinal);
     }
 
+    // A service principal limited to the account or organization it acts for (the thirteenth independent trail: S3 let
+    // in for an attacker's account was a clean PutKeyPolicy). AWS's own pattern for the dataset's accounts stays clean,
+    // and so does a service principal with no such condition, as AWS's examples for CloudTrail write it.
+    [Theory]
+    [InlineData("""{"StringEquals":{"aws:SourceAccount":"999911112222"}}""", "999911112222", PolicyLinter.ExternalPrincipal)]
+    [InlineData("""{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:us-east-1:999911112222:trail/*"}}""", "999911112222", PolicyLinter.ExternalPrincipal)]
+    [InlineData("""{"StringEquals":{"aws:SourceOrgID":"o-zz9yy8xx7w"}}""", "o-zz9yy8xx7w", PolicyLinter.ExternalOrganization)]
+    [InlineData("""{"StringEquals":{"aws:SourceAccount":"111122223333"}}""", null, null)]
+    [InlineData("""{"StringLike":{"kms:EncryptionContext:aws:cloudtrail:arn":"arn:aws:cloudtrail:*:111122223333:trail/*"}}""", null, null)]
+    public void A_service_principal_acting_for_an_outside_account_or_organization_is_high(string condition, string? outsider, string? rule)
+    {
+        var policy = $$"""{"Statement":[{"Sid":"Service","Effect":"Allow","Principal":{"Service":["s3.amazonaws.com"]},"Action":["kms:GenerateDataKey*","kms:Decrypt"],"Resource":"*","Condition":{{condition}}}]}""";
+
+        var issues = PolicyLinter.Lint(policy, false, Known, ["o-abc123def4"]);
+
+        if (rule is null)
+        {
+            Assert.Empty(issues);
+            return;
+        }
+
+        var issue = Assert.Single(issues);
+        Assert.Equal((rule, "Service", Severity.High), (issue.Rule, issue.Statement, issue.Severity));
+        Assert.Contains(outsider!, issue.Detail, StringComparison.Ordinal);
+        Assert.Contains("Service s3.amazonaws.com acting for", issue.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_organization_condition_is_not_judged_when_the_dataset_knows_no_organization()
     {

@@ -113,29 +113,31 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
         Assert.Equal((FindingKind.DecryptVolumeAnomaly, App, CloudTrailRecords.KeyArn, 71L), (finding.Kind, finding.Principal, finding.KeyArn, finding.Count));
     }
 
-    // The same ten days; on the report day 60 more Decrypts on the key by CloudTrail's own
-    // account (a user of AWS's account 086441151436, invokedBy internal.amazonaws.com), which only the key owner's trail
-    // records: AWS's own work, neither a new series of its own nor more use of the key.
-    [Fact]
-    public async Task AWS_internal_callers_acting_from_an_account_of_AWS_make_no_volume_anomaly()
+    // The same ten days, and AWS services' own Decrypts on the key, 20 a day and then 300 on the report day: DynamoDB's
+    // own calls (a service identity), or CloudTrail's own account (a user of AWS's account 086441151436, invokedBy
+    // internal.amazonaws.com, recorded only in the key owner's trail). AWS's own work: neither a series of its own nor
+    // more use of the key.
+    [Theory]
+    [InlineData("{\"type\":\"AWSService\",\"invokedBy\":\"dynamodb.amazonaws.com\"}", null)]
+    [InlineData("{\"type\":\"IAMUser\",\"principalId\":\"AIDACKCEVSQ6C2EXAMPLE\",\"arn\":\"arn:aws:iam::086441151436:user/AWSCloudTrail\",\"accountId\":\"086441151436\",\"userName\":\"AWSCloudTrail\",\"invokedBy\":\"internal.amazonaws.com\"}", "086441151436")]
+    public async Task AWS_services_own_calls_make_no_volume_anomaly(string identity, string? callerAccount)
     {
         for (var d = 10; d >= 0; d--)
         {
             var date = Day.AddDays(-d);
-            var aws = d == 0
-                ? OperationCalls("Decrypt", date, 60).Select(r => r
-                    .Replace("Decrypt-", "aws-", StringComparison.Ordinal)
-                    .Replace(
-                        r[r.IndexOf("\"userIdentity\":", StringComparison.Ordinal)..(r.IndexOf("\"eventTime\"", StringComparison.Ordinal) - 1)],
-                        "\"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":\"AIDACKCEVSQ6C2EXAMPLE\",\"arn\":\"arn:aws:iam::086441151436:user/AWSCloudTrail\",\"accountId\":\"086441151436\",\"userName\":\"AWSCloudTrail\",\"invokedBy\":\"internal.amazonaws.com\"}",
-                        StringComparison.Ordinal))
-                : [];
+            var aws = OperationCalls("Decrypt", date, d == 0 ? 300 : 20).Select(r => r
+                .Replace("Decrypt-", "aws-", StringComparison.Ordinal)
+                .Replace(
+                    r[r.IndexOf("\"userIdentity\":", StringComparison.Ordinal)..(r.IndexOf("\"eventTime\"", StringComparison.Ordinal) - 1)],
+                    "\"userIdentity\":" + identity,
+                    StringComparison.Ordinal));
             Trail.AddLogFile(CloudTrailRecords.Document([.. OperationCalls("Decrypt", date, 10), .. aws]));
         }
 
         await IngestAsync();
         using var q = DatasetQuery.Open(Data.Root);
-        Assert.Equal(60L, await q.QueryScalarAsync("SELECT count(*) FROM kms_actions WHERE caller_account_id = '086441151436' AND key_arn IS NOT NULL", CancellationToken.None));
+        Assert.Equal(300L, await q.QueryScalarAsync(
+            "SELECT count(*) FROM kms_actions WHERE event_id LIKE 'aws-0115-%' AND key_arn IS NOT NULL AND caller_account_id IS NOT DISTINCT FROM $1", CancellationToken.None, callerAccount));
 
         var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
 
