@@ -53,8 +53,16 @@ internal sealed class AnalysisOptions
     /// </summary>
     public List<string> KnownOrganizations { get; set; } = [];
 
-    /// <summary>Principals never reported by the behavioural findings (volume, new principal, cross-account).</summary>
+    /// <summary>
+    /// Principals never reported by the behavioural findings (volume, new principal, cross-account): exact principals, or
+    /// patterns with <c>*</c> for any run of characters (<see cref="PrincipalAllowList"/>).
+    /// </summary>
     public List<string> AllowedPrincipals { get; set; } = [];
+
+    private PrincipalAllowList? _allowList;
+
+    /// <summary>Whether <paramref name="principal"/> is one of <see cref="AllowedPrincipals"/> or matches one of its patterns.</summary>
+    public bool IsAllowedPrincipal(string? principal) => (_allowList ??= new PrincipalAllowList(AllowedPrincipals)).Contains(principal);
 
     /// <summary>Per-kind severity overrides, e.g. <c>{"key_rotation_disabled": "low"}</c>.</summary>
     public Dictionary<string, string> SeverityOverrides { get; set; } = [];

@@ -60,7 +60,7 @@ internal static class PrincipalFindings
         foreach (var r in rows)
         {
             var principal = Values.Str(r[0])!;
-            if (options.AllowedPrincipals.Contains(principal))
+            if (options.IsAllowedPrincipal(principal))
             {
                 continue;
             }
@@ -216,7 +216,7 @@ internal static class PrincipalFindings
             var keyAccount = Values.Str(r[1])!;
             flows[(caller, keyAccount)] = flows.GetValueOrDefault((caller, keyAccount)) + Values.Long(r[4]);
             var principal = Values.Str(r[2]);
-            if (knownAccounts.Contains(caller) || options.AllowedPrincipals.Contains(principal ?? string.Empty))
+            if (knownAccounts.Contains(caller) || options.IsAllowedPrincipal(principal ?? string.Empty))
             {
                 continue; // calls between our own accounts are routine; any use of a key from outside is an alarm
             }
@@ -331,7 +331,7 @@ internal static class PrincipalFindings
             var destination = Destination(Values.Str(r[4]), Values.Str(r[5]), source);
             var destinationAccount = destination is null ? null : PolicyLinter.AccountOf(destination);
             if (destinationAccount is null || destinationAccount == Values.Str(r[3]) || knownAccounts.Contains(destinationAccount)
-                || options.AllowedPrincipals.Contains(Values.Str(r[0]) ?? string.Empty))
+                || options.IsAllowedPrincipal(Values.Str(r[0]) ?? string.Empty))
             {
                 continue;
             }
@@ -404,7 +404,7 @@ internal static class PrincipalFindings
         {
             var principal = Values.Str(r[0])!;
             var keyAccount = Values.Str(r[4])!;
-            if (knownAccounts.Contains(keyAccount) || (bool)r[11]! || options.AllowedPrincipals.Contains(principal))
+            if (knownAccounts.Contains(keyAccount) || (bool)r[11]! || options.IsAllowedPrincipal(principal))
             {
                 continue;
             }
@@ -520,7 +520,7 @@ internal static class PrincipalFindings
         foreach (var group in rows.GroupBy(r => Values.Str(r[0])!))
         {
             var counts = group.ToDictionary(r => Values.Date(r[1]), r => Values.Long(r[2]));
-            if (!counts.ContainsKey(day) || options.AllowedPrincipals.Contains(group.Key))
+            if (!counts.ContainsKey(day) || options.IsAllowedPrincipal(group.Key))
             {
                 continue;
             }
@@ -634,7 +634,7 @@ internal static class PrincipalFindings
             var principal = Values.Str(w[0])!;
             var count = Values.Long(w[3]);
             if (count < options.MinFailedCalls || Values.Long(w[6]) >= options.MinFailedCalls || Values.Long(w[7]) >= options.MinFailedCalls
-                || options.AllowedPrincipals.Contains(principal))
+                || options.IsAllowedPrincipal(principal))
             {
                 continue;
             }

@@ -55,7 +55,7 @@ internal static class RootUserActivity
             var crypto = Values.Long(r[14]);
             var seenBefore = r[16] as bool? == true;
             var cryptoOperations = Values.Str(r[15]);
-            if (principal is null || options.AllowedPrincipals.Contains(principal) || (crypto == 0 && (seenBefore || !canBeNew)))
+            if (principal is null || options.IsAllowedPrincipal(principal) || (crypto == 0 && (seenBefore || !canBeNew)))
             {
                 continue; // routine console work of a root user seen before, or too little history to call it new
             }

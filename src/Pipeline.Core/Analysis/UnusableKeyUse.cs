@@ -46,7 +46,7 @@ internal static class UnusableKeyUse
         {
             var principals = Values.Long(r[2]);
             var principal = principals == 1 ? Values.Str(r[3]) : null;
-            if (principal is not null && options.AllowedPrincipals.Contains(principal))
+            if (principal is not null && options.IsAllowedPrincipal(principal))
             {
                 continue;
             }

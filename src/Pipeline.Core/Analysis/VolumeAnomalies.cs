@@ -54,7 +54,7 @@ internal static class VolumeAnomalies
             var date = Values.Date(r[2]);
             var op = Values.Str(r[3])!;
             var n = Values.Long(r[4]);
-            if (principal is not null && options.AllowedPrincipals.Contains(principal))
+            if (principal is not null && options.IsAllowedPrincipal(principal))
             {
                 continue; // an allowed principal's calls do not make its keys anomalous either
             }
@@ -182,7 +182,7 @@ internal static class VolumeAnomalies
         foreach (var r in await q.QueryRowsAsync(HourlySql, ct, start, day, options.MinCount).ConfigureAwait(false))
         {
             var principal = Values.Str(r[0])!;
-            if (options.AllowedPrincipals.Contains(principal))
+            if (options.IsAllowedPrincipal(principal))
             {
                 continue;
             }

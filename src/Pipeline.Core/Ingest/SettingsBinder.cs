@@ -48,6 +48,11 @@ internal static class SettingsBinder
             problems.Add($"{section}:{nameof(AnalysisOptions.KnownAccounts)}: '{account}' is not a 12-digit AWS account id.");
         }
 
+        foreach (var pattern in options.AllowedPrincipals.Where(PrincipalAllowList.MatchesEverything))
+        {
+            problems.Add($"{section}:{nameof(AnalysisOptions.AllowedPrincipals)}: '{pattern}' matches every principal and would silence every behavioural finding; name principals, or a pattern such as arn:aws:iam::111122223333:role/OrdersStack-*.");
+        }
+
         foreach (var organization in options.KnownOrganizations.Where(o => !IsOrganizationId(o)))
         {
             problems.Add($"{section}:{nameof(AnalysisOptions.KnownOrganizations)}: '{organization}' is not an organization id (o- and 10 to 32 letters or digits).");

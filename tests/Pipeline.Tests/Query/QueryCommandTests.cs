@@ -67,7 +67,7 @@ public sealed class QueryCommandTests : IDisposable
         try
         {
             var bad = Path.Combine(dir, "bad.json");
-            await File.WriteAllTextAsync(bad, """{"Report": {"ZThreshold": "abc", "ZThreshhold": 5, "BaselineDays": 3, "MinCount": 20, "SeverityOverrides": {"key_rotaton_disabled": "low", "key_disabled": "bogus", "new_principal": "High"}, "KnownAccounts": ["12", "111122223333"], "KnownOrganizations": ["org-1"]}}""");
+            await File.WriteAllTextAsync(bad, """{"Report": {"ZThreshold": "abc", "ZThreshhold": 5, "BaselineDays": 3, "MinCount": 20, "SeverityOverrides": {"key_rotaton_disabled": "low", "key_disabled": "bogus", "new_principal": "High"}, "KnownAccounts": ["12", "111122223333"], "KnownOrganizations": ["org-1"], "AllowedPrincipals": ["**", "arn:aws:iam::111122223333:role/Orders-*"]}}""");
             var (exit, _, error) = await CliRunner.RunAsync("report", "--data", _dataset.Root, "--date", "2024-05-02", "--out", Path.Combine(dir, "out"), "--config", bad);
             Assert.Equal(2, exit);
             Assert.Contains("Report:ZThreshold", error, StringComparison.Ordinal); // "abc" does not convert
@@ -79,6 +79,8 @@ public sealed class QueryCommandTests : IDisposable
             Assert.Contains("Report:KnownAccounts: '12' is not a 12-digit AWS account id.", error, StringComparison.Ordinal);
             Assert.DoesNotContain("'111122223333'", error, StringComparison.Ordinal);
             Assert.Contains("Report:KnownOrganizations: 'org-1' is not an organization id", error, StringComparison.Ordinal);
+            Assert.Contains("Report:AllowedPrincipals: '**' matches every principal", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Orders-*", error, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled", error, StringComparison.Ordinal);
             Assert.False(Directory.Exists(Path.Combine(dir, "out")));
 
