@@ -2,7 +2,8 @@
 -- Returns: for each principal, its count of successful calls of one operation (Decrypt unless told otherwise) on
 --   the report day, the mean and standard deviation of the previous baseline_days days on a zero-filled calendar (a
 --   day without calls counts as 0), and the z-score with the standard deviation floored at max(1, sqrt(mean)), as
---   the report computes it (without its weekday matching).
+--   the report computes it (without its weekday matching, and without its second look at a principal that began
+--   inside the window, which it scores again against its own days before reporting it).
 --   Like the report, the baseline starts no earlier than the dataset's first day: days before the data are not days
 --   without calls, and AWS services' own work is left out: service identities (principal_kind 'service') and AWS's
 --   internal callers (invoked_by 'AWS Internal', 'Amazon Internal', 'internal.amazonaws.com') acting from an account of

@@ -93,6 +93,32 @@ internal static class VolumeAnomalies
             }
         }
 
+        // A series whose first call in the window came after the window's start may have begun then: the days before it
+        // existed are no more days without calls than those before the dataset's (a role a deployment made ten days ago,
+        // compared with 28 days of which 18 are zeros, looks like it grew). Only the few anomalous ones are looked up.
+        var ownStart = new Dictionary<SeriesKey, DateOnly>();
+        for (var i = anomalies.Count - 1; i >= 0; i--)
+        {
+            var (key, _, filled) = anomalies[i];
+            var firstInWindow = series[key].Keys.Min();
+            if (firstInWindow <= start || await FirstCallAsync(q, key, ct).ConfigureAwait(false) is not { } first || first <= start)
+            {
+                continue;
+            }
+
+            var skip = first.DayNumber - start.DayNumber;
+            var own = SeriesStatistics.Score(filled[skip..^1], baselineDates[skip..], day, filled[^1], options);
+            if (SeriesStatistics.IsAnomalous(own, options))
+            {
+                anomalies[i] = (key, own, filled);
+                ownStart[key] = first;
+            }
+            else
+            {
+                anomalies.RemoveAt(i);
+            }
+        }
+
         // Report pairs first; a principal or key anomaly of the same operation that a reported pair explains is dropped.
         var pairs = anomalies.Where(a => a.Key.Principal is not null && a.Key.Key is not null).ToList();
         var explained = pairs.SelectMany(p => new[] { new SeriesKey(p.Key.Operation, p.Key.Principal, null), new SeriesKey(p.Key.Operation, null, p.Key.Key) }).ToHashSet();
@@ -130,7 +156,7 @@ internal static class VolumeAnomalies
                 key,
                 score,
                 $"{key.Describe()}: {Counted.Of(score.Count, "call")} vs {score.Mean:F1}/day {Basis(score, day)}baseline (z = {score.Z:F1})",
-                start,
+                ownStart.GetValueOrDefault(key, start),
                 day,
                 samples,
                 new JsonObject { ["dimension"] = key.Principal is not null && key.Key is not null ? "principal_key" : key.Principal is not null ? "principal" : "key" },
@@ -286,6 +312,18 @@ internal static class VolumeAnomalies
             EventIds = samples.EventIds,
         };
     }
+
+    /// <summary>The day of a series' first successful call in the whole dataset (its first day of existence), or null.</summary>
+    private static async Task<DateOnly?> FirstCallAsync(DatasetQuery q, SeriesKey key, CancellationToken ct) =>
+        await q.QueryScalarAsync(
+            $"""
+            SELECT min(event_date) FROM kms_actions
+            WHERE error_code IS NULL AND {OperationFilter(key.Operation)} AND {PrincipalFindings.PrincipalUse}
+              AND ($1 IS NULL OR principal_arn = $1) AND ($2 IS NULL OR key_arn = $2)
+            """,
+            ct,
+            key.Principal,
+            key.Key).ConfigureAwait(false) is { } v ? Values.Date(v) : null;
 
     private static async Task<(IReadOnlyList<string> EventIds, DateTime? First, DateTime? Last, string? CallerAccount, string? KeyAccount)> SamplesAsync(
         DatasetQuery q, DateOnly day, SeriesKey key, CancellationToken ct)

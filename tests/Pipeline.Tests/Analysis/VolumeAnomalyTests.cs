@@ -12,6 +12,7 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
 {
     private const string App = "arn:aws:iam::111122223333:role/service-role/app-role";
     private const string Batch = "arn:aws:iam::111122223333:role/service-role/batch-role";
+    private const string AppKey = "arn:aws:kms:us-east-1:111122223333:key/22222222-3333-4444-5555-666666666666";
 
     private static readonly DateOnly Day = new(2026, 1, 15);
     private static IEnumerable<string> Calls(string prefix, DateOnly date, int hour, int count, bool batch = false) =>
@@ -142,5 +143,42 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
         var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
 
         Assert.Empty(findings);
+    }
+
+    // The fifteenth independent trail: a role a deployment made a week ago (60, 30, 30, 70, 70, 40 and 10 Decrypts on its
+    // first seven days) makes 110 on its eighth. Against the 28-day window, 21 days of which are zeros from before it
+    // existed, that was a medium (110 vs 11.5/day, z = 4.3); against its own seven days (44.3 ± 22.8) it is ordinary.
+    // A role that existed before the window and was dormant for the first three weeks of it is still scored against
+    // the whole window: its quiet days are days without calls.
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task A_series_that_began_inside_the_window_is_scored_from_its_first_day(bool existedBefore, bool reported)
+    {
+        int[] firstWeek = [60, 30, 30, 70, 70, 40, 10];
+        for (var d = 40; d >= 0; d--)
+        {
+            var date = Day.AddDays(-d);
+            var app = d == 0 ? 110 : d <= 7 ? firstWeek[7 - d] : existedBefore && d >= 36 ? 40 : 0;
+            // The role uses a key of its own; the batch job's key gives the dataset its earlier days.
+            Trail.AddLogFile(CloudTrailRecords.Document([
+                .. Calls("batch", date, 2, 20, batch: true),
+                .. OperationCalls("Decrypt", date, app).Select(r => r.Replace(CloudTrailRecords.KeyArn, AppKey, StringComparison.Ordinal))]));
+        }
+
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var findings = await VolumeAnomalies.FindAsync(q, Day, new AnalysisOptions(), CancellationToken.None);
+
+        if (!reported)
+        {
+            Assert.Empty(findings);
+            return;
+        }
+
+        var (finding, _) = Assert.Single(findings);
+        Assert.Equal((App, 110L), (finding.Principal, finding.Count));
+        Assert.Equal(Day.AddDays(-28).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), (string?)finding.Details!["baseline_start"]);
     }
 }
