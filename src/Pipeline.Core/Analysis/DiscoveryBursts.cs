@@ -48,7 +48,8 @@ internal static class DiscoveryBursts
                 principal).ConfigureAwait(false);
             var keys = calls.Select(c => Values.Str(c[4])).Where(k => k is not null).Distinct().Count();
             var ratio = score.Mean <= 0 ? double.PositiveInfinity : score.Count / score.Mean;
-            findings.Add(new Finding
+            var recurring = await VolumeAnomalies.RecurringMonthlyAsync(q, day, filter, principal, null, score.Count, ct).ConfigureAwait(false);
+            findings.Add(VolumeAnomalies.AsMonthlyRun(new Finding
             {
                 Kind = FindingKind.DiscoveryBurst,
                 Severity = score.Z >= options.ZThreshold * 2 || ratio >= 10 ? Severity.High : Severity.Medium,
@@ -71,7 +72,9 @@ internal static class DiscoveryBursts
                     ["floored_stddev"] = Math.Round(score.FlooredStdDev, 3),
                 },
                 EventIds = calls.Take(10).Select(c => Values.Str(c[0])!).ToList(),
-            });
+            },
+            recurring,
+            "list/describe KMS call"));
         }
 
         return findings;

@@ -152,6 +152,8 @@ internal static class VolumeAnomalies
         foreach (var (key, score, counts) in reported)
         {
             var samples = await SamplesAsync(q, day, key, ct).ConfigureAwait(false);
+            var recurring = await RecurringMonthlyAsync(
+                q, day, $"error_code IS NULL AND {OperationFilter(key.Operation)} AND {PrincipalFindings.PrincipalUse}", key.Principal, key.Key, score.Count, ct).ConfigureAwait(false);
             var finding = Build(
                 key,
                 score,
@@ -161,6 +163,8 @@ internal static class VolumeAnomalies
                 samples,
                 new JsonObject { ["dimension"] = key.Principal is not null && key.Key is not null ? "principal_key" : key.Principal is not null ? "principal" : "key" },
                 options);
+            finding = AsMonthlyRun(finding, recurring, "call");
+
             results.Add((finding, new SeriesChart
             {
                 Title = key.Describe(),
@@ -311,6 +315,62 @@ internal static class VolumeAnomalies
             Details = details,
             EventIds = samples.EventIds,
         };
+    }
+
+    /// <summary>
+    /// The day, a month before <paramref name="day"/> (the same day of the month, a day either side, or the month's last
+    /// day when <paramref name="day"/> is the last of its month), on which the calls matching <paramref name="filter"/>
+    /// (SQL over <c>kms_actions</c>) of the principal and key given (null: any) were at least half of
+    /// <paramref name="calls"/>: the previous run of a monthly job; null when there is none.
+    /// </summary>
+    internal static async Task<(DateOnly Date, long Calls)?> RecurringMonthlyAsync(
+        DatasetQuery q, DateOnly day, string filter, string? principal, string? key, long calls, CancellationToken ct)
+    {
+        var before = day.AddMonths(-1);
+        var candidates = new List<DateOnly> { before.AddDays(-1), before, before.AddDays(1) };
+        if (day.AddDays(1).Month != day.Month)
+        {
+            candidates.Add(new DateOnly(before.Year, before.Month, DateTime.DaysInMonth(before.Year, before.Month)));
+        }
+
+        var rows = await q.QueryRowsAsync(
+            $"""
+            SELECT event_date, count(*) AS n FROM kms_actions
+            WHERE event_date BETWEEN $1 AND $2 AND {filter} AND ($3 IS NULL OR principal_arn = $3) AND ($4 IS NULL OR key_arn = $4)
+            GROUP BY 1 ORDER BY n DESC, event_date
+            """,
+            ct,
+            candidates.Min(),
+            candidates.Max(),
+            principal,
+            key).ConfigureAwait(false);
+        foreach (var r in rows)
+        {
+            var date = Values.Date(r[0]);
+            var n = Values.Long(r[1]);
+            if (candidates.Contains(date) && n * 2 >= calls)
+            {
+                return (date, n);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A finding whose spike came a month before too (<see cref="RecurringMonthlyAsync"/>), e.g. a month-end batch, which
+    /// is an anomaly against any 28-day baseline every month: kept, but low, with the earlier run in its details and title.
+    /// </summary>
+    internal static Finding AsMonthlyRun(Finding finding, (DateOnly Date, long Calls)? recurring, string unit)
+    {
+        if (recurring is not { } earlier)
+        {
+            return finding;
+        }
+
+        var on = earlier.Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        finding.Details!["recurring_monthly"] = new JsonObject { ["date"] = on, ["calls"] = earlier.Calls };
+        return finding with { Severity = Severity.Low, Title = $"{finding.Title}; as on {on} ({Counted.Of(earlier.Calls, unit)}): a monthly run?" };
     }
 
     /// <summary>The day of a series' first successful call in the whole dataset (its first day of existence), or null.</summary>

@@ -190,6 +190,37 @@ public sealed class ShortDatasetTests : TrailDatasetTest
         Assert.Empty(await DiscoveryBursts.FindAsync(q, day.AddDays(-1), new AnalysisOptions(), CancellationToken.None)); // its first day has nothing to compare with
     }
 
+    // The fifteenth independent trail: a key-rotation script lists and describes the keys on the first of every month,
+    // 17 calls against none on other days, a high burst every month. With its run a month before it is a monthly run,
+    // low; its first run is still high.
+    [Fact]
+    public async Task A_discovery_burst_that_came_a_month_before_too_is_a_monthly_run_and_low()
+    {
+        var first = new DateOnly(2025, 11, 20);
+        var day = new DateOnly(2026, 1, 1);
+        for (var date = first; date <= day; date = date.AddDays(1))
+        {
+            var n = date.Day == 1 ? 17 : 0;
+            var records = Enumerable.Range(0, n)
+                .Select(i => CloudTrailRecords.AssumedRoleDecrypt($"rotate-{date:yyyyMMdd}-{i}", "rotation", $"{date:yyyy-MM-dd}T03:00:{i:00}Z")
+                    .Replace("\"eventName\":\"Decrypt\"", "\"eventName\":\"DescribeKey\"", StringComparison.Ordinal))
+                .Append(CloudTrailRecords.AssumedRoleDecrypt($"app-{date:yyyyMMdd}", "worker", $"{date:yyyy-MM-dd}T12:00:00Z").Replace("app-role", "other-role", StringComparison.Ordinal))
+                .ToArray();
+            Trail.AddLogFile(CloudTrailRecords.Document(records));
+        }
+
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var firstRun = Assert.Single(await DiscoveryBursts.FindAsync(q, new DateOnly(2025, 12, 1), new AnalysisOptions(), CancellationToken.None));
+        var monthly = Assert.Single(await DiscoveryBursts.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None));
+
+        Assert.Equal(("high", 17L), (firstRun.SeverityText, firstRun.Count));
+        Assert.Equal(("low", 17L), (monthly.SeverityText, monthly.Count));
+        Assert.Equal("2025-12-01", (string?)monthly.Details!["recurring_monthly"]!["date"]);
+        Assert.EndsWith("; as on 2025-12-01 (17 list/describe KMS calls): a monthly run?", monthly.Title, StringComparison.Ordinal);
+    }
+
     // A CI role's routine DescribeKey calls (2, 14, then 2 a day) were a high burst on the dataset's second day, "vs 2.0/day"
     // from one baseline day, while the report's note said behaviour needs 7 days. With 8 days of 2 a day, 20 is a burst.
     [Fact]

@@ -181,4 +181,39 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
         Assert.Equal((App, 110L), (finding.Principal, finding.Count));
         Assert.Equal(Day.AddDays(-28).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), (string?)finding.Details!["baseline_start"]);
     }
+
+    // The fifteenth independent trail: a finance job decrypting 25 times a day and 700 times on the last day of the
+    // month is high against any 28-day baseline, every month. When it ran a month before too, it is kept, but low; without
+    // that earlier run it is high. A daily count of 25 on the day a month before is not a run.
+    [Theory]
+    [InlineData(true, "low")]
+    [InlineData(false, "high")]
+    public async Task A_spike_that_also_came_a_month_before_is_a_monthly_run_and_low(bool ranLastMonth, string severity)
+    {
+        var day = new DateOnly(2026, 1, 31);
+        for (var d = 70; d >= 0; d--)
+        {
+            var date = day.AddDays(-d);
+            var monthEnd = date.AddDays(1).Month != date.Month;
+            var calls = d == 0 || (monthEnd && ranLastMonth) ? 700 : 25;
+            Trail.AddLogFile(CloudTrailRecords.Document([.. OperationCalls("Decrypt", date, calls)]));
+        }
+
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var findings = await VolumeAnomalies.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None);
+
+        var (finding, _) = Assert.Single(findings);
+        Assert.Equal((FindingKind.DecryptVolumeAnomaly, App, 700L, severity), (finding.Kind, finding.Principal, finding.Count, finding.SeverityText));
+        if (ranLastMonth)
+        {
+            Assert.Equal("2025-12-31", (string?)finding.Details!["recurring_monthly"]!["date"]);
+            Assert.EndsWith("; as on 2025-12-31 (700 calls): a monthly run?", finding.Title, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Null(finding.Details!["recurring_monthly"]);
+        }
+    }
 }
