@@ -48,7 +48,7 @@ internal static class DiscoveryBursts
                 principal).ConfigureAwait(false);
             var keys = calls.Select(c => Values.Str(c[4])).Where(k => k is not null).Distinct().Count();
             var ratio = score.Mean <= 0 ? double.PositiveInfinity : score.Count / score.Mean;
-            var recurring = await VolumeAnomalies.RecurringMonthlyAsync(q, day, filter, principal, null, score.Count, ct).ConfigureAwait(false);
+            var recurring = await VolumeAnomalies.RecurringMonthlyAsync(q, day, filter, principal, null, score.Count, score.Mean, ct).ConfigureAwait(false);
             findings.Add(VolumeAnomalies.AsMonthlyRun(new Finding
             {
                 Kind = FindingKind.DiscoveryBurst,

@@ -153,7 +153,7 @@ internal static class VolumeAnomalies
         {
             var samples = await SamplesAsync(q, day, key, ct).ConfigureAwait(false);
             var recurring = await RecurringMonthlyAsync(
-                q, day, $"error_code IS NULL AND {OperationFilter(key.Operation)} AND {PrincipalFindings.PrincipalUse}", key.Principal, key.Key, score.Count, ct).ConfigureAwait(false);
+                q, day, $"error_code IS NULL AND {OperationFilter(key.Operation)} AND {PrincipalFindings.PrincipalUse}", key.Principal, key.Key, score.Count, score.Mean, ct).ConfigureAwait(false);
             var finding = Build(
                 key,
                 score,
@@ -320,11 +320,13 @@ internal static class VolumeAnomalies
     /// <summary>
     /// The day, a month before <paramref name="day"/> (the same day of the month, a day either side, or the month's last
     /// day when <paramref name="day"/> is the last of its month), on which the calls matching <paramref name="filter"/>
-    /// (SQL over <c>kms_actions</c>) of the principal and key given (null: any) were at least half of
-    /// <paramref name="calls"/>: the previous run of a monthly job; null when there is none.
+    /// (SQL over <c>kms_actions</c>) of the principal and key given (null: any) rose above the baseline's
+    /// <paramref name="mean"/> by at least half as much as the report day's <paramref name="calls"/> do: the previous run
+    /// of a monthly job; null when there is none. (A series' ordinary level a month ago is no earlier run: 1,000 calls a
+    /// day then do not make a day of 1,900 routine.)
     /// </summary>
     internal static async Task<(DateOnly Date, long Calls)?> RecurringMonthlyAsync(
-        DatasetQuery q, DateOnly day, string filter, string? principal, string? key, long calls, CancellationToken ct)
+        DatasetQuery q, DateOnly day, string filter, string? principal, string? key, long calls, double mean, CancellationToken ct)
     {
         var before = day.AddMonths(-1);
         var candidates = new List<DateOnly> { before.AddDays(-1), before, before.AddDays(1) };
@@ -348,7 +350,7 @@ internal static class VolumeAnomalies
         {
             var date = Values.Date(r[0]);
             var n = Values.Long(r[1]);
-            if (candidates.Contains(date) && n * 2 >= calls)
+            if (candidates.Contains(date) && (n - mean) * 2 >= calls - mean)
             {
                 return (date, n);
             }

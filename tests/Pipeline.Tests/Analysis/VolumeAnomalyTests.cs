@@ -185,17 +185,19 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
     // The fifteenth independent trail: a finance job decrypting 25 times a day and 700 times on the last day of the
     // month is high against any 28-day baseline, every month. When it ran a month before too, it is kept, but low; without
     // that earlier run it is high. A daily count of 25 on the day a month before is not a run.
+    // A series steady at 100 a day that makes 200 is no monthly run for having made 100 a month before.
     [Theory]
-    [InlineData(true, "low")]
-    [InlineData(false, "high")]
-    public async Task A_spike_that_also_came_a_month_before_is_a_monthly_run_and_low(bool ranLastMonth, string severity)
+    [InlineData(true, 25, 700, "low")]
+    [InlineData(false, 25, 700, "high")]
+    [InlineData(false, 100, 200, "high")]
+    public async Task A_spike_that_also_came_a_month_before_is_a_monthly_run_and_low(bool ranLastMonth, int usual, int spike, string severity)
     {
         var day = new DateOnly(2026, 1, 31);
         for (var d = 70; d >= 0; d--)
         {
             var date = day.AddDays(-d);
             var monthEnd = date.AddDays(1).Month != date.Month;
-            var calls = d == 0 || (monthEnd && ranLastMonth) ? 700 : 25;
+            var calls = d == 0 || (monthEnd && ranLastMonth) ? spike : usual;
             Trail.AddLogFile(CloudTrailRecords.Document([.. OperationCalls("Decrypt", date, calls)]));
         }
 
@@ -205,7 +207,7 @@ public sealed class VolumeAnomalyTests : TrailDatasetTest
         var findings = await VolumeAnomalies.FindAsync(q, day, new AnalysisOptions(), CancellationToken.None);
 
         var (finding, _) = Assert.Single(findings);
-        Assert.Equal((FindingKind.DecryptVolumeAnomaly, App, 700L, severity), (finding.Kind, finding.Principal, finding.Count, finding.SeverityText));
+        Assert.Equal((FindingKind.DecryptVolumeAnomaly, App, (long)spike, severity), (finding.Kind, finding.Principal, finding.Count, finding.SeverityText));
         if (ranLastMonth)
         {
             Assert.Equal("2025-12-31", (string?)finding.Details!["recurring_monthly"]!["date"]);
