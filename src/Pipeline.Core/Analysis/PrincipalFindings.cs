@@ -27,7 +27,7 @@ internal static class PrincipalFindings
         var rows = await q.QueryRowsAsync(
             $"""
             WITH today AS (
-                SELECT principal_arn, key_arn, {OneKind} AS kind, any_value(caller_account_id) AS caller,
+                SELECT principal_arn, key_arn, any_value(key_id) AS key_id, {OneKind} AS kind, any_value(caller_account_id) AS caller,
                        any_value(key_account_id) AS key_account, count(*) AS n,
                        min(event_time) AS first_seen, max(event_time) AS last_seen,
                        list(event_id ORDER BY event_time, event_id)[1:10] AS ids,
@@ -41,12 +41,16 @@ internal static class PrincipalFindings
                        OR event_name LIKE 'GenerateDataKey%' OR event_name LIKE 'ReEncrypt%')
                 GROUP BY principal_arn, key_arn),
             before AS (
-                SELECT DISTINCT principal_arn, key_arn FROM kms_events_all
+                SELECT DISTINCT principal_arn, key_arn, key_id, key_account_id FROM kms_events_all
                 WHERE event_date >= $2 AND event_date < $1 AND principal_arn IS NOT NULL),
             principals_before AS (SELECT DISTINCT principal_arn FROM before)
             SELECT t.principal_arn, t.key_arn, t.kind, t.caller, t.key_account, t.n, t.first_seen, t.last_seen, t.ids, t.ops,
                    t.principal_arn IN (SELECT principal_arn FROM principals_before) AS principal_known,
-                   EXISTS (SELECT 1 FROM before b WHERE b.principal_arn = t.principal_arn AND b.key_arn IS NOT DISTINCT FROM t.key_arn) AS pair_known,
+                   -- a multi-Region key's replicas share its id (mrk-...) and material: a principal that used one of
+                   -- them (a disaster-recovery day moves to the replica) is not new to the others
+                   EXISTS (SELECT 1 FROM before b WHERE b.principal_arn = t.principal_arn
+                           AND (b.key_arn IS NOT DISTINCT FROM t.key_arn
+                                OR (t.key_id LIKE 'mrk-%' AND b.key_id = t.key_id AND b.key_account_id = t.key_account))) AS pair_known,
                    t.ips, t.access_keys, t.agents
             FROM today t
             ORDER BY t.principal_arn, t.key_arn

@@ -73,5 +73,29 @@ public sealed class NewPrincipalFindingsTests : TrailDatasetTest
         var finding = Assert.Single(findings, f => f.Principal == "arn:aws:iam::444455556666:root");
         Assert.StartsWith("New principal: arn:aws:iam::444455556666:root made its first KMS calls", finding.Title, StringComparison.Ordinal);
     }
-}
 
+    // The fifteenth independent trail: a disaster-recovery day moves an application to the other Region's replica of its
+    // multi-Region key. The replica shares the key's id (mrk-...) and material: the role is not new to it. A key of
+    // another id is still a first use.
+    [Fact]
+    public async Task A_principal_moving_to_a_replica_of_its_multi_region_key_is_not_new_to_it_while_another_key_is_new()
+    {
+        const string primary = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+        const string otherKey = "arn:aws:kms:eu-west-1:111122223333:key/mrk-99999999aaaabbbbccccddddeeeeffff";
+        for (var d = 5; d <= 14; d++)
+        {
+            Trail.AddLogFile(CloudTrailRecords.Document(CloudTrailRecords.AssumedRoleDecrypt($"app-{d}", "worker", $"2026-01-{d:00}T08:00:00Z").Replace(CloudTrailRecords.KeyArn, primary, StringComparison.Ordinal)));
+        }
+
+        Trail.AddLogFile(CloudTrailRecords.Document(
+            CloudTrailRecords.AssumedRoleDecrypt("replica-1", "worker", "2026-01-15T08:00:00Z").Replace(CloudTrailRecords.KeyArn, CloudTrailRecords.MrkKeyArn, StringComparison.Ordinal),
+            CloudTrailRecords.AssumedRoleDecrypt("other-1", "worker", "2026-01-15T09:00:00Z").Replace(CloudTrailRecords.KeyArn, otherKey, StringComparison.Ordinal)));
+        await IngestAsync();
+        using var q = DatasetQuery.Open(Data.Root);
+
+        var findings = await PrincipalFindings.NewPrincipalsAsync(q, new DateOnly(2026, 1, 15), new AnalysisOptions(), new HashSet<string> { "111122223333" }, CancellationToken.None);
+
+        var finding = Assert.Single(findings);
+        Assert.Equal((FindingKind.NewPrincipalForKey, otherKey), (finding.Kind, finding.KeyArn));
+    }
+}
