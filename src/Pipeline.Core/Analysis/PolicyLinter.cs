@@ -8,8 +8,7 @@ namespace Pipeline.Analysis;
 /// one on the transport, network or request alone is high, so is one whose values match anyone: <c>o-*</c>, an ARN with
 /// <c>*</c> for its account), principals of accounts outside the known set, named in <c>Principal</c> or in the
 /// condition that limits <c>"*"</c> or a service principal (an outside account, or an organization other than the
-/// dataset's), <c>kms:*</c> to
-/// principals other than an account root, and the lockout safety check bypassed.
+/// dataset's), <c>kms:*</c> to principals other than an account root, and the lockout safety check bypassed.
 /// </summary>
 internal static class PolicyLinter
 {

@@ -220,7 +220,7 @@ internal static class PrincipalFindings
             var keyAccount = Values.Str(r[1])!;
             flows[(caller, keyAccount)] = flows.GetValueOrDefault((caller, keyAccount)) + Values.Long(r[4]);
             var principal = Values.Str(r[2]);
-            if (knownAccounts.Contains(caller) || options.IsAllowedPrincipal(principal ?? string.Empty))
+            if (knownAccounts.Contains(caller) || options.IsAllowedPrincipal(principal))
             {
                 continue; // calls between our own accounts are routine; any use of a key from outside is an alarm
             }
@@ -335,7 +335,7 @@ internal static class PrincipalFindings
             var destination = Destination(Values.Str(r[4]), Values.Str(r[5]), source);
             var destinationAccount = destination is null ? null : PolicyLinter.AccountOf(destination);
             if (destinationAccount is null || destinationAccount == Values.Str(r[3]) || knownAccounts.Contains(destinationAccount)
-                || options.IsAllowedPrincipal(Values.Str(r[0]) ?? string.Empty))
+                || options.IsAllowedPrincipal(Values.Str(r[0])))
             {
                 continue;
             }
@@ -441,7 +441,7 @@ internal static class PrincipalFindings
         return findings;
     }
 
-    /// <summary>The destination key of a ReEncrypt: the request's ARN, else a key in resources[] other than the source.</summary>
+    /// <summary>The destination key of a ReEncrypt: the request's key ARN, else a key in resources[] other than the source, else the request's alias ARN.</summary>
     private static string? Destination(string? requested, string? resourcesJson, string? source)
     {
         if (requested is not null && requested.StartsWith("arn:", StringComparison.Ordinal) && requested.Contains(":key/", StringComparison.Ordinal))
